@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the tests and the demo need and that a fresh machine lacks: Debian packages, npm packages, and the
+# Go-built control plane (kube-apiserver, etcd) cached outside the repository. Idempotent: a warm machine skips
+# every step that is already satisfied.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  redis-server          # BullMQ's Redis
+  docker-registry       # the OCI registry (distribution)
+  apache2-utils         # htpasswd for the registry's basic auth
+  buildah               # image builds (chroot isolation)
+  skopeo
+  linux-headers-amd64   # real out-of-tree .ko builds; brings linux-kbuild (sign-file)
+  kmod                  # modinfo
+  openssl               # test keys and certificates
+  make gcc
+  curl ca-certificates
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "install-deps: npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+echo "install-deps: control plane binaries in $(bash test/env/build-binaries.sh)"

@@ -1,0 +1,23 @@
+import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { ServerSideApplier } from '@kmm-hub/kube';
+import { waitUntil } from './wait.js';
+
+/** Applies CRDs and waits until the API server serves them (Established and NamesAccepted). */
+export async function installCrds(kc: KubeConfig, crds: readonly V1CustomResourceDefinition[]): Promise<void> {
+  const applier = new ServerSideApplier(kc, 'kmm-test-env');
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  for (const crd of crds) await applier.apply({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', ...crd });
+  for (const crd of crds) {
+    const name = crd.metadata?.name ?? '';
+    await waitUntil(
+      `CRD ${name} established`,
+      async () => {
+        const got = await ext.readCustomResourceDefinition({ name });
+        const conds = got.status?.conditions ?? [];
+        return ['Established', 'NamesAccepted'].every((t) => conds.some((c) => c.type === t && c.status === 'True'));
+      },
+      { timeoutMs: 30_000 },
+    );
+  }
+}

@@ -1,0 +1,5 @@
+export type { ClusterInfo, EnvState, RegistryInfo } from './env-state.js';
+export { startEnvironment, clusterKubeConfig, controlPlaneBinaries, type Environment, type EnvironmentOptions } from './environment.js';
+export { startApiServer, renderKubeconfig, type RunningApiServer } from './kube-apiserver.js';
+export { ProcessGroup, reapOrphans } from './processes.js';
+export { waitUntil } from './wait.js';

@@ -1,0 +1,57 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Tests run on the TypeScript sources of the workspace packages, without a build (tsc resolves the same files
+// through the "source" export condition).
+const root = fileURLToPath(new URL('.', import.meta.url));
+const shared = {
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
+  resolve: {
+    alias: [
+      { find: /^@kmm-hub\/test-env$/, replacement: `${root}test/env/src/index.ts` },
+      { find: /^@kmm-hub\/([a-z-]+)$/, replacement: `${root}libs/$1/src/index.ts` },
+    ],
+  },
+};
+
+const sources = ['libs/*/src/**', 'apps/*/src/**', 'test/**'];
+
+export default defineConfig({
+  // globalSetup files are loaded by the root server, so it resolves workspace sources too.
+  ...shared,
+  test: {
+    reporters: ['default', './test/ci-summary-reporter.ts'],
+    projects: [
+      {
+        ...shared,
+        test: {
+          name: 'unit',
+          include: sources.map((s) => `${s}/*.spec.ts`),
+          exclude: ['**/*.int.spec.ts', '**/*.e2e.spec.ts', '**/node_modules/**', '**/dist/**'],
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'int',
+          include: sources.flatMap((s) => [`${s}/*.int.spec.ts`, `${s}/*.e2e.spec.ts`]),
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          globalSetup: ['./test/env/src/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Files share one set of servers; 2 cores do not gain from more parallel files.
+          maxWorkers: 2,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'bench',
+          include: ['bench/**/*.bench.ts'],
+          benchmark: { include: ['bench/**/*.bench.ts'] },
+          globalSetup: ['./test/env/src/global-setup.ts'],
+        },
+      },
+    ],
+  },
+});
