@@ -17,9 +17,23 @@ export class ServerSideApplier {
   async apply<T extends KubernetesObject>(obj: T, opts: { force?: boolean } = {}): Promise<T> {
     // managedFields and resourceVersion must not travel in an apply patch.
     const { metadata, ...rest } = obj;
-    const { managedFields: _m, resourceVersion: _r, uid: _u, creationTimestamp: _c, generation: _g, ...meta } = metadata ?? {};
+    const {
+      managedFields: _m,
+      resourceVersion: _r,
+      uid: _u,
+      creationTimestamp: _c,
+      generation: _g,
+      ...meta
+    } = metadata ?? {};
     const body = { ...rest, metadata: meta } as T;
-    return this.api.patch(body, undefined, undefined, this.fieldManager, opts.force ?? true, PatchStrategy.ServerSideApply);
+    return this.api.patch(
+      body,
+      undefined,
+      undefined,
+      this.fieldManager,
+      opts.force ?? true,
+      PatchStrategy.ServerSideApply,
+    );
   }
 
   get objects(): KubernetesObjectApi {

@@ -12,7 +12,11 @@ async function main(argv: string[]): Promise<void> {
   const i = rest.indexOf('--spokes');
   const spokes = i >= 0 ? Number(rest[i + 1]) : 2;
   if (!Number.isInteger(spokes) || spokes < 0) throw new Error(`--spokes wants a whole number, got ${rest[i + 1]}`);
-  const env = await startEnvironment({ spokes, keepWorkDir: rest.includes('--keep'), log: (l) => process.stderr.write(`${l}\n`) });
+  const env = await startEnvironment({
+    spokes,
+    keepWorkDir: rest.includes('--keep'),
+    log: (l) => process.stderr.write(`${l}\n`),
+  });
   process.stdout.write(`${JSON.stringify(env.state, null, 2)}\n`);
   process.stderr.write(`state: ${env.state.workDir}/env.json — Ctrl-C stops everything\n`);
   await new Promise<void>((resolve) => {

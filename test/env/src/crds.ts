@@ -7,7 +7,8 @@ import { waitUntil } from './wait.js';
 export async function installCrds(kc: KubeConfig, crds: readonly V1CustomResourceDefinition[]): Promise<void> {
   const applier = new ServerSideApplier(kc, 'kmm-test-env');
   const ext = kc.makeApiClient(ApiextensionsV1Api);
-  for (const crd of crds) await applier.apply({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', ...crd });
+  for (const crd of crds)
+    await applier.apply({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', ...crd });
   for (const crd of crds) {
     const name = crd.metadata?.name ?? '';
     await waitUntil(

@@ -14,6 +14,8 @@ export interface ClusterInfo {
   kubeconfigPath: string;
   /** etcd prefix the API server stores under. */
   etcdPrefix: string;
+  /** JSON lines of audit events for writes and watches (metadata level). */
+  auditLogPath: string;
 }
 
 export interface RegistryInfo {
@@ -28,6 +30,10 @@ export interface RegistryInfo {
 
 export interface EnvState {
   workDir: string;
+  /** Folder with the environment's CA (ca.crt, ca.key), for tests that start servers of their own. */
+  pkiDir: string;
+  /** Folder with the kube-apiserver and etcd binaries. */
+  binDir: string;
   etcdUrl: string;
   hub: ClusterInfo;
   spokes: ClusterInfo[];

@@ -65,6 +65,8 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     const [hub, ...spokes] = clusters.map((c) => c.info) as [ClusterInfo, ...ClusterInfo[]];
     const state: EnvState = {
       workDir,
+      pkiDir: join(workDir, 'pki'),
+      binDir,
       etcdUrl: etcd.url,
       hub,
       spokes,
@@ -96,6 +98,10 @@ export function clusterKubeConfig(c: ClusterInfo) {
 function loadCrdsTemp() {
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'libs', 'api', 'crds');
   let files: string[] = [];
-  try { files = readdirSync(dir).filter((f) => f.endsWith('.yaml')); } catch { files = []; }
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+  } catch {
+    files = [];
+  }
   return files.map((f) => parse(readFileSync(join(dir, f), 'utf8')));
 }

@@ -1,5 +1,14 @@
 export type { ClusterInfo, EnvState, RegistryInfo } from './env-state.js';
-export { startEnvironment, clusterKubeConfig, controlPlaneBinaries, type Environment, type EnvironmentOptions } from './environment.js';
+export {
+  startEnvironment,
+  clusterKubeConfig,
+  controlPlaneBinaries,
+  type Environment,
+  type EnvironmentOptions,
+} from './environment.js';
 export { startApiServer, renderKubeconfig, type RunningApiServer } from './kube-apiserver.js';
 export { ProcessGroup, reapOrphans } from './processes.js';
 export { waitUntil } from './wait.js';
+export { createCertificateAuthority } from './pki.js';
+export { readAuditLog, type AuditEvent } from './audit-log.js';
+export { freePort } from './ports.js';

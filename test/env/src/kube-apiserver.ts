@@ -44,13 +44,20 @@ async function get(server: string, path: string, token: string, ca: string): Pro
  * system:masters, and service-account token signing. No controller-manager or kubelet runs: Nodes and workloads
  * are API objects only, and namespace deletion and ownerReference garbage collection do not happen.
  */
-export async function startApiServer(group: ProcessGroup, opts: ApiServerOptions, fixed?: { port: number; token: string }): Promise<RunningApiServer> {
+export async function startApiServer(
+  group: ProcessGroup,
+  opts: ApiServerOptions,
+  fixed?: { port: number; token: string },
+): Promise<RunningApiServer> {
   const dir = join(opts.workDir, opts.name);
   mkdirSync(dir, { recursive: true });
   const port = fixed?.port ?? (await freePort());
   const token = fixed?.token ?? randomBytes(24).toString('hex');
   const serving = createServingCert(opts.ca, dir, 'apiserver');
   const sa = createServiceAccountKeys(dir, opts.name);
+  const auditPolicy = join(dir, 'audit-policy.yaml');
+  const auditLogPath = join(dir, 'audit.log');
+  writeFileSync(auditPolicy, AUDIT_POLICY);
   const tokenFile = join(dir, 'tokens.csv');
   writeFileSync(tokenFile, `${token},kmm-admin,kmm-admin,"system:masters"\n`);
   const server = `https://127.0.0.1:${port}`;
@@ -74,6 +81,10 @@ export async function startApiServer(group: ProcessGroup, opts: ApiServerOptions
     '--allow-privileged=true',
     '--profiling=false',
     '--enable-priority-and-fairness=false',
+    `--audit-policy-file=${auditPolicy}`,
+    `--audit-log-path=${auditLogPath}`,
+    '--audit-log-format=json',
+    '--audit-log-maxsize=200',
     '--v=1',
     ...(opts.extraArgs ?? []),
   ];
@@ -85,7 +96,15 @@ export async function startApiServer(group: ProcessGroup, opts: ApiServerOptions
   );
   const kubeconfigPath = join(dir, 'kubeconfig.yaml');
   writeFileSync(kubeconfigPath, renderKubeconfig(opts.name, server, opts.ca.pem, token));
-  const info: ClusterInfo = { name: opts.name, server, caPem: opts.ca.pem, adminToken: token, kubeconfigPath, etcdPrefix };
+  const info: ClusterInfo = {
+    name: opts.name,
+    server,
+    caPem: opts.ca.pem,
+    adminToken: token,
+    kubeconfigPath,
+    etcdPrefix,
+    auditLogPath,
+  };
   const running: RunningApiServer = {
     info,
     proc,
@@ -93,6 +112,22 @@ export async function startApiServer(group: ProcessGroup, opts: ApiServerOptions
   };
   return running;
 }
+
+/**
+ * Writes and watches are audited (metadata only) so tests can assert what a component asked the API server for,
+ * e.g. that a steady fleet causes zero writes or that watches request bookmarks. Reads are left out to keep it small.
+ */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: None
+    resources: [{ group: coordination.k8s.io, resources: [leases] }]
+    users: [system:apiserver]
+  - level: Metadata
+    verbs: [create, update, patch, delete, deletecollection, watch]
+  - level: None
+`;
 
 export function renderKubeconfig(name: string, server: string, caPem: string, token: string): string {
   return stringify({

@@ -20,7 +20,21 @@ export function createCertificateAuthority(dir: string): CertificateAuthority {
   const keyPath = join(dir, 'ca.key');
   if (!existsSync(certPath)) {
     openssl(
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '30', '-subj', '/CN=kmm-hub-test-ca'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+        '-days',
+        '30',
+        '-subj',
+        '/CN=kmm-hub-test-ca',
+      ],
       dir,
     );
   }
@@ -28,7 +42,11 @@ export function createCertificateAuthority(dir: string): CertificateAuthority {
 }
 
 /** A serving certificate for 127.0.0.1 and localhost, signed by the environment's CA. */
-export function createServingCert(ca: CertificateAuthority, dir: string, name: string): { certPath: string; keyPath: string } {
+export function createServingCert(
+  ca: CertificateAuthority,
+  dir: string,
+  name: string,
+): { certPath: string; keyPath: string } {
   mkdirSync(dir, { recursive: true });
   const keyPath = join(dir, `${name}.key`);
   const csrPath = join(dir, `${name}.csr`);
@@ -37,7 +55,23 @@ export function createServingCert(ca: CertificateAuthority, dir: string, name: s
   writeFileSync(extPath, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', csrPath, '-subj', `/CN=${name}`], dir);
   openssl(
-    ['x509', '-req', '-in', csrPath, '-CA', ca.certPath, '-CAkey', ca.keyPath, '-CAcreateserial', '-out', certPath, '-days', '30', '-extfile', extPath],
+    [
+      'x509',
+      '-req',
+      '-in',
+      csrPath,
+      '-CA',
+      ca.certPath,
+      '-CAkey',
+      ca.keyPath,
+      '-CAcreateserial',
+      '-out',
+      certPath,
+      '-days',
+      '30',
+      '-extfile',
+      extPath,
+    ],
     dir,
   );
   return { certPath, keyPath };

@@ -22,13 +22,18 @@ export class ProcessGroup {
   private readonly procs: StartedProcess[] = [];
   private readonly pidFile: string;
 
-  constructor(private readonly workDir: string) {
+  constructor(readonly workDir: string) {
     this.pidFile = join(workDir, 'pids.json');
     // A synchronous last resort: 'exit' handlers cannot await, so SIGKILL whatever is still alive.
     process.once('exit', () => this.killAllSync());
   }
 
-  start(name: string, command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): StartedProcess {
+  start(
+    name: string,
+    command: string,
+    args: string[],
+    opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  ): StartedProcess {
     const logPath = join(this.workDir, `${name}.log`);
     const log = createWriteStream(logPath, { flags: 'a' });
     const child = spawn(command, args, {
@@ -61,7 +66,7 @@ export class ProcessGroup {
 
   /** Stops in reverse start order (API servers before etcd). */
   async stopAll(): Promise<void> {
-    for (const p of [...this.procs].reverse()) await this.stop(p);
+    for (const p of this.procs.toReversed()) await this.stop(p);
   }
 
   private killAllSync(): void {

@@ -29,7 +29,18 @@ export async function startRedis(group: ProcessGroup, workDir: string): Promise<
   const dir = join(workDir, 'redis');
   mkdirSync(dir, { recursive: true });
   const proc = group.start('redis', 'redis-server', [
-    '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes',
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--protected-mode',
+    'yes',
   ]);
   await waitUntil('redis', () => ping(port), { logPath: proc.logPath, exited: proc.exited });
   return { url: `redis://127.0.0.1:${port}`, host: '127.0.0.1', port, proc };

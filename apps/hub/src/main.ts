@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { parseHubConfig } from './config/config.schema.js';
+import { HubModule } from './hub.module.js';
+
+const USAGE = `kmm-hub: Kernel Module Management hub
+
+Configuration comes from the environment:
+  HUB_ROLE        all | controller | worker | api   (default all)
+  HUB_PORT        HTTP port for /healthz, /readyz, /metrics and the API (default 8080)
+  HUB_KUBECONFIG  kubeconfig of the hub cluster (default: in-cluster)
+  HUB_NAMESPACE   namespace of the hub's own objects (default kmm-hub)
+  REDIS_URL       Redis for the build and sign queues (default redis://127.0.0.1:6379)
+  LOG_LEVEL       fatal | error | warn | info | debug | trace (default info)
+`;
+
+async function bootstrap(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const config = parseHubConfig(process.env);
+  const app = await NestFactory.create(HubModule.forRole(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await app.listen(config.HUB_PORT, config.HUB_HOST);
+}
+
+bootstrap().catch((err: unknown) => {
+  process.stderr.write(`kmm-hub failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

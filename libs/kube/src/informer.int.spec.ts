@@ -1,0 +1,149 @@
+import { CoreV1Api, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import {
+  clusterKubeConfig,
+  createCertificateAuthority,
+  ProcessGroup,
+  readAuditLog,
+  startApiServer,
+  type RunningApiServer,
+} from '@kmm-hub/test-env';
+import { Informer, type InformerLifecycle } from './informer.js';
+import { KubeHttp } from './kube-http.js';
+
+const env = inject('env');
+
+function recorder<T extends KubernetesObject>(sut: Informer<T>) {
+  const events: string[] = [];
+  const lifecycle: InformerLifecycle[] = [];
+  sut.on('add', (o) => events.push(`add:${o.metadata?.name}`));
+  sut.on('update', (o) => events.push(`update:${o.metadata?.name}`));
+  sut.on('delete', (o) => events.push(`delete:${o.metadata?.name}`));
+  sut.onLifecycle((ev) => lifecycle.push(ev));
+  return { events, lifecycle };
+}
+
+async function etcdRevision(etcdUrl: string): Promise<string> {
+  const res = await fetch(`${etcdUrl}/v3/kv/range`, {
+    method: 'POST',
+    body: JSON.stringify({ key: Buffer.from('/').toString('base64') }),
+  });
+  return ((await res.json()) as { header: { revision: string } }).header.revision;
+}
+
+describe(Informer.name, () => {
+  it('sees create, update and delete of ManifestWorks on the hub', async () => {
+    const kc = clusterKubeConfig(env.hub);
+    const http = new KubeHttp(kc);
+    const ns = `informer-mw-${Date.now()}`;
+    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+    const path = `/apis/work.open-cluster-management.io/v1/namespaces/${ns}/manifestworks`;
+    const sut = new Informer<KubernetesObject & { spec?: unknown }>(http, { path });
+    const { events } = recorder(sut);
+    sut.start();
+    await sut.synced;
+    const mw = {
+      apiVersion: 'work.open-cluster-management.io/v1',
+      kind: 'ManifestWork',
+      metadata: { name: 'gpu-driver', namespace: ns },
+      spec: {
+        workload: {
+          manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' } }],
+        },
+      },
+    };
+    await http.json('POST', path, { body: mw });
+    await expect.poll(() => sut.get('gpu-driver', ns)?.metadata?.name).toBe('gpu-driver');
+    await http.json('PATCH', `${path}/gpu-driver`, {
+      body: { metadata: { labels: { changed: 'yes' } } },
+      contentType: 'application/merge-patch+json',
+    });
+    await expect.poll(() => sut.get('gpu-driver', ns)?.metadata?.labels?.changed).toBe('yes');
+    await http.json('DELETE', `${path}/gpu-driver`);
+    await expect.poll(() => sut.get('gpu-driver', ns)).toBeUndefined();
+    expect(events).toEqual(['add:gpu-driver', 'update:gpu-driver', 'delete:gpu-driver']);
+    await sut.stop();
+  });
+
+  it('asks the API server for bookmarks on every watch', async () => {
+    const kc = clusterKubeConfig(env.hub);
+    const ns = `informer-bm-${Date.now()}`;
+    const sut = new Informer(new KubeHttp(kc), { path: `/api/v1/namespaces/${ns}/configmaps`, watchTimeoutSeconds: 1 });
+    const { lifecycle } = recorder(sut);
+    sut.start();
+    // A 1 s server-side timeout makes the informer resume its watch several times.
+    await expect
+      .poll(() => lifecycle.filter((e) => e.type === 'watching').length, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(3);
+    await sut.stop();
+    const watches = readAuditLog(env.hub.auditLogPath).filter(
+      (e) => e.verb === 'watch' && e.objectRef?.namespace === ns && e.stage === 'ResponseComplete',
+    );
+    expect(watches.length).toBeGreaterThanOrEqual(2);
+    for (const w of watches) {
+      const q = new URL(w.requestURI, 'https://x').searchParams;
+      expect(q.get('allowWatchBookmarks')).toBe('true');
+      expect(q.get('resourceVersion')).toMatch(/^\d+$/);
+    }
+  });
+
+  describe('on its own API server', () => {
+    // This cluster bypasses the watch cache for ConfigMaps, so an old resourceVersion meets etcd compaction and the
+    // API server answers 410 Gone, as a production server does once its watch window has moved on.
+    let api: RunningApiServer;
+    const group = new ProcessGroup(mkdtempSync(join(tmpdir(), 'kmm-hub-env-informer-')));
+    afterAll(() => group.stopAll());
+
+    it('survives an API server restart and a 410 Gone by re-listing, and reports both', async () => {
+      const ca = createCertificateAuthority(env.pkiDir);
+      api = await startApiServer(group, {
+        name: `restart-${Date.now()}`,
+        binDir: env.binDir,
+        workDir: group.workDir,
+        etcdUrl: env.etcdUrl,
+        ca,
+        extraArgs: ['--watch-cache-sizes=configmaps#0'],
+      });
+      const kc = clusterKubeConfig(api.info);
+      const core = kc.makeApiClient(CoreV1Api);
+      const sut = new Informer<V1ConfigMap>(new KubeHttp(kc), {
+        path: '/api/v1/namespaces/default/configmaps',
+        backoff: { baseMs: 100, maxMs: 1_000 },
+      });
+      const { events, lifecycle } = recorder(sut);
+      sut.start();
+      await sut.synced;
+      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'before' } } });
+      await expect.poll(() => sut.get('before', 'default')).toBeDefined();
+
+      await group.stop(api.proc);
+      await expect.poll(() => lifecycle.some((e) => e.type === 'error' && e.phase === 'watch')).toBe(true);
+      // Move etcd past the informer's resourceVersion (another cluster writes) and compact it away.
+      await clusterKubeConfig(env.hub)
+        .makeApiClient(CoreV1Api)
+        .createNamespacedConfigMap({ namespace: 'default', body: { metadata: { generateName: 'advance-' } } });
+      const revision = await etcdRevision(env.etcdUrl);
+      const compact = await fetch(`${env.etcdUrl}/v3/kv/compaction`, {
+        method: 'POST',
+        body: JSON.stringify({ revision, physical: true }),
+      });
+      expect(compact.ok).toBe(true);
+
+      api = await api.restart();
+      const core2 = clusterKubeConfig(api.info).makeApiClient(CoreV1Api);
+      await core2.deleteNamespacedConfigMap({ name: 'before', namespace: 'default' });
+      await core2.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'after' } } });
+
+      await expect.poll(() => sut.get('after', 'default'), { timeout: 30_000 }).toBeDefined();
+      await expect.poll(() => sut.get('before', 'default'), { timeout: 30_000 }).toBeUndefined();
+      expect(lifecycle.some((e) => e.type === 'gone')).toBe(true);
+      expect(lifecycle.filter((e) => e.type === 'listed').length).toBeGreaterThanOrEqual(2);
+      expect(events).toContain('add:after');
+      expect(events).toContain('delete:before');
+      await sut.stop();
+    });
+  });
+});

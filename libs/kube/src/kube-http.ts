@@ -1,0 +1,118 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { request, type RequestOptions } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+
+/** An API answer that was not 2xx: its HTTP status and the Status object's reason and message. */
+export class KubeApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+
+  /** Conflicts, throttling and server errors clear up by themselves; anything else is ours or the user's to fix. */
+  get transient(): boolean {
+    return this.status === 409 || this.status === 429 || this.status >= 500;
+  }
+}
+
+export interface WatchEvent<T = unknown> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+function withQuery(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+async function readBody(res: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of res) body += (chunk as Buffer).toString();
+  return body;
+}
+
+function apiError(status: number, body: string): KubeApiError {
+  try {
+    const s = JSON.parse(body) as { reason?: string; message?: string };
+    return new KubeApiError(status, s.reason ?? 'Unknown', s.message ?? body);
+  } catch {
+    return new KubeApiError(status, 'Unknown', body.slice(0, 500));
+  }
+}
+
+/**
+ * Raw JSON and watch requests with the KubeConfig's credentials and TLS settings. The generated clients cover typed
+ * calls; informers need the watch stream itself (bookmarks, 410 handling) which they hide.
+ */
+export class KubeHttp {
+  constructor(private readonly kc: KubeConfig) {}
+
+  private async open(method: string, pathAndQuery: string, body?: unknown, contentType?: string, signal?: AbortSignal) {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('KubeConfig has no current cluster');
+    const url = new URL(pathAndQuery, cluster.server);
+    const opts: RequestOptions = { method, headers: { accept: 'application/json' } };
+    await this.kc.applyToHTTPSOptions(opts);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) {
+      opts.headers = {
+        ...opts.headers,
+        'content-type': contentType ?? 'application/json',
+        'content-length': Buffer.byteLength(payload),
+      };
+    }
+    const send = url.protocol === 'http:' ? httpRequest : request;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const req = send(url, { ...opts, signal }, resolve);
+      req.on('error', reject);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  async json<T>(
+    method: string,
+    path: string,
+    opts: { query?: Query; body?: unknown; contentType?: string } = {},
+  ): Promise<T> {
+    const res = await this.open(method, withQuery(path, opts.query), opts.body, opts.contentType);
+    const text = await readBody(res);
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw apiError(status, text);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /**
+   * Streams watch events until the server closes the stream (resolves) or the connection fails or the server
+   * answers non-200 (rejects with KubeApiError, e.g. 410 for an expired resourceVersion).
+   */
+  async watch<T>(
+    path: string,
+    query: Query,
+    onEvent: (ev: WatchEvent<T>) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const res = await this.open('GET', withQuery(path, { ...query, watch: true }), undefined, undefined, signal);
+    const status = res.statusCode ?? 0;
+    if (status !== 200) throw apiError(status, await readBody(res));
+    let buffered = '';
+    for await (const chunk of res) {
+      buffered += (chunk as Buffer).toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+      }
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { loggerModule, REDACT_PATHS } from './logger-module.js';

@@ -1,0 +1,6 @@
+export {
+  compileClusterSelector,
+  selectClusters,
+  type ClusterSelection,
+  type SelectorResult,
+} from './select-clusters.js';
