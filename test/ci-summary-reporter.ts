@@ -1,21 +1,22 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
-// CI reads the closing line "N passed, N failed[, N skipped]"; a module that failed to load counts as a failure.
+// CI reads the closing line "N passed, N failed[, N skipped]".
 export default class CiSummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
     for (const mod of testModules) {
-      let count = 0;
+      let failedHere = 0;
       for (const t of mod.children.allTests()) {
-        count++;
         const state = t.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed') failedHere++;
         else skipped++;
       }
-      if (count === 0 && mod.state() === 'failed') failed++;
+      // A file whose setup (beforeAll, import) failed reports its tests as skipped: count the file as a failure.
+      if (failedHere === 0 && mod.state() === 'failed') failedHere = 1;
+      failed += failedHere;
     }
     failed += errors.length;
     const tail = skipped > 0 ? `, ${skipped} skipped` : '';
