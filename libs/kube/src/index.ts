@@ -3,5 +3,6 @@ export { Informer, type InformerLifecycle, type InformerOptions } from './inform
 export { createKubeConfig, type KubeConnection } from './kube-config.js';
 export { KubeApiError, KubeHttp, type WatchEvent } from './kube-http.js';
 export { LeaderElector, isLeaseExpired, type LeaderElectionOptions } from './leader-election.js';
+export { ResourcePaths, type ObjectRef } from './resource-paths.js';
 export { ServerSideApplier } from './server-side-apply.js';
 export { WorkQueue, type WorkQueueOptions } from './work-queue.js';

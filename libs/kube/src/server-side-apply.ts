@@ -1,42 +1,46 @@
-import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { KubeHttp } from './kube-http.js';
+import { ResourcePaths } from './resource-paths.js';
 
 /**
- * Server-side apply of whole objects. The field manager names who owns the fields; force takes over fields another
- * manager set, which is what a controller that is the source of truth for an object wants.
+ * Server-side apply of whole objects, sent as JSON exactly as given (the generated clients' serializers drop fields
+ * they do not model, such as x-kubernetes-* schema extensions). The field manager names who owns the fields; force
+ * takes over fields another manager set, which is what a controller that is the source of truth wants.
  */
 export class ServerSideApplier {
-  private readonly api: KubernetesObjectApi;
+  readonly http: KubeHttp;
+  readonly paths: ResourcePaths;
 
   constructor(
     kc: KubeConfig,
     private readonly fieldManager: string,
   ) {
-    this.api = KubernetesObjectApi.makeApiClient(kc);
+    this.http = new KubeHttp(kc);
+    this.paths = new ResourcePaths(this.http);
   }
 
-  async apply<T extends KubernetesObject>(obj: T, opts: { force?: boolean } = {}): Promise<T> {
-    // managedFields and resourceVersion must not travel in an apply patch.
+  async apply<T extends KubernetesObject>(obj: T, opts: { force?: boolean; subresource?: 'status' } = {}): Promise<T> {
     const { metadata, ...rest } = obj;
+    // Server-owned metadata must not travel in an apply patch.
     const {
       managedFields: _m,
       resourceVersion: _r,
       uid: _u,
       creationTimestamp: _c,
       generation: _g,
+      deletionTimestamp: _d,
       ...meta
     } = metadata ?? {};
-    const body = { ...rest, metadata: meta } as T;
-    return this.api.patch(
-      body,
-      undefined,
-      undefined,
-      this.fieldManager,
-      opts.force ?? true,
-      PatchStrategy.ServerSideApply,
-    );
-  }
-
-  get objects(): KubernetesObjectApi {
-    return this.api;
+    const path = await this.paths.path({
+      apiVersion: obj.apiVersion ?? '',
+      kind: obj.kind ?? '',
+      namespace: meta.namespace,
+      name: meta.name,
+    });
+    return this.http.json<T>('PATCH', opts.subresource ? `${path}/${opts.subresource}` : path, {
+      query: { fieldManager: this.fieldManager, force: opts.force ?? true },
+      body: { ...rest, metadata: meta },
+      contentType: 'application/apply-patch+yaml',
+    });
   }
 }

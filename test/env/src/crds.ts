@@ -1,10 +1,10 @@
-import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { ApiextensionsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { ServerSideApplier } from '@kmm-hub/kube';
 import { waitUntil } from './wait.js';
 
 /** Applies CRDs and waits until the API server serves them (Established and NamesAccepted). */
-export async function installCrds(kc: KubeConfig, crds: readonly V1CustomResourceDefinition[]): Promise<void> {
+export async function installCrds(kc: KubeConfig, crds: readonly KubernetesObject[]): Promise<void> {
   const applier = new ServerSideApplier(kc, 'kmm-test-env');
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   for (const crd of crds)

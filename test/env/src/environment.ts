@@ -3,8 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readdirSync, readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { loadCustomResourceDefinitions } from '@kmm-hub/api';
 import { createKubeConfig } from '@kmm-hub/kube';
 import { installCrds } from './crds.js';
 import type { ClusterInfo, EnvState } from './env-state.js';
@@ -46,7 +45,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
   const binDir = controlPlaneBinaries();
   const workDir = mkdtempSync(join(tmpdir(), ENV_DIR_PREFIX));
   const group = new ProcessGroup(workDir);
-  const crds = loadCrdsTemp();
+  const crds = await loadCustomResourceDefinitions();
   try {
     const ca = createCertificateAuthority(join(workDir, 'pki'));
     const [etcd, redis, registry, authRegistry] = await Promise.all([
@@ -92,16 +91,4 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
 
 export function clusterKubeConfig(c: ClusterInfo) {
   return createKubeConfig({ kind: 'token', name: c.name, server: c.server, token: c.adminToken, caPem: c.caPem });
-}
-
-// TEMP until libs/api exposes its loader.
-function loadCrdsTemp() {
-  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'libs', 'api', 'crds');
-  let files: string[] = [];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
-  } catch {
-    files = [];
-  }
-  return files.map((f) => parse(readFileSync(join(dir, f), 'utf8')));
 }

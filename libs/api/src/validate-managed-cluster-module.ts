@@ -1,0 +1,64 @@
+// Validates a ManagedClusterModule: the rules of the upstream hub webhook (it runs the Module rules on moduleSpec,
+// see find-module-spec-issues.ts) plus the checks upstream never makes on the hub although a spoke or OCM enforces
+// them later, when the only symptom is a ManifestWork that is never applied.
+import { LABELS, LIMITS } from './constants.js';
+import { findLabelMapIssues, findLabelSelectorIssues } from './find-label-selector-issues.js';
+import { findModuleSpecIssues, findVersionChangeIssues } from './find-module-spec-issues.js';
+import { byteLength, checkDns1123Label } from './kubernetes-names.js';
+import type { ManagedClusterModule } from './types.js';
+import { toValidationResult, type ValidationIssue, type ValidationResult } from './validation-result.js';
+
+export interface ValidateManagedClusterModuleOptions {
+  /** The stored object when validating an update; enables the update-only rules. */
+  old?: ManagedClusterModule;
+}
+
+export function validateManagedClusterModule(
+  mcm: ManagedClusterModule,
+  options: ValidateManagedClusterModuleOptions = {},
+): ValidationResult {
+  const issues: ValidationIssue[] = [];
+  const name = mcm.metadata.name ?? '';
+  if (byteLength(name) > LIMITS.labelValue) {
+    issues.push({
+      path: 'metadata.name',
+      message: `must be no more than ${LIMITS.labelValue} bytes: it is the value of the label ${LABELS.managedClusterModuleName} on every ManifestWork`,
+    });
+  }
+
+  const spec = mcm.spec;
+  if (!spec) return toValidationResult([...issues, { path: 'spec', message: 'required' }]);
+
+  const namespace = spec.spokeNamespace ?? '';
+  if (namespace === '') {
+    issues.push({ path: 'spec.spokeNamespace', message: 'required' });
+  } else {
+    const errors = checkDns1123Label(namespace);
+    if (errors.length > 0)
+      issues.push({ path: 'spec.spokeNamespace', message: `not a namespace name: ${errors.join('; ')}` });
+  }
+  // The Module on each spoke is named after the MCM and lives in spokeNamespace; a KMM spoke's webhook rejects it
+  // when the two are longer than this together, whatever the hub accepted.
+  const combined = byteLength(name) + byteLength(namespace);
+  if (name !== '' && namespace !== '' && combined > LIMITS.moduleNameAndNamespace) {
+    issues.push({
+      path: 'spec.spokeNamespace',
+      message: `metadata.name and spec.spokeNamespace are ${combined} bytes together; a KMM spoke rejects a Module whose name and namespace exceed ${LIMITS.moduleNameAndNamespace}`,
+    });
+  }
+
+  if (spec.selector === undefined) {
+    issues.push({ path: 'spec.selector', message: 'required; {} selects every ManagedCluster' });
+  } else {
+    issues.push(...findLabelMapIssues(spec.selector, 'spec.selector'));
+  }
+  if (spec.clusterSelector) issues.push(...findLabelSelectorIssues(spec.clusterSelector, 'spec.clusterSelector'));
+
+  if (!spec.moduleSpec) {
+    issues.push({ path: 'spec.moduleSpec', message: 'required' });
+  } else {
+    issues.push(...findVersionChangeIssues(options.old?.spec?.moduleSpec, spec.moduleSpec, 'spec.moduleSpec'));
+    issues.push(...findModuleSpecIssues(spec.moduleSpec, 'spec.moduleSpec'));
+  }
+  return toValidationResult(issues);
+}
