@@ -1,51 +1,15 @@
 // Every object in test/fixtures (upstream KMM samples, docs and the hub e2e manifest, plus our own OCM objects)
 // against the CRD schemas, the way a kube-apiserver with strict field validation checks them, and every
 // ManagedClusterModule and Module against the webhook rules.
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { crdSchemaToJsonSchema } from './crd-schema-to-json-schema.js';
+import { BUILT_IN_KINDS, loadFixtures, type KubeDocument } from './fixtures.testing.js';
 import { loadCustomResourceDefinitions } from './crds.js';
 import type { ManagedClusterModule, Module } from './types.js';
 import { validateManagedClusterModule } from './validate-managed-cluster-module.js';
 import { validateModule } from './validate-module.js';
 import type { ValidationIssue } from './validation-result.js';
-
-const FIXTURES = new URL('../test/fixtures/', import.meta.url);
-/** Kinds served by Kubernetes itself; the upstream hub e2e manifest carries Secrets and a ConfigMap. */
-const BUILT_IN_KINDS = new Set(['v1/Secret', 'v1/ConfigMap']);
-
-interface KubeDocument {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string };
-  [field: string]: unknown;
-}
-
-interface Fixture {
-  /** `<file>#<document index>` */
-  id: string;
-  object: KubeDocument;
-}
-
-async function loadFixtures(): Promise<Fixture[]> {
-  // Dot files are tool configuration (kmm/.prettierrc.yaml), not fixtures.
-  const files = (await readdir(FIXTURES, { recursive: true }))
-    .filter((file) => file.endsWith('.yaml') && !path.basename(file).startsWith('.'))
-    .toSorted();
-  const fixtures: Fixture[] = [];
-  for (const file of files) {
-    const documents = parseAllDocuments(await readFile(new URL(file, FIXTURES), 'utf8'));
-    documents.forEach((document, index) => {
-      if (document.errors.length > 0) throw new Error(`${file}#${index}: ${document.errors[0]?.message}`);
-      const object = document.toJS() as KubeDocument | null;
-      if (object) fixtures.push({ id: `${file}#${index}`, object });
-    });
-  }
-  return fixtures;
-}
 
 const crds = await loadCustomResourceDefinitions();
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strictTypes: false, strictRequired: false });

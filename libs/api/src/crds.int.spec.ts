@@ -1,0 +1,103 @@
+// The CRDs as a real kube-apiserver applies them: every fixture (upstream samples, the hub e2e manifest, our own
+// objects) is accepted with strict field validation, and malformed ManagedClusterModules are rejected with the
+// field at fault named.
+import { CoreV1Api } from '@kubernetes/client-node';
+import { KubeApiError, ServerSideApplier } from '@kmm-hub/kube';
+import { clusterKubeConfig } from '@kmm-hub/test-env';
+import { describe, expect, inject, it } from 'vitest';
+import { BUILT_IN_KINDS, loadFixtures } from './fixtures.testing.js';
+import { newManagedClusterModule } from './object-factories.js';
+
+// Tests deliberately break the typed object, so they reach into it untyped.
+// oxlint-disable-next-line typescript/no-explicit-any
+type Mutable = Record<string, any>;
+
+const env = inject('env');
+const kc = clusterKubeConfig(env.hub);
+const applier = new ServerSideApplier(kc, 'crd-proof');
+const fixtures = (await loadFixtures()).filter((f) => !BUILT_IN_KINDS.has(`${f.object.apiVersion}/${f.object.kind}`));
+/** Where namespaced fixtures without a namespace go, as `kubectl apply` would put them in its current namespace. */
+const DEFAULT_NAMESPACE = 'kmm-fixtures';
+
+async function dryRunCreate(object: {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string };
+}) {
+  const res = await applier.paths.resource(object.apiVersion, object.kind);
+  const namespace = res.namespaced ? (object.metadata.namespace ?? DEFAULT_NAMESPACE) : undefined;
+  const path = await applier.paths.path({ apiVersion: object.apiVersion, kind: object.kind, namespace });
+  return applier.http.json('POST', path, {
+    query: { dryRun: 'All', fieldValidation: 'Strict' },
+    body: { ...object, metadata: { ...object.metadata, ...(namespace && { namespace }) } },
+  });
+}
+
+describe('CRDs on a real kube-apiserver', () => {
+  it('accepts every fixture unchanged with strict field validation', async () => {
+    const namespaces = [
+      ...new Set([DEFAULT_NAMESPACE, ...fixtures.map((f) => f.object.metadata.namespace ?? DEFAULT_NAMESPACE)]),
+    ];
+    const core = kc.makeApiClient(CoreV1Api);
+    for (const name of namespaces) {
+      await core.createNamespace({ body: { metadata: { name } } }).catch((e: { code?: number }) => {
+        if (e.code !== 409) throw e;
+      });
+    }
+    const rejected: string[] = [];
+    for (const f of fixtures) {
+      await dryRunCreate(f.object).catch((e: KubeApiError) => rejected.push(`${f.id}: ${e.message}`));
+    }
+    expect(rejected).toEqual([]);
+    expect(fixtures.filter((f) => f.object.kind === 'ManagedClusterModule').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each([
+    [
+      'a missing spokeNamespace',
+      (o: Mutable) => delete o.spec.spokeNamespace,
+      422,
+      'spec.spokeNamespace: Required value',
+    ],
+    [
+      'an unknown field',
+      (o: Mutable) => (o.spec.moduleSpec.moduleLoader.container.kernelMapping = []),
+      400,
+      'unknown field "spec.moduleSpec.moduleLoader.container.kernelMapping"',
+    ],
+    ['a wrong type', (o: Mutable) => (o.spec.selector = 'gpu=true'), 422, 'spec.selector: Invalid value: "string"'],
+    [
+      'a bad kernel-mapping field type',
+      (o: Mutable) => (o.spec.moduleSpec.moduleLoader.container.kernelMappings[0].literal = 5),
+      422,
+      'kernelMappings[0].literal: Invalid value: "integer"',
+    ],
+  ])('rejects a ManagedClusterModule with %s, naming the field', async (_what, mutate, status, message) => {
+    const mcm = structuredClone(newManagedClusterModule()) as unknown as Mutable;
+    mcm.metadata = { name: `malformed-${Math.random().toString(36).slice(2, 8)}` };
+    mutate(mcm);
+    const err = await dryRunCreate(mcm as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect((err as KubeApiError).status).toBe(status);
+    expect((err as KubeApiError).message).toContain(message);
+  });
+
+  it('serves status as a subresource', async () => {
+    const mcm = { ...newManagedClusterModule(), metadata: { name: `columns-${Date.now()}` } };
+    await applier.apply(mcm);
+    await applier.apply(
+      {
+        apiVersion: mcm.apiVersion,
+        kind: mcm.kind,
+        metadata: { name: mcm.metadata.name },
+        status: { numberSelected: 3 },
+      } as never,
+      { subresource: 'status' },
+    );
+    const got = await applier.http.json<{ status?: { numberSelected?: number } }>(
+      'GET',
+      `/apis/hub.kmm.sigs.x-k8s.io/v1beta1/managedclustermodules/${mcm.metadata.name}`,
+    );
+    expect(got.status?.numberSelected).toBe(3);
+  });
+});
