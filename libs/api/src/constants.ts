@@ -150,6 +150,8 @@ export const FINALIZERS = {
   ocmAppliedManifestWorkCleanup: 'cluster.open-cluster-management.io/applied-manifest-work-cleanup',
   /** Upstream KMM: on a Module until its kernel modules are unloaded from the nodes. */
   kmmModule: 'kmm.node.kubernetes.io/module-finalizer',
+  /** KMM-Hub: on a ManagedClusterModule until every ManifestWork it owns is gone (the spokes have unloaded). */
+  hubManagedClusterModule: 'hub.kmm.sigs.x-k8s.io/managedclustermodule-cleanup',
 } as const;
 
 export const CLUSTER_CLAIMS = {

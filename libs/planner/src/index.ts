@@ -1,6 +1,14 @@
+export { kernelTargets, type KernelTarget, type KernelTargets } from './kernel-targets.js';
+export {
+  planClusterDelivery,
+  type ClusterDeliveryInput,
+  type ClusterDeliveryPlan,
+  type ImageFinding,
+} from './plan-cluster-delivery.js';
 export {
   compileClusterSelector,
   selectClusters,
   type ClusterSelection,
   type SelectorResult,
 } from './select-clusters.js';
+export { summarizeStatus, type StatusInput } from './summarize-status.js';

@@ -1,0 +1,84 @@
+export { type AppendLayerOptions, type AppendedImage, type AppendedLayer, appendLayerToImage } from './append-layer.js';
+export { isDigest, sha256Digest } from './digest.js';
+export {
+  type DockerConfig,
+  type DockerConfigEntry,
+  type DockerConfigResult,
+  RegistryCredentials,
+  findCredentials,
+  parseDockerConfig,
+} from './docker-config.js';
+export {
+  type AppendLayerRequest,
+  type AppendLayerResult,
+  type ImageFiles,
+  type ImageSelection,
+  appendLayer,
+  readImageFiles,
+} from './image-layers.js';
+export {
+  DEFAULT_TAG,
+  DOCKER_HUB_API_HOST,
+  DOCKER_HUB_REGISTRY,
+  type ImageReference,
+  InvalidImageReferenceError,
+  checkImageReference,
+  formatImageReference,
+  formatRepository,
+  manifestReference,
+  normalizeRegistry,
+  parseImageReference,
+  registryApiHost,
+  withDigest,
+} from './image-reference.js';
+export {
+  type BuiltLayer,
+  type LayerChanges,
+  type LayerEntry,
+  type LayerEntryType,
+  type LayerFile,
+  buildLayer,
+  readLayer,
+  stackLayers,
+} from './layer-tar.js';
+export {
+  type Descriptor,
+  type HistoryEntry,
+  type ImageConfig,
+  type ImageIndex,
+  type ImageManifest,
+  type ParsedManifest,
+  type Platform,
+  parseImageConfig,
+  parseManifest,
+} from './manifest.js';
+export {
+  MANIFEST_ACCEPT,
+  MEDIA_TYPE,
+  type MediaType,
+  isImageManifestMediaType,
+  isIndexMediaType,
+} from './media-types.js';
+export { globToRegExp, matchAnyGlob, normalizeImagePath } from './path-glob.js';
+export {
+  type PlatformSpec,
+  formatPlatform,
+  parsePlatform,
+  platformMatches,
+  selectPlatformManifest,
+} from './platform.js';
+export { CLIENT_ERROR_CODE, type ClientErrorCode, RegistryError, isTransientStatus } from './registry-error.js';
+export {
+  type BlobDescriptor,
+  type FetchedManifest,
+  type ManifestDescriptor,
+  RegistryClient,
+  type RegistryClientOptions,
+  type ResolveOptions,
+} from './registry.client.js';
+export {
+  type AuthChallenge,
+  type BearerChallenge,
+  findBearerChallenge,
+  parseWwwAuthenticate,
+} from './www-authenticate.js';

@@ -1,0 +1,141 @@
+import {
+  CLUSTER_CLAIMS,
+  newManagedClusterModule,
+  type ManagedCluster,
+  type ManifestWork,
+  type Module,
+} from '@kmm-hub/api';
+import { describe, expect, it } from 'vitest';
+import { kernelTargets } from './kernel-targets.js';
+import { planClusterDelivery, type ImageFinding } from './plan-cluster-delivery.js';
+
+const DIGEST_A = `sha256:${'a'.repeat(64)}`;
+const DIGEST_B = `sha256:${'b'.repeat(64)}`;
+
+const mcm = newManagedClusterModule({
+  metadata: { name: 'gpu', uid: 'u-1', generation: 2 },
+  spec: {
+    spokeNamespace: 'kmm',
+    moduleSpec: {
+      moduleLoader: {
+        container: {
+          modprobe: { moduleName: 'gpu' },
+          kernelMappings: [
+            { regexp: '^6\\.1\\.', containerImage: 'registry.test:5000/gpu:${KERNEL_FULL_VERSION}' },
+            { literal: '5.14.0-284.el9.x86_64', containerImage: 'registry.test:5000/gpu-el9:${KERNEL_XYZ}' },
+          ],
+        },
+      },
+      selector: {},
+    },
+  },
+});
+
+const cluster = (claim?: string): ManagedCluster => ({
+  apiVersion: 'cluster.open-cluster-management.io/v1',
+  kind: 'ManagedCluster',
+  metadata: { name: 'edge-1' },
+  spec: { hubAcceptsClient: true },
+  ...(claim !== undefined && { status: { clusterClaims: [{ name: CLUSTER_CLAIMS.kernelVersions, value: claim }] } }),
+});
+
+function plan(claim: string | undefined, findings: Record<string, ImageFinding>, current?: ManifestWork) {
+  return planClusterDelivery({
+    mcm,
+    cluster: 'edge-1',
+    targets: kernelTargets(mcm, cluster(claim)),
+    findings: new Map(Object.entries(findings)),
+    ...(current && { current }),
+  });
+}
+
+const moduleOf = (mw: ManifestWork | undefined) => mw?.spec?.workload?.manifests?.[0] as unknown as Module;
+
+describe('planClusterDelivery', () => {
+  it('reports a cluster without a kernel claim and renders nothing', () => {
+    const sut = plan(undefined, {});
+    expect(sut.desired).toBeUndefined();
+    expect(sut.status).toMatchObject({ state: 'NoKernels', reason: 'NoKernelClaim' });
+  });
+
+  it('publishes the ready kernel now and reports the other per kernel', () => {
+    const sut = plan('6.1.0-56-amd64\n5.14.0-284.el9.x86_64\n4.18.0-1', {
+      '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_A },
+      '5.14.0-284.el9.x86_64': { kind: 'pipeline', state: 'building', attempts: 1 },
+    });
+    const mappings = moduleOf(sut.desired).spec!.moduleLoader!.container.kernelMappings;
+    expect(mappings).toEqual([{ literal: '6.1.0-56-amd64', containerImage: `registry.test:5000/gpu@${DIGEST_A}` }]);
+    expect(sut.status.kernels).toEqual([
+      { kernel: '4.18.0-1', state: 'Unmapped' },
+      { kernel: '5.14.0-284.el9.x86_64', image: 'registry.test:5000/gpu-el9:5.14.0', state: 'Building', attempts: 1 },
+      { kernel: '6.1.0-56-amd64', image: 'registry.test:5000/gpu:6.1.0-56-amd64', state: 'Ready', digest: DIGEST_A },
+    ]);
+    expect(sut.status).toMatchObject({ state: 'Progressing', reason: 'ApplyPending' });
+  });
+
+  it('pins every ready kernel to its own digest, sorted by kernel', () => {
+    const sut = plan('6.1.0-56-amd64\n5.14.0-284.el9.x86_64', {
+      '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_A },
+      '5.14.0-284.el9.x86_64': { kind: 'present', digest: DIGEST_B },
+    });
+    const images = moduleOf(sut.desired).spec!.moduleLoader!.container.kernelMappings.map((m) => m.containerImage);
+    expect(images).toEqual([`registry.test:5000/gpu-el9@${DIGEST_B}`, `registry.test:5000/gpu@${DIGEST_A}`]);
+  });
+
+  it.each([
+    [{ kind: 'missing' } as ImageFinding, 'does not exist and the kernel mapping has neither build nor sign'],
+    [{ kind: 'error', message: 'registry.test:5000: connect ECONNREFUSED' } as ImageFinding, 'ECONNREFUSED'],
+    [
+      { kind: 'pipeline', state: 'failed', attempts: 5, lastError: 'buildah: exit 1' } as ImageFinding,
+      'buildah: exit 1',
+    ],
+  ])('renders nothing and degrades the cluster when the only kernel fails (%j)', (finding, text) => {
+    const sut = plan('6.1.0-56-amd64', { '6.1.0-56-amd64': finding });
+    expect(sut.desired).toBeUndefined();
+    expect(sut.status.state).toBe('Degraded');
+    expect(sut.status.kernels?.[0]?.lastError).toContain(text);
+  });
+
+  it('waits without a ManifestWork while images are unknown or building', () => {
+    const sut = plan('6.1.0-56-amd64', {});
+    expect(sut.desired).toBeUndefined();
+    expect(sut.status).toMatchObject({ state: 'Pending', reason: 'ImagesNotReady' });
+  });
+
+  it('says no mapping matches when none of the kernels is targeted', () => {
+    const sut = plan('4.18.0-1', {});
+    expect(sut.status).toMatchObject({ state: 'Pending', reason: 'NoMatchingKernel' });
+    expect(sut.status.message).toContain('4.18.0-1');
+  });
+
+  it('is Ready once the live ManifestWork carries the desired hash and the agent applied it', () => {
+    const first = plan('6.1.0-56-amd64', { '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_A } });
+    const live: ManifestWork = {
+      ...first.desired!,
+      metadata: { ...first.desired!.metadata, generation: 1 },
+      status: {
+        conditions: [
+          {
+            type: 'Applied',
+            status: 'True',
+            reason: 'AppliedManifestWorkComplete',
+            message: '',
+            lastTransitionTime: '2026-11-27T00:00:00Z',
+            observedGeneration: 1,
+          },
+          {
+            type: 'Available',
+            status: 'True',
+            reason: 'ResourcesAvailable',
+            message: '',
+            lastTransitionTime: '2026-11-27T00:00:00Z',
+            observedGeneration: 1,
+          },
+        ],
+      },
+    };
+    const sut = plan('6.1.0-56-amd64', { '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_A } }, live);
+    expect(sut.specHash).toBe(first.specHash);
+    expect(sut.status).toMatchObject({ state: 'Ready', reason: 'Available' });
+  });
+});
