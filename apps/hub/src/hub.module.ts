@@ -1,16 +1,29 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { loggerModule } from '@kmm-hub/logging';
 import { HubConfigModule } from './config/config.module.js';
 import type { HubConfig } from './config/config.schema.js';
+import { ControllerModule } from './controller/controller.module.js';
 import { HealthModule } from './health/health.module.js';
-import { loggerModule } from '@kmm-hub/logging';
+import { ImagesModule } from './images/images.module.js';
+import { HubKubeModule } from './kube/hub-kube.module.js';
 
 /** Root module: the role decides which feature modules load over one set of shared providers. */
 @Module({})
 export class HubModule {
   static forRole(config: HubConfig): DynamicModule {
+    const role = config.HUB_ROLE;
+    // Every role talks to the pipeline (controller enqueues, api reads progress); workers process it.
+    const images = ImagesModule.register({ role });
     return {
       module: HubModule,
-      imports: [HubConfigModule.register(config), loggerModule(config.LOG_LEVEL, 'kmm-hub'), HealthModule],
+      imports: [
+        HubConfigModule.register(config),
+        loggerModule(config.LOG_LEVEL, 'kmm-hub'),
+        HubKubeModule,
+        HealthModule,
+        images,
+        ...(role === 'all' || role === 'controller' ? [ControllerModule.register(images)] : []),
+      ],
     };
   }
 }

@@ -1,16 +1,6 @@
 import { CoreV1Api, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import {
-  clusterKubeConfig,
-  createCertificateAuthority,
-  ProcessGroup,
-  readAuditLog,
-  startApiServer,
-  type RunningApiServer,
-} from '@kmm-hub/test-env';
+import { describe, expect, inject, it } from 'vitest';
+import { clusterKubeConfig, readAuditLog, startDedicatedCluster } from '@kmm-hub/test-env';
 import { Informer, type InformerLifecycle } from './informer.js';
 import { KubeHttp } from './kube-http.js';
 
@@ -90,24 +80,12 @@ describe(Informer.name, () => {
     }
   });
 
-  describe('on its own API server', () => {
+  it('survives an API server restart and a 410 Gone by re-listing, and reports both', async () => {
     // This cluster bypasses the watch cache for ConfigMaps, so an old resourceVersion meets etcd compaction and the
     // API server answers 410 Gone, as a production server does once its watch window has moved on.
-    let api: RunningApiServer;
-    const group = new ProcessGroup(mkdtempSync(join(tmpdir(), 'kmm-hub-env-informer-')));
-    afterAll(() => group.stopAll());
-
-    it('survives an API server restart and a 410 Gone by re-listing, and reports both', async () => {
-      const ca = createCertificateAuthority(env.pkiDir);
-      api = await startApiServer(group, {
-        name: `restart-${Date.now()}`,
-        binDir: env.binDir,
-        workDir: group.workDir,
-        etcdUrl: env.etcdUrl,
-        ca,
-        extraArgs: ['--watch-cache-sizes=configmaps#0'],
-      });
-      const kc = clusterKubeConfig(api.info);
+    const cluster = await startDedicatedCluster(env, 'informer-410', ['--watch-cache-sizes=configmaps#0']);
+    try {
+      const kc = clusterKubeConfig(cluster.info);
       const core = kc.makeApiClient(CoreV1Api);
       const sut = new Informer<V1ConfigMap>(new KubeHttp(kc), {
         path: '/api/v1/namespaces/default/configmaps',
@@ -119,7 +97,7 @@ describe(Informer.name, () => {
       await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'before' } } });
       await expect.poll(() => sut.get('before', 'default')).toBeDefined();
 
-      await group.stop(api.proc);
+      await cluster.stopApiServer();
       await expect.poll(() => lifecycle.some((e) => e.type === 'error' && e.phase === 'watch')).toBe(true);
       // Move etcd past the informer's resourceVersion (another cluster writes) and compact it away.
       await clusterKubeConfig(env.hub)
@@ -132,8 +110,7 @@ describe(Informer.name, () => {
       });
       expect(compact.ok).toBe(true);
 
-      api = await api.restart();
-      const core2 = clusterKubeConfig(api.info).makeApiClient(CoreV1Api);
+      const core2 = clusterKubeConfig(await cluster.restart()).makeApiClient(CoreV1Api);
       await core2.deleteNamespacedConfigMap({ name: 'before', namespace: 'default' });
       await core2.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'after' } } });
 
@@ -144,6 +121,8 @@ describe(Informer.name, () => {
       expect(events).toContain('add:after');
       expect(events).toContain('delete:before');
       await sut.stop();
-    });
+    } finally {
+      await cluster.stop();
+    }
   });
 });

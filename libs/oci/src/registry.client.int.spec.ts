@@ -7,13 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ProcessGroup, waitUntil, type RegistryInfo } from '@kmm-hub/test-env';
+import { ProcessGroup, pushImage, waitUntil, type RegistryInfo } from '@kmm-hub/test-env';
 import { RegistryCredentials } from './docker-config.js';
 import { sha256Digest } from './digest.js';
 import { appendLayer, readImageFiles } from './image-layers.js';
-import { type BuiltLayer, type LayerFile, buildLayer } from './layer-tar.js';
+import { type LayerFile, buildLayer } from './layer-tar.js';
 import { MEDIA_TYPE } from './media-types.js';
-import type { Descriptor } from './manifest.js';
 import { CLIENT_ERROR_CODE, RegistryError } from './registry-error.js';
 import { RegistryClient } from './registry.client.js';
 
@@ -33,53 +32,6 @@ function clientFor(registry: RegistryInfo, overrides: Partial<ConstructorParamet
     ...(credentials ? { credentials } : {}),
     ...overrides,
   });
-}
-
-interface PushedImage {
-  ref: string;
-  digest: string;
-  bytes: Buffer;
-  descriptor: Descriptor;
-}
-
-/** Pushes a one-layer image holding `files`, as OCI or Docker v2 schema 2, through the client under test. */
-async function pushImage(
-  sut: RegistryClient,
-  repository: string,
-  tag: string,
-  files: LayerFile[],
-  options: { format?: 'oci' | 'docker'; architecture?: string; lowerLayers?: BuiltLayer[] } = {},
-): Promise<PushedImage> {
-  const docker = options.format === 'docker';
-  const layers = [...(options.lowerLayers ?? []), await buildLayer(files)];
-  const diffIds = layers.map((l) => l.diffId);
-  const layerDescriptors: Descriptor[] = [];
-  for (const layer of layers) {
-    const pushed = await sut.pushBlob(repository, layer.blob);
-    layerDescriptors.push({ mediaType: docker ? MEDIA_TYPE.DOCKER_LAYER_GZIP : MEDIA_TYPE.OCI_LAYER_GZIP, ...pushed });
-  }
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: options.architecture ?? 'amd64',
-      os: 'linux',
-      config: { Env: ['PATH=/bin'] },
-      rootfs: { type: 'layers', diff_ids: diffIds },
-      history: diffIds.map((_, i) => ({ created_by: `layer ${i}` })),
-    }),
-  );
-  const configDescriptor = await sut.pushBlob(repository, config);
-  const mediaType = docker ? MEDIA_TYPE.DOCKER_MANIFEST : MEDIA_TYPE.OCI_MANIFEST;
-  const bytes = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType,
-      config: { mediaType: docker ? MEDIA_TYPE.DOCKER_CONFIG : MEDIA_TYPE.OCI_CONFIG, ...configDescriptor },
-      layers: layerDescriptors,
-    }),
-  );
-  const ref = `${sut.registry}/${repository}:${tag}`;
-  const digest = await sut.pushManifest(ref, bytes, mediaType);
-  return { ref, digest, bytes, descriptor: { mediaType, digest, size: bytes.byteLength } };
 }
 
 const HELLO: LayerFile = { path: '/lib/modules/hello.txt', content: Buffer.from('hello from kmm\n') };

@@ -12,3 +12,5 @@ export { waitUntil } from './wait.js';
 export { createCertificateAuthority } from './pki.js';
 export { readAuditLog, type AuditEvent } from './audit-log.js';
 export { freePort } from './ports.js';
+export { startDedicatedCluster, type DedicatedCluster } from './dedicated-cluster.js';
+export { pushImage, type PushedImage } from './test-images.js';

@@ -14,9 +14,72 @@ export const hubConfigSchema = z.object({
   HUB_NAMESPACE: z.string().default('kmm-hub'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+
+  // Controller (apps/hub/src/controller).
+  /** How long a registry answer "this tag has that digest" is trusted; a build or sign push forgets it at once. */
+  IMAGE_CHECK_TTL_S: z.coerce.number().int().min(1).default(60),
+  /** How often a cluster with a missing, failed or building image is planned again (a settled job wakes it too). */
+  RECHECK_INTERVAL_S: z.coerce.number().int().min(1).default(30),
+  /** (MCM, cluster) pairs planned at the same time. */
+  RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Lease of the controller role: one leader plans and writes; the others wait. */
+  LEASE_NAME: z.string().default('kmm-hub-controller'),
+  LEASE_DURATION_S: z.coerce.number().int().min(2).default(15),
+  /** Identity in the Lease; defaults to hostname_pid. */
+  POD_NAME: z.string().optional(),
+
+  // Image pipeline (apps/hub/src/images): BullMQ queues `build` and `sign`.
+  /** Prefix of every BullMQ key in Redis; hubs sharing a Redis need distinct prefixes. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('kmm-hub'),
+  /** Jobs one worker process runs at the same time, per queue. */
+  BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  SIGN_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Attempts per job, and the exponential backoff between them: base·2^(n−1), at most the cap. */
+  IMAGE_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  IMAGE_JOB_BACKOFF_MS: z.coerce.number().int().min(0).default(10_000),
+  IMAGE_JOB_BACKOFF_MAX_MS: z.coerce.number().int().min(0).default(600_000),
+  /** A job whose worker stops renewing its lock for this long is handed to another worker. */
+  IMAGE_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** A job that failed after all attempts (not a permanent failure) is queued again when asked for after this. */
+  IMAGE_JOB_RETRY_FAILED_AFTER_S: z.coerce.number().int().min(0).default(900),
+  /** Log lines kept per job in Redis. */
+  IMAGE_JOB_LOG_LINES: z.coerce.number().int().min(10).max(10_000).default(200),
+  /** How long finished jobs stay in Redis (they make repeated requests no-ops). */
+  IMAGE_JOB_KEEP_COMPLETED_S: z.coerce.number().int().min(0).default(86_400),
+  IMAGE_JOB_KEEP_FAILED_S: z.coerce.number().int().min(0).default(604_800),
+  /** Platform of the images read for signing, when a reference names a manifest list. */
+  IMAGE_PLATFORM: z.string().default('linux/amd64'),
+  /** Where builds run: Kubernetes Jobs in HUB_NAMESPACE (kaniko-compatible image), or buildah on the worker. */
+  BUILD_EXECUTOR: z.enum(['kubernetes', 'buildah']).default('kubernetes'),
+  BUILD_TIMEOUT_S: z.coerce.number().int().min(1).default(3600),
+  /** Kaniko-compatible builder image of build Jobs; `build.kanikoParams.tag` replaces its tag. */
+  BUILD_KANIKO_IMAGE: z.string().default('gcr.io/kaniko-project/executor:latest'),
+  /** How often a worker reads the status of its build Job. */
+  BUILD_JOB_POLL_MS: z.coerce.number().int().min(50).default(5000),
+  /** Driver toolkit image per kernel (JSON object kernel → image); a build for a listed kernel gets DTK_AUTO. */
+  BUILD_TOOLKIT_IMAGES: z.preprocess(
+    (v) => (typeof v === 'string' ? parseJsonOrKeep(v) : v),
+    z.record(z.string(), z.string()).default({}),
+  ),
+  BUILDAH_PATH: z.string().default('buildah'),
+  /** buildah storage: driver (vfs, overlay), graph root and run root; unset keeps buildah's own defaults. */
+  BUILDAH_STORAGE_DRIVER: z.enum(['vfs', 'overlay']).optional(),
+  BUILDAH_ROOT: z.string().optional(),
+  BUILDAH_RUNROOT: z.string().optional(),
+  BUILDAH_ISOLATION: z.enum(['chroot', 'oci', 'rootless']).default('chroot'),
+  /** Hash of module signatures (sign-file's first argument). */
+  SIGN_HASH: z.enum(['sha256', 'sha384', 'sha512']).default('sha256'),
 });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
+
+function parseJsonOrKeep(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
 
 /** Parses the environment, listing every problem at once rather than failing on the first. */
 export function parseHubConfig(env: NodeJS.ProcessEnv): HubConfig {

@@ -1,0 +1,19 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { EventRecorderService } from './event-recorder.service.js';
+import { HubCacheModule } from './hub-cache.module.js';
+import { ImageTrackerService } from './image-tracker.service.js';
+import { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
+
+/** The controller role: the leader-elected MCM reconciler, image checks and events, over the shared caches. */
+@Module({})
+export class ControllerModule {
+  /** `images` is the image pipeline module whose IMAGE_PIPELINE the reconciler hands missing images to. */
+  static register(images: DynamicModule): DynamicModule {
+    return {
+      module: ControllerModule,
+      imports: [HubCacheModule, images],
+      providers: [ImageTrackerService, EventRecorderService, ManagedClusterModuleReconciler],
+      exports: [ManagedClusterModuleReconciler, ImageTrackerService],
+    };
+  }
+}

@@ -1,0 +1,109 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import { LABELS, RESOURCES, type ManagedCluster, type ManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
+import { Informer, KubeHttp, type InformerLifecycle } from '@kmm-hub/kube';
+import { HUB_CONFIG } from '../config/config.module.js';
+import type { HubConfig } from '../config/config.schema.js';
+
+const collection = (r: { group: string; version: string; plural: string }) =>
+  `/apis/${r.group}/${r.version}/${r.plural}`;
+
+/**
+ * The hub's informer caches: every reader (controller, API, health) reads from here, never from the API server per
+ * request. ManifestWorks are watched only when they carry our MCM label; Secrets only in the hub namespace.
+ */
+@Injectable()
+export class HubCacheService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(HubCacheService.name);
+  readonly managedClusterModules: Informer<ManagedClusterModule>;
+  readonly managedClusters: Informer<ManagedCluster>;
+  readonly manifestWorks: Informer<ManifestWork>;
+  readonly secrets: Informer<V1Secret>;
+
+  constructor(http: KubeHttp, @Inject(HUB_CONFIG) config: HubConfig) {
+    this.managedClusterModules = this.track(
+      'ManagedClusterModule',
+      new Informer(http, { path: collection(RESOURCES.ManagedClusterModule) }),
+    );
+    this.managedClusters = this.track(
+      'ManagedCluster',
+      new Informer(http, { path: collection(RESOURCES.ManagedCluster) }),
+    );
+    this.manifestWorks = this.track(
+      'ManifestWork',
+      new Informer(http, { path: collection(RESOURCES.ManifestWork), labelSelector: LABELS.managedClusterModuleName }),
+    );
+    this.secrets = this.track(
+      'Secret',
+      new Informer(http, { path: `/api/v1/namespaces/${config.HUB_NAMESPACE}/secrets` }),
+    );
+  }
+
+  private track<T extends KubernetesObject>(kind: string, informer: Informer<T>): Informer<T> {
+    informer.onLifecycle((ev: InformerLifecycle) => {
+      switch (ev.type) {
+        case 'error':
+          this.logger.warn(
+            { kind, phase: ev.phase, retryInMs: ev.retryInMs, err: String(ev.error) },
+            'watch failed, retrying',
+          );
+          break;
+        case 'gone':
+          this.logger.log({ kind, resourceVersion: ev.resourceVersion }, 'watch expired, re-listing');
+          break;
+        case 'listed':
+          this.logger.debug({ kind, count: ev.count, resourceVersion: ev.resourceVersion }, 'listed');
+          break;
+        default:
+          break;
+      }
+    });
+    return informer;
+  }
+
+  private get all(): Informer<KubernetesObject>[] {
+    return [
+      this.managedClusterModules,
+      this.managedClusters,
+      this.manifestWorks,
+      this.secrets,
+    ] as Informer<KubernetesObject>[];
+  }
+
+  onApplicationBootstrap(): void {
+    for (const i of this.all) i.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.all.map((i) => i.stop()));
+  }
+
+  hasSynced(): boolean {
+    return this.all.every((i) => i.hasSynced());
+  }
+
+  async synced(): Promise<void> {
+    await Promise.all(this.all.map((i) => i.synced));
+  }
+
+  manifestWork(mcm: string, cluster: string): ManifestWork | undefined {
+    const mw = this.manifestWorks.get(mcm, cluster);
+    return mw?.metadata.labels?.[LABELS.managedClusterModuleName] === mcm ? mw : undefined;
+  }
+
+  /** Our ManifestWorks of one MCM, by cluster. */
+  manifestWorksOf(mcm: string): Map<string, ManifestWork> {
+    return new Map(
+      this.manifestWorks
+        .list()
+        .filter((mw) => mw.metadata.labels?.[LABELS.managedClusterModuleName] === mcm && mw.metadata.name === mcm)
+        .map((mw) => [mw.metadata.namespace ?? '', mw]),
+    );
+  }
+}

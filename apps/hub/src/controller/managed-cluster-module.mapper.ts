@@ -1,0 +1,40 @@
+import { LABELS, type ManagedCluster, type ManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
+import { compileClusterSelector } from '@kmm-hub/planner';
+import { clusterKey, mcmKey, type ReconcileKey } from './reconcile-keys.js';
+
+// Event → keys. Pure: handlers only map an object to the keys it affects; the queue coalesces them.
+
+export function keysForManagedClusterModule(mcm: ManagedClusterModule): ReconcileKey[] {
+  return [mcmKey(mcm.metadata.name ?? '')];
+}
+
+/** A ManifestWork we own re-plans its own (MCM, cluster) pair only; others are not ours and map to nothing. */
+export function keysForManifestWork(mw: ManifestWork): ReconcileKey[] {
+  const mcm = mw.metadata.labels?.[LABELS.managedClusterModuleName];
+  const cluster = mw.metadata.namespace;
+  return mcm && cluster ? [clusterKey(mcm, cluster)] : [];
+}
+
+/**
+ * A ManagedCluster change (labels, claims, deletion) affects every MCM that selects it now, or that selected it
+ * before (a ManifestWork of that MCM exists in the cluster's namespace and must go). Each such pair is re-planned,
+ * and its MCM's status is refreshed.
+ */
+export function keysForManagedCluster(
+  cluster: ManagedCluster,
+  mcms: readonly ManagedClusterModule[],
+  hasManifestWork: (mcm: string, cluster: string) => boolean,
+): ReconcileKey[] {
+  const name = cluster.metadata.name ?? '';
+  const keys: ReconcileKey[] = [];
+  for (const mcm of mcms) {
+    const mcmName = mcm.metadata.name ?? '';
+    const compiled = compileClusterSelector(
+      mcm.spec?.selector as Record<string, string> | undefined,
+      mcm.spec?.clusterSelector,
+    );
+    const selected = compiled.ok && compiled.matches(cluster.metadata.labels ?? {});
+    if (selected || hasManifestWork(mcmName, name)) keys.push(clusterKey(mcmName, name), mcmKey(mcmName));
+  }
+  return keys;
+}

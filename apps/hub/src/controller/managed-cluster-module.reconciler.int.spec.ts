@@ -1,0 +1,293 @@
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { Test, type TestingModule } from '@nestjs/testing';
+import {
+  CLUSTER_CLAIMS,
+  FINALIZERS,
+  RESOURCES,
+  newManagedClusterModule,
+  type ManagedCluster,
+  type ManagedClusterModule,
+  type ManifestWork,
+  type Module,
+} from '@kmm-hub/api';
+import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
+import { RegistryClient } from '@kmm-hub/oci';
+import {
+  clusterKubeConfig,
+  pushImage,
+  readAuditLog,
+  startDedicatedCluster,
+  type DedicatedCluster,
+} from '@kmm-hub/test-env';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { parseHubConfig } from '../config/config.schema.js';
+import { HubModule } from '../hub.module.js';
+import { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
+
+const env = inject('env');
+const KERNEL_A = '6.1.0-56-amd64';
+const KERNEL_B = '6.1.0-57-amd64';
+const HUB_NAMESPACE = 'kmm-hub';
+const repository = `controller-int/${Date.now()}`;
+
+describe(ManagedClusterModuleReconciler.name, () => {
+  let hub: DedicatedCluster;
+  let kc: KubeConfig;
+  let http: KubeHttp;
+  let applier: ServerSideApplier;
+  let app: TestingModule;
+  let sut: ManagedClusterModuleReconciler;
+  const registry = new RegistryClient({ registry: env.registry.host, insecure: true });
+  const image = (kernel: string) => `${env.registry.host}/${repository}:${kernel}`;
+
+  const mwPath = (cluster: string, name = 'gpu') =>
+    `/apis/${RESOURCES.ManifestWork.apiVersion}/namespaces/${cluster}/manifestworks/${name}`;
+  const mcmPath = (name = 'gpu') => `/apis/${RESOURCES.ManagedClusterModule.apiVersion}/managedclustermodules/${name}`;
+  const getMcm = (name = 'gpu') => http.json<ManagedClusterModule>('GET', mcmPath(name));
+  const getMw = (cluster: string) => http.json<ManifestWork>('GET', mwPath(cluster)).catch(() => undefined);
+  const clusterState = async (cluster: string) =>
+    (await getMcm()).status?.clusters?.find((c) => c.name === cluster)?.state;
+
+  async function applyCluster(name: string, labels: Record<string, string>, kernels: string[]) {
+    await applier.apply({
+      apiVersion: RESOURCES.ManagedCluster.apiVersion,
+      kind: 'ManagedCluster',
+      metadata: { name, labels },
+      spec: { hubAcceptsClient: true },
+    } as ManagedCluster);
+    await applier.apply(
+      {
+        apiVersion: RESOURCES.ManagedCluster.apiVersion,
+        kind: 'ManagedCluster',
+        metadata: { name },
+        status: { clusterClaims: [{ name: CLUSTER_CLAIMS.kernelVersions, value: kernels.join('\n') }] },
+      } as ManagedCluster,
+      { subresource: 'status' },
+    );
+  }
+
+  beforeAll(async () => {
+    hub = await startDedicatedCluster(env, 'controller');
+    kc = clusterKubeConfig(hub.info);
+    http = new KubeHttp(kc);
+    applier = new ServerSideApplier(kc, 'controller-test');
+    const core = kc.makeApiClient(CoreV1Api);
+    for (const ns of [HUB_NAMESPACE, 'edge-1', 'edge-2', 'edge-3'])
+      await core.createNamespace({ body: { metadata: { name: ns } } });
+    await pushImage(registry, repository, KERNEL_A, [{ path: '/opt/lib/modules/a/gpu.ko', content: Buffer.from('a') }]);
+    await applyCluster('edge-1', { gpu: 'yes' }, [KERNEL_A]);
+    await applyCluster('edge-2', { gpu: 'yes' }, [KERNEL_B, `${KERNEL_A}+`]);
+    await applyCluster('edge-3', { gpu: 'no' }, [KERNEL_A]);
+
+    const config = parseHubConfig({
+      HUB_ROLE: 'controller',
+      HUB_KUBECONFIG: hub.info.kubeconfigPath,
+      HUB_NAMESPACE,
+      REDIS_URL: env.redis.url,
+      QUEUE_PREFIX: `controller-int-${Date.now()}`,
+      LEASE_DURATION_S: '3',
+      RECHECK_INTERVAL_S: '1',
+      IMAGE_CHECK_TTL_S: '1',
+      LOG_LEVEL: 'warn',
+    });
+    app = await Test.createTestingModule({ imports: [HubModule.forRole(config)] }).compile();
+    await app.init();
+    sut = app.get(ManagedClusterModuleReconciler);
+    await vi.waitFor(() => expect(sut.isLeader).toBe(true), { timeout: 10_000, interval: 100 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await hub?.stop();
+  });
+
+  it('writes one ManifestWork per selected cluster with the ready kernels pinned to digests', async () => {
+    const mcm = newManagedClusterModule({
+      metadata: { name: 'gpu' },
+      spec: {
+        spokeNamespace: 'kmm',
+        selector: { gpu: 'yes' },
+        moduleSpec: {
+          selector: { 'node-role.kubernetes.io/worker': '' },
+          moduleLoader: {
+            container: {
+              modprobe: { moduleName: 'gpu' },
+              kernelMappings: [
+                { regexp: '^6\\.1\\.', containerImage: `${env.registry.host}/${repository}:\${KERNEL_FULL_VERSION}` },
+              ],
+              registryTLS: { insecure: true },
+            },
+          },
+        },
+      },
+    });
+    await applier.apply(mcm);
+    const digestA = (await registry.resolveDigest(image(KERNEL_A)))!.digest;
+
+    await expect.poll(() => getMw('edge-1'), { timeout: 20_000 }).toBeDefined();
+    const mw1 = (await getMw('edge-1'))!;
+    const module1 = mw1.spec!.workload!.manifests![0] as unknown as Module;
+    expect(module1.metadata).toMatchObject({ name: 'gpu', namespace: 'kmm' });
+    expect(module1.spec!.moduleLoader!.container.kernelMappings).toEqual([
+      { literal: KERNEL_A, containerImage: `${env.registry.host}/${repository}@${digestA}` },
+    ]);
+    expect(mw1.metadata.labels).toMatchObject({ 'kmm.node.kubernetes.io/managedclustermodule.name': 'gpu' });
+
+    // edge-2 runs kernel A too (its claim has a trailing +): it gets A now although B has no image.
+    await expect.poll(() => getMw('edge-2'), { timeout: 20_000 }).toBeDefined();
+    const module2 = (await getMw('edge-2'))!.spec!.workload!.manifests![0] as unknown as Module;
+    expect(module2.spec!.moduleLoader!.container.kernelMappings.map((m) => m.literal)).toEqual([KERNEL_A]);
+    expect(await getMw('edge-3')).toBeUndefined();
+
+    await expect.poll(async () => (await getMcm()).status?.numberSelected, { timeout: 20_000 }).toBe(2);
+    const status = (await getMcm()).status!;
+    const edge2 = status.clusters!.find((c) => c.name === 'edge-2')!;
+    expect(edge2.state).toBe('Degraded');
+    expect(edge2.kernels!.find((k) => k.kernel === KERNEL_B)).toMatchObject({
+      state: 'Failed',
+      image: image(KERNEL_B),
+      lastError: expect.stringContaining('does not exist'),
+    });
+    expect(edge2.kernels!.find((k) => k.kernel === KERNEL_A)).toMatchObject({ state: 'Ready', digest: digestA });
+    expect((await getMcm()).metadata.finalizers).toContain(FINALIZERS.hubManagedClusterModule);
+  });
+
+  it('publishes a kernel as soon as its image appears', async () => {
+    const pushed = await pushImage(registry, repository, KERNEL_B, [{ path: '/opt/b.ko', content: Buffer.from('b') }]);
+    await expect
+      .poll(
+        async () => {
+          const m = (await getMw('edge-2'))?.spec?.workload?.manifests?.[0] as unknown as Module | undefined;
+          return m?.spec?.moduleLoader?.container.kernelMappings.map((k) => k.containerImage);
+        },
+        { timeout: 20_000 },
+      )
+      .toContain(`${env.registry.host}/${repository}@${pushed.digest}`);
+  });
+
+  it('reports Ready once the work agent applied the ManifestWork, and then writes nothing while the fleet is steady', async () => {
+    for (const cluster of ['edge-1', 'edge-2']) {
+      const mw = (await getMw(cluster))!;
+      const cond = (type: string) => ({
+        type,
+        status: 'True',
+        reason: type,
+        message: '',
+        lastTransitionTime: '2026-11-27T00:00:00Z',
+        observedGeneration: mw.metadata.generation,
+      });
+      await http.json('PATCH', `${mwPath(cluster)}/status`, {
+        body: { status: { conditions: [cond('Applied'), cond('Available')] } },
+        contentType: 'application/merge-patch+json',
+      });
+    }
+    await expect.poll(() => clusterState('edge-1'), { timeout: 20_000 }).toBe('Ready');
+    await expect.poll(() => clusterState('edge-2'), { timeout: 20_000 }).toBe('Ready');
+    await expect
+      .poll(async () => (await getMcm()).status?.conditions?.find((c) => c.type === 'Ready')?.status)
+      .toBe('True');
+
+    const since = new Date().toISOString();
+    const start = sut.reconciles;
+    // Every cluster key comes back after its cache TTL (1 s here): let several rounds pass.
+    await expect.poll(() => sut.reconciles, { timeout: 20_000 }).toBeGreaterThanOrEqual(start + 6);
+    const writes = readAuditLog(hub.info.auditLogPath).filter(
+      (e) =>
+        e.stage === 'ResponseComplete' &&
+        e.stageTimestamp > since &&
+        ['create', 'update', 'patch', 'delete'].includes(e.verb) &&
+        e.objectRef?.resource !== 'leases',
+    );
+    expect(writes.map((w) => `${w.verb} ${w.objectRef?.resource}/${w.objectRef?.name}`)).toEqual([]);
+  });
+
+  it('keeps what was applied when the spec turns invalid, and says why in status', async () => {
+    const before = await getMw('edge-1');
+    await http.json('PATCH', mcmPath(), {
+      body: {
+        spec: {
+          moduleSpec: {
+            moduleLoader: { container: { kernelMappings: [{ regexp: '^6\\.(', containerImage: image('x') }] } },
+          },
+        },
+      },
+      contentType: 'application/merge-patch+json',
+    });
+    await expect
+      .poll(async () => (await getMcm()).status?.conditions?.find((c) => c.type === 'Valid'), { timeout: 20_000 })
+      .toMatchObject({
+        status: 'False',
+        reason: 'InvalidSpec',
+        message: expect.stringContaining('kernelMappings[0].regexp'),
+      });
+    const after = await getMw('edge-1');
+    expect(after?.metadata.resourceVersion).toBe(before?.metadata.resourceVersion);
+    const events = await http.json<{ items: { reason: string; message: string }[] }>(
+      'GET',
+      '/api/v1/namespaces/default/events',
+    );
+    expect(events.items.some((e) => e.reason === 'InvalidSpec' && e.message.includes('kept unchanged'))).toBe(true);
+
+    // Fixing the typo resumes planning.
+    await http.json('PATCH', mcmPath(), {
+      body: {
+        spec: {
+          moduleSpec: {
+            moduleLoader: {
+              container: {
+                kernelMappings: [
+                  { regexp: '^6\\.1\\.', containerImage: `${env.registry.host}/${repository}:\${KERNEL_FULL_VERSION}` },
+                ],
+              },
+            },
+          },
+        },
+      },
+      contentType: 'application/merge-patch+json',
+    });
+    await expect
+      .poll(async () => (await getMcm()).status?.conditions?.find((c) => c.type === 'Valid')?.status, {
+        timeout: 20_000,
+      })
+      .toBe('True');
+  });
+
+  it('removes the ManifestWork of a cluster that is no longer selected', async () => {
+    await applyCluster('edge-1', { gpu: 'no' }, [KERNEL_A]);
+    await expect.poll(() => getMw('edge-1'), { timeout: 20_000 }).toBeUndefined();
+    await expect.poll(async () => (await getMcm()).status?.numberSelected, { timeout: 20_000 }).toBe(1);
+    expect(await getMw('edge-2')).toBeDefined();
+  });
+
+  it('never deletes a ManifestWork it does not own', async () => {
+    await applier.apply({
+      apiVersion: RESOURCES.ManifestWork.apiVersion,
+      kind: 'ManifestWork',
+      metadata: { name: 'gpu', namespace: 'edge-3' },
+      spec: { workload: { manifests: [] } },
+    } as ManifestWork);
+    // edge-3 is not selected, and its ManifestWork named like ours lacks our label: it must survive re-plans.
+    const start = sut.reconciles;
+    await expect.poll(() => sut.reconciles, { timeout: 20_000 }).toBeGreaterThanOrEqual(start + 3);
+    expect(await getMw('edge-3')).toBeDefined();
+  });
+
+  it('holds the MCM until its ManifestWorks are gone, then lets it go', async () => {
+    // The work agent's cleanup finalizer keeps the ManifestWork until the spoke has unloaded the module.
+    await http.json('PATCH', mwPath('edge-2'), {
+      body: { metadata: { finalizers: [FINALIZERS.ocmManifestWorkCleanup] } },
+      contentType: 'application/merge-patch+json',
+    });
+    await http.json('DELETE', mcmPath());
+    await expect
+      .poll(async () => (await getMw('edge-2'))?.metadata.deletionTimestamp, { timeout: 20_000 })
+      .toBeDefined();
+    expect((await getMcm()).metadata.deletionTimestamp).toBeDefined();
+    await http.json('PATCH', mwPath('edge-2'), {
+      body: { metadata: { finalizers: null } },
+      contentType: 'application/merge-patch+json',
+    });
+    await expect.poll(() => getMcm().catch(() => undefined), { timeout: 20_000 }).toBeUndefined();
+    expect(await getMw('edge-3')).toBeDefined();
+  });
+});

@@ -1,0 +1,449 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { hostname } from 'node:os';
+import {
+  ANNOTATIONS,
+  CLUSTER_DELIVERY_STATES,
+  FINALIZERS,
+  RESOURCES,
+  validateManagedClusterModule,
+  type ClusterDeliveryStatus,
+  type ManagedClusterModule,
+  type ManifestWork,
+  type Module,
+} from '@kmm-hub/api';
+import { KubeApiError, KubeHttp, LeaderElector, ServerSideApplier, WorkQueue } from '@kmm-hub/kube';
+import { canonicalJson } from '@kmm-hub/manifestwork';
+import {
+  kernelTargets,
+  planClusterDelivery,
+  selectClusters,
+  summarizeStatus,
+  type ImageFinding,
+  type KernelTargets,
+} from '@kmm-hub/planner';
+import { HUB_CONFIG } from '../config/config.module.js';
+import type { HubConfig } from '../config/config.schema.js';
+import { IMAGE_PIPELINE, inputVersionKey, type ImagePipeline, type ImageRequest } from '../images/image-pipeline.js';
+import { HUB_KUBE_CONFIG } from '../kube/hub-kube.module.js';
+import { EventRecorderService } from './event-recorder.service.js';
+import { HubCacheService } from './hub-cache.service.js';
+import { ImageTrackerService } from './image-tracker.service.js';
+import {
+  keysForManagedCluster,
+  keysForManagedClusterModule,
+  keysForManifestWork,
+} from './managed-cluster-module.mapper.js';
+import { clusterKey, mcmKey, parseKey, statusKey, type ReconcileKey } from './reconcile-keys.js';
+
+const MCM_FINALIZER = FINALIZERS.hubManagedClusterModule;
+
+interface MutableMeta {
+  finalizers?: string[];
+}
+
+/**
+ * The hub controller: ManagedClusterModule → one ManifestWork per selected cluster, digest-pinned, with status.
+ * Runs only while this process holds the controller Lease. Reads only from the informer caches; writes are
+ * server-side applies that happen only when the rendered content changed.
+ */
+@Injectable()
+export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ManagedClusterModuleReconciler.name);
+  private queue: WorkQueue<ReconcileKey> | undefined;
+  private readonly elector: LeaderElector;
+  /** Per MCM, per cluster: the last planned delivery status. Entries go when a cluster or an MCM goes. */
+  private readonly results = new Map<string, Map<string, ClusterDeliveryStatus>>();
+  /** MCMs whose spec is invalid, with the message: nothing is planned or removed for them. */
+  private readonly invalid = new Map<string, { reason: string; message: string }>();
+
+  constructor(
+    private readonly caches: HubCacheService,
+    private readonly applier: ServerSideApplier,
+    private readonly http: KubeHttp,
+    private readonly images: ImageTrackerService,
+    private readonly events: EventRecorderService,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Inject(HUB_KUBE_CONFIG) kc: KubeConfig,
+    @Optional() @Inject(IMAGE_PIPELINE) private readonly pipeline?: ImagePipeline,
+  ) {
+    this.elector = new LeaderElector(kc, {
+      namespace: config.HUB_NAMESPACE,
+      name: config.LEASE_NAME,
+      identity: config.POD_NAME ?? `${hostname()}_${process.pid}`,
+      leaseDurationSeconds: config.LEASE_DURATION_S,
+      onStartedLeading: () => this.startLeading(),
+      onStoppedLeading: () => this.stopLeading(),
+      onError: (err) => this.logger.warn({ err: String(err) }, 'leader election round failed'),
+    });
+  }
+
+  get isLeader(): boolean {
+    return this.elector.isLeader;
+  }
+
+  /** Keys waiting or running; zero when the fleet is settled. */
+  get pendingKeys(): number {
+    return this.queue?.pending ?? 0;
+  }
+
+  /** (MCM, cluster) plans completed since start: lets tests and metrics see the controller make progress. */
+  reconciles = 0;
+
+  onApplicationBootstrap(): void {
+    const c = this.caches;
+    const enqueueAll = (keys: ReconcileKey[]) => keys.forEach((k) => this.queue?.add(k));
+    for (const ev of ['add', 'update', 'delete'] as const) {
+      c.managedClusterModules.on(ev, (mcm) => enqueueAll(keysForManagedClusterModule(mcm)));
+      c.manifestWorks.on(ev, (mw) => enqueueAll(keysForManifestWork(mw)));
+      c.managedClusters.on(ev, (cluster, old) => {
+        // A heartbeat that changes neither labels, claims nor deletion needs no re-plan.
+        if (ev === 'update' && old && !clusterChanged(old, cluster)) return;
+        enqueueAll(
+          keysForManagedCluster(
+            cluster,
+            c.managedClusterModules.list(),
+            (m, cl) => c.manifestWork(m, cl) !== undefined,
+          ),
+        );
+      });
+    }
+    this.pipeline?.onSettled((settled) => {
+      for (const [mcm, clusters] of this.results) {
+        for (const [cluster, status] of clusters) {
+          if (status.kernels?.some((k) => k.image === settled.image && k.kernel === settled.kernel))
+            this.queue?.add(clusterKey(mcm, cluster));
+        }
+      }
+    });
+    this.pipeline?.onImagePushed((pushed) => this.images.invalidate(pushed.image));
+    this.elector.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.elector.stop();
+    this.queue?.stop();
+  }
+
+  private async startLeading(): Promise<void> {
+    this.logger.log({ lease: this.config.LEASE_NAME }, 'leading: controller started');
+    await this.caches.synced();
+    this.queue = new WorkQueue<ReconcileKey>({
+      concurrency: this.config.RECONCILE_CONCURRENCY,
+      handler: (key) => this.reconcile(key),
+      onError: (key, err, retryInMs) =>
+        this.logger.warn({ key, retryInMs, err: describe(err) }, 'reconcile failed, retrying'),
+    });
+    for (const mcm of this.caches.managedClusterModules.list()) this.queue.add(mcmKey(mcm.metadata.name ?? ''));
+  }
+
+  private stopLeading(): void {
+    this.logger.warn({ lease: this.config.LEASE_NAME }, 'lost leadership: controller stopped');
+    this.queue?.stop();
+    this.queue = undefined;
+    this.results.clear();
+    this.invalid.clear();
+  }
+
+  private async reconcile(key: ReconcileKey): Promise<{ requeueAfterMs?: number } | void> {
+    const parsed = parseKey(key);
+    switch (parsed.kind) {
+      case 'mcm':
+        return this.reconcileManagedClusterModule(parsed.mcm);
+      case 'cluster':
+        return this.reconcileCluster(parsed.mcm, parsed.cluster);
+      case 'status':
+        return this.writeStatus(parsed.mcm);
+    }
+  }
+
+  private async reconcileManagedClusterModule(name: string): Promise<{ requeueAfterMs?: number } | void> {
+    const mcm = this.caches.managedClusterModules.get(name);
+    const owned = this.caches.manifestWorksOf(name);
+    if (!mcm || mcm.metadata.deletionTimestamp) {
+      for (const mw of owned.values()) await this.deleteManifestWork(mw, mcm, 'ManagedClusterModule is being deleted');
+      if (!mcm) {
+        this.results.delete(name);
+        this.invalid.delete(name);
+        return;
+      }
+      // The spokes unload the module when their work agent removes the applied Module; only then does the
+      // ManifestWork disappear from the hub, and only then may the MCM go.
+      if (owned.size > 0) return { requeueAfterMs: 2_000 };
+      await this.setFinalizer(mcm, false);
+      this.results.delete(name);
+      this.invalid.delete(name);
+      return;
+    }
+    await this.setFinalizer(mcm, true);
+
+    const validation = validateManagedClusterModule(mcm);
+    const selection = selectClusters(mcm, this.caches.managedClusters.list());
+    const problems = [
+      ...(validation.ok ? [] : validation.issues.map((i) => `${i.path}: ${i.message}`)),
+      ...(selection.ok ? [] : [selection.reason]),
+    ];
+    if (problems.length > 0) {
+      const message = problems.join('; ');
+      const known = this.invalid.get(name)?.message === message;
+      this.invalid.set(name, { reason: 'InvalidSpec', message });
+      if (!known) {
+        this.logger.warn(
+          { mcm: name, issues: problems.length },
+          'invalid ManagedClusterModule: keeping what was applied',
+        );
+        await this.events.record(
+          mcm,
+          'Warning',
+          'InvalidSpec',
+          `${message} (existing ManifestWorks are kept unchanged)`,
+        );
+      }
+      this.queue?.add(statusKey(name));
+      return;
+    }
+    this.invalid.delete(name);
+    if (!selection.ok) return;
+    const selected = new Set(selection.selection.selected.map((c) => c.metadata.name ?? ''));
+    for (const cluster of selected) this.queue?.add(clusterKey(name, cluster));
+    for (const cluster of owned.keys()) if (!selected.has(cluster)) this.queue?.add(clusterKey(name, cluster));
+    const results = this.results.get(name);
+    for (const cluster of results?.keys() ?? [])
+      if (!selected.has(cluster) && !owned.has(cluster)) results?.delete(cluster);
+    this.queue?.add(statusKey(name));
+  }
+
+  private async reconcileCluster(name: string, clusterName: string): Promise<{ requeueAfterMs?: number } | void> {
+    const mcm = this.caches.managedClusterModules.get(name);
+    if (!mcm || mcm.metadata.deletionTimestamp) {
+      this.queue?.add(mcmKey(name));
+      return;
+    }
+    if (this.invalid.has(name)) return;
+    const current = this.caches.manifestWork(name, clusterName);
+    const cluster = this.caches.managedClusters.get(clusterName);
+    const selection = cluster ? selectClusters(mcm, [cluster]) : undefined;
+    const selected = selection?.ok === true && selection.selection.selected.length === 1;
+    if (!cluster || !selected) {
+      if (current) await this.deleteManifestWork(current, mcm, `cluster ${clusterName} is no longer selected`);
+      this.results.get(name)?.delete(clusterName);
+      this.queue?.add(statusKey(name));
+      return;
+    }
+
+    const targets = kernelTargets(mcm, cluster);
+    const findings = await this.findImages(mcm, targets, current);
+    const plan = planClusterDelivery({ mcm, cluster: clusterName, targets, findings, ...(current && { current }) });
+    if (plan.desired && current?.metadata.annotations?.[ANNOTATIONS.specHash] !== plan.specHash) {
+      await this.applier.apply(plan.desired);
+      this.logger.log({ mcm: name, cluster: clusterName, specHash: plan.specHash }, 'ManifestWork applied');
+      const kernels = plan.status.kernels?.filter((k) => k.state === 'Ready').map((k) => k.kernel) ?? [];
+      await this.events.record(
+        mcm,
+        'Normal',
+        'ManifestWorkApplied',
+        `cluster ${clusterName}: published kernels ${kernels.join(', ')}`,
+      );
+    }
+    let byCluster = this.results.get(name);
+    if (!byCluster) this.results.set(name, (byCluster = new Map()));
+    const previous = byCluster.get(clusterName);
+    byCluster.set(clusterName, plan.status);
+    if (canonicalJson(previous) !== canonicalJson(plan.status)) this.queue?.add(statusKey(name));
+    this.reconciles++;
+    // Images that are missing, failing or on their way are looked at again; a settled job wakes the key sooner.
+    const waiting = plan.status.kernels?.some((k) => k.state !== 'Ready' && k.state !== 'Unmapped');
+    // Published tags are looked at again once their cached digest expires, so a moved tag is re-pinned.
+    return { requeueAfterMs: (waiting ? this.config.RECHECK_INTERVAL_S : this.config.IMAGE_CHECK_TTL_S) * 1000 };
+  }
+
+  /** Looks every targeted kernel's image up, and hands absent images that have build or sign to the pipeline. */
+  private async findImages(
+    mcm: ManagedClusterModule,
+    targets: KernelTargets,
+    current?: ManifestWork,
+  ): Promise<Map<string, ImageFinding>> {
+    const findings = new Map<string, ImageFinding>();
+    if (!targets.ok) return findings;
+    const pullSecret = mcm.spec?.moduleSpec?.imageRepoSecret?.name;
+    const published = publishedDigests(current);
+    await Promise.all(
+      targets.targets.map(async ({ kernel, resolution }) => {
+        if (!resolution.ok) return;
+        const m = resolution.mapping;
+        const found = await this.images.lookup(m.containerImage, m.registryTLS, pullSecret);
+        if (found.kind === 'present') return findings.set(kernel, found);
+        if (found.kind === 'error') {
+          // A registry hiccup must not unpublish a kernel: keep the digest the cluster already runs.
+          const kept = published.get(kernel);
+          return findings.set(kernel, kept ? { kind: 'present', digest: kept } : found);
+        }
+        if (!m.build && !m.sign) return findings.set(kernel, { kind: 'missing' });
+        if (!this.pipeline) {
+          return findings.set(kernel, {
+            kind: 'error',
+            message: `image ${m.containerImage} must be built, but no image pipeline is configured`,
+          });
+        }
+        const progress = await this.pipeline.request(this.imageRequest(mcm, kernel, m));
+        return findings.set(kernel, {
+          kind: 'pipeline',
+          state: progress.state,
+          attempts: progress.attempts,
+          ...(progress.lastError && { lastError: progress.lastError }),
+        });
+      }),
+    );
+    return findings;
+  }
+
+  private imageRequest(
+    mcm: ManagedClusterModule,
+    kernel: string,
+    m: import('@kmm-hub/kernel').ResolvedKernelMapping,
+  ): ImageRequest {
+    const versions: Record<string, string> = {};
+    const secretVersion = (name: string | undefined) => {
+      if (!name) return;
+      const rv = this.caches.secrets.get(name, this.config.HUB_NAMESPACE)?.metadata?.resourceVersion;
+      if (rv) versions[inputVersionKey('Secret', name)] = rv;
+    };
+    for (const s of m.build?.secrets ?? []) secretVersion(s.name);
+    secretVersion(m.sign?.keySecret?.name);
+    secretVersion(m.sign?.certSecret?.name);
+    const pullSecret = mcm.spec?.moduleSpec?.imageRepoSecret?.name;
+    secretVersion(pullSecret);
+    const moduleLoader = mcm.spec?.moduleSpec?.moduleLoader?.container;
+    return {
+      mcm: mcm.metadata.name ?? '',
+      moduleName: m.context.module.name,
+      moduleNamespace: m.context.module.namespace,
+      kernel,
+      image: m.containerImage,
+      ...(m.build && { build: m.build }),
+      ...(m.sign && { sign: m.sign }),
+      registryTLS: m.registryTLS,
+      ...(pullSecret && {
+        imageRepoSecret: { name: pullSecret, resourceVersion: versions[inputVersionKey('Secret', pullSecret)] ?? '' },
+      }),
+      inputVersions: versions,
+      ...(moduleLoader?.modprobe?.dirName && { dirName: moduleLoader.modprobe.dirName }),
+    };
+  }
+
+  private async writeStatus(name: string): Promise<void> {
+    const mcm = this.caches.managedClusterModules.get(name);
+    if (!mcm || mcm.metadata.deletionTimestamp) return;
+    const selection = selectClusters(mcm, this.caches.managedClusters.list());
+    const results = this.results.get(name);
+    const clusters = selection.ok
+      ? selection.selection.selected.map(
+          (c): ClusterDeliveryStatus =>
+            results?.get(c.metadata.name ?? '') ?? {
+              name: c.metadata.name ?? '',
+              state: CLUSTER_DELIVERY_STATES.Pending,
+              reason: 'NotPlannedYet',
+            },
+        )
+      : [];
+    const status = summarizeStatus({
+      mcm,
+      clusters,
+      manifestWorks: this.caches.manifestWorksOf(name),
+      now: new Date(),
+      ...(this.invalid.has(name) && { invalid: this.invalid.get(name)! }),
+    });
+    if (canonicalJson(status) === canonicalJson(mcm.status ?? {})) return;
+    await this.applier.apply(
+      {
+        apiVersion: RESOURCES.ManagedClusterModule.apiVersion,
+        kind: RESOURCES.ManagedClusterModule.kind,
+        metadata: { name },
+        status,
+      } as ManagedClusterModule,
+      { subresource: 'status' },
+    );
+    for (const c of clusters) {
+      const before = mcm.status?.clusters?.find((p) => p.name === c.name)?.state;
+      if (before === c.state) continue;
+      if (c.state === CLUSTER_DELIVERY_STATES.Degraded)
+        await this.events.record(mcm, 'Warning', c.reason ?? 'Degraded', `cluster ${c.name}: ${c.message ?? ''}`);
+      if (c.state === CLUSTER_DELIVERY_STATES.Ready)
+        await this.events.record(mcm, 'Normal', 'ClusterReady', `cluster ${c.name}: ${c.message ?? ''}`);
+    }
+  }
+
+  private async deleteManifestWork(
+    mw: ManifestWork,
+    mcm: ManagedClusterModule | undefined,
+    why: string,
+  ): Promise<void> {
+    if (mw.metadata.deletionTimestamp) return;
+    const path = await this.applier.paths.path({
+      apiVersion: RESOURCES.ManifestWork.apiVersion,
+      kind: RESOURCES.ManifestWork.kind,
+      namespace: mw.metadata.namespace,
+      name: mw.metadata.name,
+    });
+    try {
+      // The uid precondition makes sure we delete exactly the object we judged to be ours.
+      await this.http.json('DELETE', path, {
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: mw.metadata.uid } },
+      });
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+    }
+    this.logger.log({ mcm: mw.metadata.name, cluster: mw.metadata.namespace, why }, 'ManifestWork deleted');
+    if (mcm) await this.events.record(mcm, 'Normal', 'ManifestWorkDeleted', `cluster ${mw.metadata.namespace}: ${why}`);
+  }
+
+  /** Adds or removes our finalizer with a JSON merge patch guarded by resourceVersion, keeping others' finalizers. */
+  private async setFinalizer(mcm: ManagedClusterModule, present: boolean): Promise<void> {
+    const finalizers = (mcm.metadata as MutableMeta).finalizers ?? [];
+    const has = finalizers.includes(MCM_FINALIZER);
+    if (has === present) return;
+    const next = present ? [...finalizers, MCM_FINALIZER] : finalizers.filter((f) => f !== MCM_FINALIZER);
+    const path = await this.applier.paths.path({
+      apiVersion: RESOURCES.ManagedClusterModule.apiVersion,
+      kind: RESOURCES.ManagedClusterModule.kind,
+      name: mcm.metadata.name,
+    });
+    await this.http.json('PATCH', path, {
+      body: { metadata: { finalizers: next, resourceVersion: mcm.metadata.resourceVersion } },
+      contentType: 'application/merge-patch+json',
+    });
+  }
+}
+
+/** Kernel → digest the ManifestWork publishes now (literal mappings with `repo@sha256:…`). */
+function publishedDigests(mw: ManifestWork | undefined): Map<string, string> {
+  const module = mw?.spec?.workload?.manifests?.[0] as unknown as Module | undefined;
+  const digests = new Map<string, string>();
+  for (const m of module?.spec?.moduleLoader?.container.kernelMappings ?? []) {
+    const at = m.containerImage?.lastIndexOf('@') ?? -1;
+    if (m.literal && at >= 0) digests.set(m.literal, m.containerImage!.slice(at + 1));
+  }
+  return digests;
+}
+
+function clusterChanged(
+  old: import('@kmm-hub/api').ManagedCluster,
+  now: import('@kmm-hub/api').ManagedCluster,
+): boolean {
+  return (
+    canonicalJson(old.metadata.labels ?? {}) !== canonicalJson(now.metadata.labels ?? {}) ||
+    canonicalJson(old.status?.clusterClaims ?? []) !== canonicalJson(now.status?.clusterClaims ?? []) ||
+    Boolean(old.metadata.deletionTimestamp) !== Boolean(now.metadata.deletionTimestamp)
+  );
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
