@@ -26,6 +26,8 @@ export const KERNEL_IMAGE_STATES = {
   Signing: 'Signing',
   /** The image exists, its digest is known and it is published. */
   Ready: 'Ready',
+  /** The image does not exist and the mapping has neither build nor sign to make it. */
+  Missing: 'Missing',
   /** The last check, build or sign failed; see lastError. */
   Failed: 'Failed',
 } as const satisfies Record<string, KernelImageState>;
@@ -34,11 +36,13 @@ export const KERNEL_IMAGE_STATES = {
 export const MANAGED_CLUSTER_MODULE_CONDITION_TYPES = {
   /** The spec passed validation; False carries the first issues in the message. */
   Valid: 'Valid',
-  /** Some selected cluster is not Ready yet. */
-  Progressing: 'Progressing',
-  /** Every selected cluster is Ready. */
-  Ready: 'Ready',
-  /** Some selected cluster is Degraded. */
+  /** Every targeted kernel of every selected cluster has its image (built, signed, pinned to a digest). */
+  ImagesReady: 'ImagesReady',
+  /** Every selected cluster has its ManifestWork and the work agent applied its current generation. */
+  Applied: 'Applied',
+  /** Every selected cluster reports the Module available. */
+  Available: 'Available',
+  /** Some selected cluster is Degraded: an image failed or the work agent reports a failure. */
   Degraded: 'Degraded',
 } as const;
 

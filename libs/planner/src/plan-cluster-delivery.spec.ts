@@ -93,6 +93,7 @@ describe('planClusterDelivery', () => {
     const sut = plan('6.1.0-56-amd64', { '6.1.0-56-amd64': finding });
     expect(sut.desired).toBeUndefined();
     expect(sut.status.state).toBe('Degraded');
+    expect(sut.status.kernels?.[0]?.state).toBe(finding.kind === 'missing' ? 'Missing' : 'Failed');
     expect(sut.status.kernels?.[0]?.lastError).toContain(text);
   });
 

@@ -8,7 +8,12 @@ import {
   type ManifestWork,
 } from '@kmm-hub/api';
 import { KERNEL_MAPPING_PROBLEM } from '@kmm-hub/kernel';
-import { decodeManifestWorkStatus, renderManifestWork } from '@kmm-hub/manifestwork';
+import {
+  decodeManifestWorkStatus,
+  renderManifestWork,
+  type ManifestWorkStatusSummary,
+  type WorkloadCounts,
+} from '@kmm-hub/manifestwork';
 import { withDigest } from '@kmm-hub/oci';
 import type { KernelTargets } from './kernel-targets.js';
 
@@ -54,7 +59,7 @@ function kernelStatus(kernel: string, image: string | undefined, finding: ImageF
     case 'missing':
       return {
         ...base,
-        state: KERNEL_IMAGE_STATES.Failed,
+        state: KERNEL_IMAGE_STATES.Missing,
         lastError: `image ${image} does not exist and the kernel mapping has neither build nor sign`,
       };
     case 'error':
@@ -73,6 +78,29 @@ function kernelStatus(kernel: string, image: string | undefined, finding: ImageF
     case 'unknown':
       return { ...base, state: KERNEL_IMAGE_STATES.Pending };
   }
+}
+
+/** What the work agent reported: Applied/Available of the current spec, and the Module's node counts. */
+function observedWork(
+  summary: ManifestWorkStatusSummary | undefined,
+  upToDate: boolean,
+): Partial<ClusterDeliveryStatus> {
+  if (!summary) return { manifestWork: { applied: false, available: false } };
+  const counts = (w: WorkloadCounts) => ({
+    ...(w.nodesMatching !== undefined && { nodesMatchingSelector: w.nodesMatching }),
+    ...(w.desired !== undefined && { desired: w.desired }),
+    ...(w.available !== undefined && { available: w.available }),
+  });
+  return {
+    manifestWork: {
+      applied: upToDate && summary.applied && !summary.stale,
+      available: upToDate && summary.available && !summary.stale,
+    },
+    ...(summary.feedbackSynced && {
+      moduleLoader: counts(summary.feedback.moduleLoader),
+      devicePlugin: counts(summary.feedback.devicePlugin),
+    }),
+  };
 }
 
 /**
@@ -117,7 +145,9 @@ export function planClusterDelivery(input: ClusterDeliveryInput): ClusterDeliver
   }
 
   const targeted = kernels.filter((k) => k.state !== KERNEL_IMAGE_STATES.Unmapped);
-  const failed = kernels.filter((k) => k.state === KERNEL_IMAGE_STATES.Failed);
+  const failed = kernels.filter(
+    (k) => k.state === KERNEL_IMAGE_STATES.Failed || k.state === KERNEL_IMAGE_STATES.Missing,
+  );
   const hasLoader = mcm.spec?.moduleSpec?.moduleLoader !== undefined;
 
   if (hasLoader && ready.size === 0) {
@@ -188,6 +218,6 @@ export function planClusterDelivery(input: ClusterDeliveryInput): ClusterDeliver
   return {
     desired: rendered.manifestWork,
     specHash: rendered.specHash,
-    status: { name: cluster, kernels, state, reason, message },
+    status: { name: cluster, state, reason, message, ...observedWork(summary, upToDate), kernels },
   };
 }

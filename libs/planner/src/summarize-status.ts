@@ -1,5 +1,6 @@
 import {
   CLUSTER_DELIVERY_STATES,
+  KERNEL_IMAGE_STATES,
   MANAGED_CLUSTER_MODULE_CONDITION_TYPES as TYPES,
   type ClusterDeliveryStatus,
   type Condition,
@@ -47,8 +48,8 @@ function condition(
 }
 
 /**
- * The MCM status from per-cluster results: upstream's counters, our per-cluster detail, and Valid / Ready /
- * Progressing / Degraded conditions. Pure; written separately and only when it differs from the live status.
+ * The MCM status from per-cluster results: upstream's counters, our per-cluster detail, and the Valid,
+ * ImagesReady, Applied, Available and Degraded conditions. Pure; written separately and only when it differs from the live status.
  */
 export function summarizeStatus(input: StatusInput): ManagedClusterModuleStatus {
   const { mcm, clusters, manifestWorks, now, invalid } = input;
@@ -63,11 +64,21 @@ export function summarizeStatus(input: StatusInput): ManagedClusterModuleStatus 
     if (s.available) available++;
     if (s.degraded) degraded++;
   }
-  const count = (state: string) => clusters.filter((c) => c.state === state).length;
-  const ready = count(CLUSTER_DELIVERY_STATES.Ready);
   const degradedClusters = clusters.filter((c) => c.state === CLUSTER_DELIVERY_STATES.Degraded);
-  const notReady = clusters.filter((c) => c.state !== CLUSTER_DELIVERY_STATES.Ready);
-  const allReady = clusters.length > 0 && ready === clusters.length && !invalid;
+  const none = clusters.length === 0;
+  const NONE_SELECTED = 'the selectors match no ManagedCluster';
+  const list = (items: string[]) =>
+    items.length > 5 ? `${items.slice(0, 5).join(', ')} and ${items.length - 5} more` : items.join(', ');
+
+  const kernelsNotReady = clusters.flatMap((c) =>
+    (c.kernels ?? [])
+      .filter((k) => k.state !== KERNEL_IMAGE_STATES.Ready && k.state !== KERNEL_IMAGE_STATES.Unmapped)
+      .map((k) => `${c.name}/${k.kernel} ${k.state}`),
+  );
+  const withoutKernels = clusters.filter((c) => c.state === CLUSTER_DELIVERY_STATES.NoKernels).map((c) => c.name);
+  const imagesReady = !none && kernelsNotReady.length === 0 && withoutKernels.length === 0;
+  const notApplied = clusters.filter((c) => !c.manifestWork?.applied).map((c) => c.name);
+  const notAvailable = clusters.filter((c) => !c.manifestWork?.available).map((c) => c.name);
 
   const conditions: Condition[] = [
     condition(
@@ -81,23 +92,45 @@ export function summarizeStatus(input: StatusInput): ManagedClusterModuleStatus 
     ),
     condition(
       previous,
-      TYPES.Ready,
-      allReady,
-      allReady ? 'AllClustersReady' : clusters.length === 0 ? 'NoClustersSelected' : 'ClustersNotReady',
-      allReady
-        ? `${ready} of ${clusters.length} clusters ready`
-        : clusters.length === 0
-          ? 'the selectors match no ManagedCluster'
-          : `${ready} of ${clusters.length} clusters ready; not ready: ${notReady.map((c) => `${c.name} (${c.reason ?? c.state})`).join(', ')}`,
+      TYPES.ImagesReady,
+      imagesReady,
+      imagesReady ? 'AllImagesReady' : none ? 'NoClustersSelected' : 'ImagesNotReady',
+      imagesReady
+        ? 'every targeted kernel has its image, pinned to a digest'
+        : none
+          ? NONE_SELECTED
+          : [
+              kernelsNotReady.length > 0 ? `kernels without a ready image: ${list(kernelsNotReady)}` : '',
+              withoutKernels.length > 0 ? `clusters reporting no kernels: ${list(withoutKernels)}` : '',
+            ]
+              .filter(Boolean)
+              .join('; '),
       generation,
       now,
     ),
     condition(
       previous,
-      TYPES.Progressing,
-      !invalid && notReady.length > degradedClusters.length,
-      notReady.length > degradedClusters.length ? 'Delivering' : 'Settled',
-      `${notReady.length - degradedClusters.length} clusters progressing`,
+      TYPES.Applied,
+      !none && notApplied.length === 0,
+      none ? 'NoClustersSelected' : notApplied.length === 0 ? 'AllApplied' : 'NotApplied',
+      none
+        ? NONE_SELECTED
+        : notApplied.length === 0
+          ? `applied on ${clusters.length} clusters`
+          : `not applied on ${list(notApplied)}`,
+      generation,
+      now,
+    ),
+    condition(
+      previous,
+      TYPES.Available,
+      !none && notAvailable.length === 0,
+      none ? 'NoClustersSelected' : notAvailable.length === 0 ? 'AllAvailable' : 'NotAvailable',
+      none
+        ? NONE_SELECTED
+        : notAvailable.length === 0
+          ? `available on ${clusters.length} clusters`
+          : `not available on ${list(notAvailable)}`,
       generation,
       now,
     ),

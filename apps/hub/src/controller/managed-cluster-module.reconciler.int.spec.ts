@@ -1,104 +1,45 @@
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { Test, type TestingModule } from '@nestjs/testing';
-import {
-  CLUSTER_CLAIMS,
-  FINALIZERS,
-  RESOURCES,
-  newManagedClusterModule,
-  type ManagedCluster,
-  type ManagedClusterModule,
-  type ManifestWork,
-  type Module,
-} from '@kmm-hub/api';
-import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
+import { FINALIZERS, RESOURCES, newManagedClusterModule, type ManifestWork, type Module } from '@kmm-hub/api';
+import type { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
 import { RegistryClient } from '@kmm-hub/oci';
-import {
-  clusterKubeConfig,
-  pushImage,
-  readAuditLog,
-  startDedicatedCluster,
-  type DedicatedCluster,
-} from '@kmm-hub/test-env';
+import { pushImage, readAuditLog } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { parseHubConfig } from '../config/config.schema.js';
-import { HubModule } from '../hub.module.js';
+import { startHubUnderTest, type HubUnderTest } from './hub-under-test.testing.js';
 import { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
 
 const env = inject('env');
 const KERNEL_A = '6.1.0-56-amd64';
 const KERNEL_B = '6.1.0-57-amd64';
-const HUB_NAMESPACE = 'kmm-hub';
 const repository = `controller-int/${Date.now()}`;
 
 describe(ManagedClusterModuleReconciler.name, () => {
-  let hub: DedicatedCluster;
-  let kc: KubeConfig;
+  let t: HubUnderTest;
   let http: KubeHttp;
   let applier: ServerSideApplier;
-  let app: TestingModule;
   let sut: ManagedClusterModuleReconciler;
   const registry = new RegistryClient({ registry: env.registry.host, insecure: true });
   const image = (kernel: string) => `${env.registry.host}/${repository}:${kernel}`;
-
-  const mwPath = (cluster: string, name = 'gpu') =>
-    `/apis/${RESOURCES.ManifestWork.apiVersion}/namespaces/${cluster}/manifestworks/${name}`;
-  const mcmPath = (name = 'gpu') => `/apis/${RESOURCES.ManagedClusterModule.apiVersion}/managedclustermodules/${name}`;
-  const getMcm = (name = 'gpu') => http.json<ManagedClusterModule>('GET', mcmPath(name));
-  const getMw = (cluster: string) => http.json<ManifestWork>('GET', mwPath(cluster)).catch(() => undefined);
+  const mwPath = (cluster: string) => t.mwPath(cluster, 'gpu');
+  const mcmPath = () => t.mcmPath('gpu');
+  const getMcm = () => t.getMcm('gpu');
+  const getMw = (cluster: string) => t.getMw(cluster, 'gpu');
+  const applyCluster = (name: string, labels: Record<string, string>, kernels: string[]) =>
+    t.applyCluster(name, labels, kernels);
   const clusterState = async (cluster: string) =>
     (await getMcm()).status?.clusters?.find((c) => c.name === cluster)?.state;
 
-  async function applyCluster(name: string, labels: Record<string, string>, kernels: string[]) {
-    await applier.apply({
-      apiVersion: RESOURCES.ManagedCluster.apiVersion,
-      kind: 'ManagedCluster',
-      metadata: { name, labels },
-      spec: { hubAcceptsClient: true },
-    } as ManagedCluster);
-    await applier.apply(
-      {
-        apiVersion: RESOURCES.ManagedCluster.apiVersion,
-        kind: 'ManagedCluster',
-        metadata: { name },
-        status: { clusterClaims: [{ name: CLUSTER_CLAIMS.kernelVersions, value: kernels.join('\n') }] },
-      } as ManagedCluster,
-      { subresource: 'status' },
-    );
-  }
-
   beforeAll(async () => {
-    hub = await startDedicatedCluster(env, 'controller');
-    kc = clusterKubeConfig(hub.info);
-    http = new KubeHttp(kc);
-    applier = new ServerSideApplier(kc, 'controller-test');
-    const core = kc.makeApiClient(CoreV1Api);
-    for (const ns of [HUB_NAMESPACE, 'edge-1', 'edge-2', 'edge-3'])
-      await core.createNamespace({ body: { metadata: { name: ns } } });
+    t = await startHubUnderTest(env, 'controller', ['edge-1', 'edge-2', 'edge-3']);
+    ({ http, applier } = t);
     await pushImage(registry, repository, KERNEL_A, [{ path: '/opt/lib/modules/a/gpu.ko', content: Buffer.from('a') }]);
     await applyCluster('edge-1', { gpu: 'yes' }, [KERNEL_A]);
     await applyCluster('edge-2', { gpu: 'yes' }, [KERNEL_B, `${KERNEL_A}+`]);
     await applyCluster('edge-3', { gpu: 'no' }, [KERNEL_A]);
-
-    const config = parseHubConfig({
-      HUB_ROLE: 'controller',
-      HUB_KUBECONFIG: hub.info.kubeconfigPath,
-      HUB_NAMESPACE,
-      REDIS_URL: env.redis.url,
-      QUEUE_PREFIX: `controller-int-${Date.now()}`,
-      LEASE_DURATION_S: '3',
-      RECHECK_INTERVAL_S: '1',
-      IMAGE_CHECK_TTL_S: '1',
-      LOG_LEVEL: 'warn',
-    });
-    app = await Test.createTestingModule({ imports: [HubModule.forRole(config)] }).compile();
-    await app.init();
-    sut = app.get(ManagedClusterModuleReconciler);
+    sut = (await t.startHub()).reconciler;
     await vi.waitFor(() => expect(sut.isLeader).toBe(true), { timeout: 10_000, interval: 100 });
   }, 120_000);
 
   afterAll(async () => {
-    await app?.close();
-    await hub?.stop();
+    await t?.stop();
   });
 
   it('writes one ManifestWork per selected cluster with the ready kernels pinned to digests', async () => {
@@ -144,7 +85,7 @@ describe(ManagedClusterModuleReconciler.name, () => {
     const edge2 = status.clusters!.find((c) => c.name === 'edge-2')!;
     expect(edge2.state).toBe('Degraded');
     expect(edge2.kernels!.find((k) => k.kernel === KERNEL_B)).toMatchObject({
-      state: 'Failed',
+      state: 'Missing',
       image: image(KERNEL_B),
       lastError: expect.stringContaining('does not exist'),
     });
@@ -183,15 +124,19 @@ describe(ManagedClusterModuleReconciler.name, () => {
     }
     await expect.poll(() => clusterState('edge-1'), { timeout: 20_000 }).toBe('Ready');
     await expect.poll(() => clusterState('edge-2'), { timeout: 20_000 }).toBe('Ready');
+    const conditions = async () =>
+      Object.fromEntries(((await getMcm()).status?.conditions ?? []).map((c) => [c.type, c.status]));
     await expect
-      .poll(async () => (await getMcm()).status?.conditions?.find((c) => c.type === 'Ready')?.status)
-      .toBe('True');
+      .poll(conditions, { timeout: 20_000 })
+      .toEqual({ Valid: 'True', ImagesReady: 'True', Applied: 'True', Available: 'True', Degraded: 'False' });
+    const edge1 = (await getMcm()).status!.clusters!.find((c) => c.name === 'edge-1')!;
+    expect(edge1.manifestWork).toEqual({ applied: true, available: true });
 
     const since = new Date().toISOString();
     const start = sut.reconciles;
     // Every cluster key comes back after its cache TTL (1 s here): let several rounds pass.
     await expect.poll(() => sut.reconciles, { timeout: 20_000 }).toBeGreaterThanOrEqual(start + 6);
-    const writes = readAuditLog(hub.info.auditLogPath).filter(
+    const writes = readAuditLog(t.hub.info.auditLogPath).filter(
       (e) =>
         e.stage === 'ResponseComplete' &&
         e.stageTimestamp > since &&

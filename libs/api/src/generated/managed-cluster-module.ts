@@ -747,7 +747,7 @@ export interface ManagedClusterModuleV1Beta1 {
      */
     observedGeneration?: number;
     /**
-     * Conditions summarise the state of this object (Valid, Progressing, Ready, Degraded).
+     * Conditions summarise the state of this object (Valid, ImagesReady, Applied, Available, Degraded).
      *
      * Items: A metav1.Condition.
      */
@@ -798,6 +798,35 @@ export interface ManagedClusterModuleV1Beta1 {
        */
       message?: string;
       /**
+       * ManifestWork reports what the cluster's work agent says about the ManifestWork.
+       */
+      manifestWork?: {
+        /**
+         * Applied is true when the work agent applied the current generation.
+         */
+        applied?: boolean;
+        /**
+         * Available is true when the applied Module exists on the spoke.
+         */
+        available?: boolean;
+      };
+      /**
+       * ModuleLoader holds the Module's module-loader node counts from status feedback.
+       */
+      moduleLoader?: {
+        nodesMatchingSelector?: number;
+        desired?: number;
+        available?: number;
+      };
+      /**
+       * DevicePlugin holds the Module's device-plugin node counts from status feedback.
+       */
+      devicePlugin?: {
+        nodesMatchingSelector?: number;
+        desired?: number;
+        available?: number;
+      };
+      /**
        * Kernels reports one entry per kernel the cluster runs.
        */
       kernels?: {
@@ -814,9 +843,9 @@ export interface ManagedClusterModuleV1Beta1 {
          */
         digest?: string;
         /**
-         * State of the image for this kernel. Unmapped: no kernel mapping matches it. Pending: not checked yet. Building and Signing: a job is running. Ready: the image exists and is published. Failed: the last attempt failed, see lastError.
+         * State of the image for this kernel. Unmapped: no kernel mapping matches it. Pending: not checked yet. Building and Signing: a job is running. Ready: the image exists and is published. Missing: the image does not exist and the mapping has neither build nor sign. Failed: the last check, build or sign failed, see lastError.
          */
-        state: 'Unmapped' | 'Pending' | 'Building' | 'Signing' | 'Ready' | 'Failed';
+        state: 'Unmapped' | 'Pending' | 'Building' | 'Signing' | 'Ready' | 'Missing' | 'Failed';
         /**
          * LastError is the message of the last failed check, build or sign.
          */

@@ -1,0 +1,97 @@
+// Test-only: a hub (controller role) on a dedicated API server of the test environment, and the helpers the
+// controller's integration specs share. Not part of the build (excluded in tsconfig.json).
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { Test, type TestingModule } from '@nestjs/testing';
+import {
+  CLUSTER_CLAIMS,
+  RESOURCES,
+  type ManagedCluster,
+  type ManagedClusterModule,
+  type ManifestWork,
+} from '@kmm-hub/api';
+import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
+import { clusterKubeConfig, startDedicatedCluster, type DedicatedCluster, type EnvState } from '@kmm-hub/test-env';
+import { parseHubConfig } from '../config/config.schema.js';
+import { HubModule } from '../hub.module.js';
+import { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
+
+export const HUB_NAMESPACE = 'kmm-hub';
+
+export interface HubUnderTest {
+  hub: DedicatedCluster;
+  kc: KubeConfig;
+  http: KubeHttp;
+  applier: ServerSideApplier;
+  /** Starts one more hub process (controller role) on the same API server and Lease. */
+  startHub(): Promise<{ app: TestingModule; reconciler: ManagedClusterModuleReconciler }>;
+  applyCluster(name: string, labels: Record<string, string>, kernels: string[]): Promise<void>;
+  getMcm(name: string): Promise<ManagedClusterModule>;
+  getMw(cluster: string, name: string): Promise<ManifestWork | undefined>;
+  mcmPath(name: string): string;
+  mwPath(cluster: string, name: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startHubUnderTest(env: EnvState, name: string, namespaces: string[]): Promise<HubUnderTest> {
+  const hub = await startDedicatedCluster(env, name);
+  const kc = clusterKubeConfig(hub.info);
+  const http = new KubeHttp(kc);
+  const applier = new ServerSideApplier(kc, 'hub-test');
+  const core = kc.makeApiClient(CoreV1Api);
+  for (const ns of [HUB_NAMESPACE, ...namespaces]) await core.createNamespace({ body: { metadata: { name: ns } } });
+  const apps: TestingModule[] = [];
+  const prefix = `${name}-${Date.now()}`;
+  const mcmPath = (mcm: string) => `/apis/${RESOURCES.ManagedClusterModule.apiVersion}/managedclustermodules/${mcm}`;
+  const mwPath = (cluster: string, mw: string) =>
+    `/apis/${RESOURCES.ManifestWork.apiVersion}/namespaces/${cluster}/manifestworks/${mw}`;
+  return {
+    hub,
+    kc,
+    http,
+    applier,
+    mcmPath,
+    mwPath,
+    async startHub() {
+      const config = parseHubConfig({
+        HUB_ROLE: 'controller',
+        HUB_KUBECONFIG: hub.info.kubeconfigPath,
+        HUB_NAMESPACE,
+        REDIS_URL: env.redis.url,
+        QUEUE_PREFIX: prefix,
+        LEASE_DURATION_S: '3',
+        RECHECK_INTERVAL_S: '1',
+        IMAGE_CHECK_TTL_S: '1',
+        POD_NAME: `hub-${apps.length}`,
+        LOG_LEVEL: 'warn',
+      });
+      const app = await Test.createTestingModule({ imports: [HubModule.forRole(config)] }).compile();
+      await app.init();
+      apps.push(app);
+      return { app, reconciler: app.get(ManagedClusterModuleReconciler) };
+    },
+    async applyCluster(cluster, labels, kernels) {
+      await applier.apply({
+        apiVersion: RESOURCES.ManagedCluster.apiVersion,
+        kind: 'ManagedCluster',
+        metadata: { name: cluster, labels },
+        spec: { hubAcceptsClient: true },
+      } as ManagedCluster);
+      await applier.apply(
+        {
+          apiVersion: RESOURCES.ManagedCluster.apiVersion,
+          kind: 'ManagedCluster',
+          metadata: { name: cluster },
+          status: { clusterClaims: [{ name: CLUSTER_CLAIMS.kernelVersions, value: kernels.join('\n') }] },
+        } as ManagedCluster,
+        { subresource: 'status' },
+      );
+    },
+    getMcm: (mcm) => http.json<ManagedClusterModule>('GET', mcmPath(mcm)),
+    getMw: (cluster, mw) => http.json<ManifestWork>('GET', mwPath(cluster, mw)).catch(() => undefined),
+    async stop() {
+      // Closing twice is harmless: a test may have stopped a hub already (failover).
+      for (const app of apps) await app.close().catch(() => undefined);
+      await hub.stop();
+    },
+  };
+}
