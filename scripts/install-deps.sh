@@ -15,6 +15,8 @@ APT_PACKAGES=(
   kmod                  # modinfo
   openssl               # test keys and certificates
   make gcc
+  busybox-static        # modprobe, sleep and sh in the module-loader test images
+  chromium fonts-dejavu-core  # headless browser check of the fleet web page
   curl ca-certificates
 )
 

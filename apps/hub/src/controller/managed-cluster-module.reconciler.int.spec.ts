@@ -1,7 +1,7 @@
 import { FINALIZERS, RESOURCES, newManagedClusterModule, type ManifestWork, type Module } from '@kmm-hub/api';
 import type { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
 import { RegistryClient } from '@kmm-hub/oci';
-import { pushImage, readAuditLog } from '@kmm-hub/test-env';
+import { clientWritesSince, pushImage } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { startHubUnderTest, type HubUnderTest } from './hub-under-test.testing.js';
 import { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
@@ -136,13 +136,7 @@ describe(ManagedClusterModuleReconciler.name, () => {
     const start = sut.reconciles;
     // Every cluster key comes back after its cache TTL (1 s here): let several rounds pass.
     await expect.poll(() => sut.reconciles, { timeout: 20_000 }).toBeGreaterThanOrEqual(start + 6);
-    const writes = readAuditLog(t.hub.info.auditLogPath).filter(
-      (e) =>
-        e.stage === 'ResponseComplete' &&
-        e.stageTimestamp > since &&
-        ['create', 'update', 'patch', 'delete'].includes(e.verb) &&
-        e.objectRef?.resource !== 'leases',
-    );
+    const writes = clientWritesSince(t.hub.info.auditLogPath, since);
     expect(writes.map((w) => `${w.verb} ${w.objectRef?.resource}/${w.objectRef?.name}`)).toEqual([]);
   });
 

@@ -1,0 +1,93 @@
+// Pure: the buildah command lines of one build. The build mirrors what the kaniko Job does: the Dockerfile is
+// the whole context, build secrets are visible to RUN steps at /run/secrets/<name> (bind mounts, which buildah
+// never commits), the imageRepoSecret is the auth file for pulls and the push, and the image carries the job label.
+import type { BuildahOptions } from '../images.options.js';
+import type { BuildSpec } from './build-executor.js';
+
+export interface BuildahPaths {
+  contextDir: string;
+  dockerfile: string;
+  iidFile: string;
+  digestFile: string;
+  authFile?: string;
+  /** Folder holding the files of each build Secret, by Secret name. */
+  secretDirs: ReadonlyMap<string, string>;
+}
+
+/** Storage options that precede the subcommand. */
+export function buildahGlobalArgs(options: BuildahOptions): string[] {
+  const args: string[] = [];
+  if (options.root !== undefined) args.push('--root', options.root);
+  if (options.runroot !== undefined) args.push('--runroot', options.runroot);
+  if (options.storageDriver !== undefined) args.push('--storage-driver', options.storageDriver);
+  return args;
+}
+
+export function buildahBuildArgs(spec: BuildSpec, paths: BuildahPaths, options: BuildahOptions): string[] {
+  const args = [
+    ...buildahGlobalArgs(options),
+    'build',
+    '--isolation',
+    options.isolation,
+    // Deterministic timestamps: the same inputs give the same layers, so a repeated push writes the same content.
+    '--timestamp',
+    '0',
+    '--layers=false',
+    '--file',
+    paths.dockerfile,
+    '--iidfile',
+    paths.iidFile,
+  ];
+  if (!verifiesTls(spec.baseImageRegistryTLS)) args.push('--tls-verify=false');
+  if (paths.authFile !== undefined) args.push('--authfile', paths.authFile);
+  for (const arg of spec.buildArgs) args.push('--build-arg', `${arg.name}=${arg.value}`);
+  for (const [key, value] of Object.entries(spec.labels).toSorted(([a], [b]) => (a < b ? -1 : 1))) {
+    args.push('--label', `${key}=${value}`);
+  }
+  for (const name of spec.secrets) {
+    const dir = paths.secretDirs.get(name);
+    if (dir === undefined) throw new Error(`no folder for build secret ${name}`);
+    args.push('--volume', `${dir}:/run/secrets/${name}:ro`);
+  }
+  args.push(paths.contextDir);
+  return args;
+}
+
+export function buildahPushArgs(
+  spec: BuildSpec,
+  imageId: string,
+  paths: BuildahPaths,
+  options: BuildahOptions,
+): string[] {
+  const args = [...buildahGlobalArgs(options), 'push', '--digestfile', paths.digestFile];
+  if (!verifiesTls(spec.registryTLS)) args.push('--tls-verify=false');
+  if (paths.authFile !== undefined) args.push('--authfile', paths.authFile);
+  args.push(imageId, `docker://${spec.target}`);
+  return args;
+}
+
+export function buildahRemoveArgs(imageId: string, options: BuildahOptions): string[] {
+  return [...buildahGlobalArgs(options), 'rmi', '--force', imageId];
+}
+
+/** `STEP 2/5: RUN …` → 2/5 done, for progress. */
+export function parseBuildahStep(line: string): { step: number; of: number } | undefined {
+  const match = /^STEP (\d+)\/(\d+):/.exec(line);
+  if (match === null) return undefined;
+  return { step: Number(match[1]), of: Number(match[2]) };
+}
+
+/**
+ * buildah's own error line saying a registry refused the credentials or the operation (retrying will not help).
+ * Output of RUN steps ("Permission denied") never starts with `Error:`, so it is not mistaken for a refusal.
+ */
+export function isRefusal(line: string): boolean {
+  return (
+    line.startsWith('Error: ') &&
+    /\b(unauthorized|authentication required|denied|forbidden|method not allowed|StatusCode: 40[135])\b/i.test(line)
+  );
+}
+
+function verifiesTls(tls: { insecure: boolean; insecureSkipTLSVerify: boolean }): boolean {
+  return !tls.insecure && !tls.insecureSkipTLSVerify;
+}

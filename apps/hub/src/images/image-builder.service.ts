@@ -1,0 +1,68 @@
+// One build: read and check every input (so bad input fails the same way on every executor), skip the build when
+// the registry already holds this job's output, else run the configured executor and learn the pushed digest.
+import { Inject, Injectable } from '@nestjs/common';
+import type { BuildExecutor, JobReporter } from './executors/build-executor.js';
+import { HubInputsService } from './hub-inputs.service.js';
+import { BuildFailedError } from './image-job-errors.js';
+import { findJobOutput } from './image-output.js';
+import { BUILD_EXECUTOR } from './images.options.js';
+import { IMAGE_JOB_NAMES, type BuildJobData, type ImageJobResult } from './jobs.js';
+import { RegistryAccessService } from './registry-access.service.js';
+
+@Injectable()
+export class ImageBuilderService {
+  constructor(
+    private readonly inputs: HubInputsService,
+    private readonly registries: RegistryAccessService,
+    @Inject(BUILD_EXECUTOR) private readonly executor: BuildExecutor,
+  ) {}
+
+  async build(data: BuildJobData, jobId: string, reporter: JobReporter, signal: AbortSignal): Promise<ImageJobResult> {
+    const final = data.target === data.image;
+    await reporter.stage('read-inputs', 5);
+    const dockerfile = await this.inputs.readDockerfile(data.dockerfile);
+    const secrets = new Map<string, Map<string, Buffer>>();
+    for (const secret of data.secrets) secrets.set(secret.name, await this.inputs.readSecret(secret));
+    const auth = await this.registries.readAuth(data.imageRepoSecret);
+    const client = this.registries.clientFor(data.target, data.registryTLS, auth);
+
+    const existing = await findJobOutput(client, data.target, 'build', jobId);
+    if (existing !== undefined) {
+      reporter.log(`${data.target} already holds this build (${existing}); nothing to build`);
+      await reporter.stage('done', 100);
+      return { image: data.image, kernel: data.kernel, target: data.target, digest: existing, pushed: false, final };
+    }
+
+    reporter.log(`building ${data.target} for kernel ${data.kernel} with ${this.executor.name}`);
+    const outcome = await this.executor.build(
+      {
+        jobId,
+        target: data.target,
+        kernel: data.kernel,
+        dockerfileConfigMap: data.dockerfile.name,
+        buildArgs: data.buildArgs,
+        secrets: data.secrets.map((s) => s.name),
+        baseImageRegistryTLS: data.baseImageRegistryTLS,
+        registryTLS: data.registryTLS,
+        labels: { [IMAGE_JOB_NAMES.jobLabel]: jobId },
+        ...(data.imageRepoSecret !== undefined ? { imageRepoSecret: data.imageRepoSecret.name } : {}),
+        ...(data.kanikoTag !== undefined ? { kanikoTag: data.kanikoTag } : {}),
+        ...(data.selector !== undefined ? { selector: data.selector } : {}),
+      },
+      {
+        dockerfile,
+        secrets,
+        ...(auth.dockerConfigJson !== undefined ? { dockerConfigJson: auth.dockerConfigJson } : {}),
+      },
+      reporter,
+      signal,
+    );
+    const digest = outcome.digest ?? (await client.resolveDigest(data.target))?.digest;
+    if (digest === undefined) {
+      throw new BuildFailedError(`the build reported success but ${data.target} is not in the registry`, []);
+    }
+    reporter.log(`pushed ${data.target}@${digest}`);
+    await reporter.stage('done', 100);
+    return { image: data.image, kernel: data.kernel, target: data.target, digest, pushed: true, final };
+  }
+}

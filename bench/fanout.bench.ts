@@ -1,0 +1,221 @@
+// Fan-out benchmark of the hub controller (issue 3): 1 ManagedClusterModule → 1,000 ManagedClusters on 3 kernels.
+// Measured side by side in one run against the same API server: the hub creating 1,000 ManifestWorks vs a bare
+// client applying the same 1,000 objects; then API writes during a steady-state resync (must be 0); then the time
+// until every ManifestWork carries a moved tag's new digest; and the hub's RSS. Run: `npm run bench`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { CLUSTER_CLAIMS, RESOURCES, newManagedClusterModule, type ManifestWork, type Module } from '@kmm-hub/api';
+import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
+import { renderManifestWork } from '@kmm-hub/manifestwork';
+import { RegistryClient } from '@kmm-hub/oci';
+import { clusterKubeConfig, freePort, pushImage, clientWritesSince, startDedicatedCluster } from '@kmm-hub/test-env';
+import { describe, expect, inject, it } from 'vitest';
+
+const env = inject('env');
+const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 1000);
+const KERNELS = ['6.1.0-56-amd64', '6.1.0-57-amd64', '6.1.0-58-amd64'];
+const CONCURRENCY = 8;
+const ROOT = new URL('../', import.meta.url).pathname;
+
+async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
+  return Math.round(Number(line.split(/\s+/)[1]) / 1024);
+}
+
+describe('hub fan-out', () => {
+  it(`fans one MCM out to ${CLUSTERS} clusters`, async () => {
+    const hub = await startDedicatedCluster(env, 'bench');
+    const kc = clusterKubeConfig(hub.info);
+    const http = new KubeHttp(kc);
+    const applier = new ServerSideApplier(kc, 'bench');
+    const core = kc.makeApiClient(CoreV1Api);
+    const registry = new RegistryClient({ registry: env.registry.host, insecure: true });
+    const repository = `bench/${Date.now()}`;
+    const names = Array.from({ length: CLUSTERS }, (_, i) => `c${String(i).padStart(4, '0')}`);
+    const kernelOf = (i: number) => KERNELS[i % KERNELS.length]!;
+    let hubProcess: ChildProcess | undefined;
+    try {
+      // Set-up (not measured): images, namespaces, ManagedClusters with kernel claims.
+      for (const k of KERNELS)
+        await pushImage(registry, repository, k, [{ path: `/opt/${k}.ko`, content: Buffer.from(k) }]);
+      await core.createNamespace({ body: { metadata: { name: 'kmm-hub' } } });
+      await pool(names, CONCURRENCY, (n) => core.createNamespace({ body: { metadata: { name: n } } }));
+      await pool(
+        names.map((n, i) => [n, i] as const),
+        CONCURRENCY,
+        async ([n, i]) => {
+          await applier.apply({
+            apiVersion: RESOURCES.ManagedCluster.apiVersion,
+            kind: 'ManagedCluster',
+            metadata: { name: n, labels: { fleet: 'bench' } },
+            spec: { hubAcceptsClient: true },
+          } as never);
+          await applier.apply(
+            {
+              apiVersion: RESOURCES.ManagedCluster.apiVersion,
+              kind: 'ManagedCluster',
+              metadata: { name: n },
+              status: { clusterClaims: [{ name: CLUSTER_CLAIMS.kernelVersions, value: kernelOf(i) }] },
+            } as never,
+            { subresource: 'status' },
+          );
+        },
+      );
+      const mcm = newManagedClusterModule({
+        metadata: { name: 'gpu' },
+        spec: {
+          spokeNamespace: 'kmm',
+          selector: { fleet: 'bench' },
+          moduleSpec: {
+            selector: {},
+            moduleLoader: {
+              container: {
+                modprobe: { moduleName: 'gpu' },
+                registryTLS: { insecure: true },
+                kernelMappings: [
+                  { regexp: '^6\\.1\\.', containerImage: `${env.registry.host}/${repository}:\${KERNEL_FULL_VERSION}` },
+                ],
+              },
+            },
+          },
+        },
+      });
+      const digests = new Map<string, string>();
+      for (const k of KERNELS)
+        digests.set(k, (await registry.resolveDigest(`${env.registry.host}/${repository}:${k}`))!.digest);
+
+      // Baseline: a bare client applying the same 1,000 ManifestWorks (other name, no label) with the same concurrency.
+      const baselineStart = performance.now();
+      await pool(
+        names.map((n, i) => [n, i] as const),
+        CONCURRENCY,
+        async ([n, i]) => {
+          const k = kernelOf(i);
+          const r = renderManifestWork({
+            mcm,
+            cluster: n,
+            images: new Map([[k, `${env.registry.host}/${repository}@${digests.get(k)}`]]),
+          });
+          if (!r.ok) throw new Error(r.reason);
+          const mw = r.manifestWork;
+          await applier.apply({ ...mw, metadata: { name: 'baseline', namespace: n } });
+        },
+      );
+      const baselineMs = performance.now() - baselineStart;
+
+      // The hub, as its own process from the build output.
+      const port = await freePort();
+      hubProcess = spawn(process.execPath, [`${ROOT}apps/hub/dist/main.js`], {
+        env: {
+          ...process.env,
+          HUB_ROLE: 'controller',
+          HUB_PORT: String(port),
+          HUB_HOST: '127.0.0.1',
+          HUB_KUBECONFIG: hub.info.kubeconfigPath,
+          HUB_NAMESPACE: 'kmm-hub',
+          REDIS_URL: env.redis.url,
+          QUEUE_PREFIX: `bench-${Date.now()}`,
+          IMAGE_CHECK_TTL_S: '5',
+          RECONCILE_CONCURRENCY: String(CONCURRENCY),
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      const count = async () =>
+        (
+          await http.json<{ items: ManifestWork[] }>(
+            'GET',
+            `/apis/${RESOURCES.ManifestWork.apiVersion}/manifestworks`,
+            { query: { labelSelector: 'kmm.node.kubernetes.io/managedclustermodule.name=gpu' } },
+          )
+        ).items;
+      // Wait for leadership before the clock starts: the MCM is created when the hub is ready to act.
+      await expect
+        .poll(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status, {
+          timeout: 30_000,
+        })
+        .toBe(200);
+      await new Promise((r) => setTimeout(r, 3_000));
+      const hubStart = performance.now();
+      await applier.apply(mcm);
+      await expect.poll(async () => (await count()).length, { timeout: 600_000, interval: 200 }).toBe(CLUSTERS);
+      const hubMs = performance.now() - hubStart;
+
+      // Steady state: several cache expiries (5 s each) pass; the hub re-plans every cluster and must write nothing.
+      await expect
+        .poll(
+          async () =>
+            (
+              await http.json<{ status?: { numberSelected?: number } }>(
+                'GET',
+                `/apis/${RESOURCES.ManagedClusterModule.apiVersion}/managedclustermodules/gpu`,
+              )
+            ).status?.numberSelected,
+          { timeout: 120_000 },
+        )
+        .toBe(CLUSTERS);
+      await new Promise((r) => setTimeout(r, 8_000));
+      const since = new Date().toISOString();
+      await new Promise((r) => setTimeout(r, 15_000));
+      const steady = clientWritesSince(hub.info.auditLogPath, since);
+      const steadyWrites = steady.length;
+      for (const w of steady)
+        process.stdout.write(`steady-state write: ${w.verb} ${w.requestURI} (${w.user.username})\n`);
+
+      // A tag moves: kernel 0's tag gets a new image; every cluster on that kernel must be re-pinned.
+      const moved = await pushImage(registry, repository, KERNELS[0]!, [
+        { path: '/opt/new.ko', content: Buffer.from('new') },
+      ]);
+      const moveStart = performance.now();
+      const onKernel0 = names.filter((_, i) => kernelOf(i) === KERNELS[0]).length;
+      await expect
+        .poll(
+          async () =>
+            (await count()).filter((mw) =>
+              (
+                (mw.spec?.workload?.manifests?.[0] as unknown as Module).spec?.moduleLoader?.container.kernelMappings[0]
+                  ?.containerImage ?? ''
+              ).endsWith(moved.digest),
+            ).length,
+          { timeout: 300_000, interval: 250 },
+        )
+        .toBe(onKernel0);
+      const moveMs = performance.now() - moveStart;
+      const rss = rssMiB(hubProcess.pid!);
+
+      const report = [
+        `# Hub fan-out benchmark (${new Date().toISOString()})`,
+        '',
+        `${CLUSTERS} ManagedClusters, ${KERNELS.length} kernels, 1 MCM, concurrency ${CONCURRENCY}, one kube-apiserver v1.35 on a shared etcd, 2 cores.`,
+        '',
+        '| measure | value |',
+        '|---|---|',
+        `| bare client: apply ${CLUSTERS} ManifestWorks | ${(baselineMs / 1000).toFixed(2)} s |`,
+        `| hub: MCM created → ${CLUSTERS} ManifestWorks exist | ${(hubMs / 1000).toFixed(2)} s |`,
+        `| **ratio hub / bare client** | **${(hubMs / baselineMs).toFixed(2)}** |`,
+        `| API writes during a 15 s steady-state window (leases excluded) | ${steadyWrites} |`,
+        `| tag moved → ${onKernel0} ManifestWorks re-pinned (image cache TTL 5 s) | ${(moveMs / 1000).toFixed(2)} s |`,
+        `| hub RSS after the run | ${rss} MiB |`,
+      ].join('\n');
+      process.stdout.write(`\n${report}\n`);
+      mkdirSync(`${ROOT}bench/results`, { recursive: true });
+      writeFileSync(`${ROOT}bench/results/fanout.md`, `${report}\n`);
+      expect(steadyWrites).toBe(0);
+    } finally {
+      hubProcess?.kill('SIGTERM');
+      await hub.stop();
+    }
+  }, 1_800_000);
+});
