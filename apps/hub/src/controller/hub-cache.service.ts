@@ -5,7 +5,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { LABELS, RESOURCES, type ManagedCluster, type ManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
 import { Informer, KubeHttp, type InformerLifecycle } from '@kmm-hub/kube';
 import { HUB_CONFIG } from '../config/config.module.js';
@@ -25,6 +25,7 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
   readonly managedClusters: Informer<ManagedCluster>;
   readonly manifestWorks: Informer<ManifestWork>;
   readonly secrets: Informer<V1Secret>;
+  readonly configMaps: Informer<V1ConfigMap>;
 
   constructor(http: KubeHttp, @Inject(HUB_CONFIG) config: HubConfig) {
     this.managedClusterModules = this.track(
@@ -42,6 +43,11 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
     this.secrets = this.track(
       'Secret',
       new Informer(http, { path: `/api/v1/namespaces/${config.HUB_NAMESPACE}/secrets` }),
+    );
+    // Dockerfiles: their resourceVersion is part of a build's identity, so an edit triggers a rebuild.
+    this.configMaps = this.track(
+      'ConfigMap',
+      new Informer(http, { path: `/api/v1/namespaces/${config.HUB_NAMESPACE}/configmaps` }),
     );
   }
 
@@ -73,6 +79,7 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
       this.managedClusters,
       this.manifestWorks,
       this.secrets,
+      this.configMaps,
     ] as Informer<KubernetesObject>[];
   }
 

@@ -38,3 +38,24 @@ export function keysForManagedCluster(
   }
   return keys;
 }
+
+/** Names of the hub-namespace Secrets and ConfigMaps an MCM reads (pull secret, Dockerfiles, build and sign secrets). */
+export function hubInputsOf(mcm: ManagedClusterModule): Set<string> {
+  const spec = mcm.spec?.moduleSpec;
+  const names = new Set<string>();
+  const add = (n: string | undefined) => n && names.add(n);
+  add(spec?.imageRepoSecret?.name);
+  const container = spec?.moduleLoader?.container;
+  for (const scope of [container, ...(container?.kernelMappings ?? [])]) {
+    add(scope?.build?.dockerfileConfigMap?.name);
+    for (const s of scope?.build?.secrets ?? []) add(s.name);
+    add(scope?.sign?.keySecret?.name);
+    add(scope?.sign?.certSecret?.name);
+  }
+  return names;
+}
+
+/** A changed Secret or ConfigMap of the hub namespace re-plans the MCMs that read it: new inputs, new build. */
+export function keysForHubInput(name: string, mcms: readonly ManagedClusterModule[]): ReconcileKey[] {
+  return mcms.filter((m) => hubInputsOf(m).has(name)).map((m) => mcmKey(m.metadata.name ?? ''));
+}

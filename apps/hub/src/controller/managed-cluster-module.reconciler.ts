@@ -37,6 +37,7 @@ import { EventRecorderService } from './event-recorder.service.js';
 import { HubCacheService } from './hub-cache.service.js';
 import { ImageTrackerService } from './image-tracker.service.js';
 import {
+  keysForHubInput,
   keysForManagedCluster,
   keysForManagedClusterModule,
   keysForManifestWork,
@@ -114,6 +115,12 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
           ),
         );
       });
+    }
+    for (const inputs of [c.secrets, c.configMaps] as const) {
+      inputs.on('update', (obj) =>
+        enqueueAll(keysForHubInput(obj.metadata?.name ?? '', c.managedClusterModules.list())),
+      );
+      inputs.on('add', (obj) => enqueueAll(keysForHubInput(obj.metadata?.name ?? '', c.managedClusterModules.list())));
     }
     this.pipeline?.onSettled((settled) => {
       for (const [mcm, clusters] of this.results) {
@@ -316,6 +323,10 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       if (rv) versions[inputVersionKey('Secret', name)] = rv;
     };
     for (const s of m.build?.secrets ?? []) secretVersion(s.name);
+    const dockerfile = m.build?.dockerfileConfigMap?.name;
+    const dockerfileVersion =
+      dockerfile && this.caches.configMaps.get(dockerfile, this.config.HUB_NAMESPACE)?.metadata?.resourceVersion;
+    if (dockerfile && dockerfileVersion) versions[inputVersionKey('ConfigMap', dockerfile)] = dockerfileVersion;
     secretVersion(m.sign?.keySecret?.name);
     secretVersion(m.sign?.certSecret?.name);
     const pullSecret = mcm.spec?.moduleSpec?.imageRepoSecret?.name;

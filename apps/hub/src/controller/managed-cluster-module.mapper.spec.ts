@@ -1,0 +1,61 @@
+import { CLUSTER_CLAIMS, LABELS, newManagedClusterModule, type ManagedCluster, type ManifestWork } from '@kmm-hub/api';
+import { describe, expect, it } from 'vitest';
+import {
+  hubInputsOf,
+  keysForHubInput,
+  keysForManagedCluster,
+  keysForManifestWork,
+} from './managed-cluster-module.mapper.js';
+
+const cluster = (name: string, labels: Record<string, string>): ManagedCluster => ({
+  apiVersion: 'cluster.open-cluster-management.io/v1',
+  kind: 'ManagedCluster',
+  metadata: { name, labels },
+  spec: { hubAcceptsClient: true },
+  status: { clusterClaims: [{ name: CLUSTER_CLAIMS.kernelVersions, value: '6.1.0-1' }] },
+});
+
+describe('keysForManifestWork', () => {
+  it.each([
+    [{ [LABELS.managedClusterModuleName]: 'gpu' }, 'edge-1', ['cluster:gpu/edge-1']],
+    [{}, 'edge-1', []],
+    [{ other: 'x' }, 'edge-1', []],
+  ])('maps labels %j in %s to %j', (labels, namespace, keys) => {
+    const mw = { metadata: { name: 'gpu', namespace, labels } } as unknown as ManifestWork;
+    expect(keysForManifestWork(mw)).toEqual(keys);
+  });
+});
+
+describe('keysForManagedCluster', () => {
+  const gpu = newManagedClusterModule({ metadata: { name: 'gpu' }, spec: { selector: { gpu: 'yes' } } });
+  const fpga = newManagedClusterModule({ metadata: { name: 'fpga' }, spec: { selector: { fpga: 'yes' } } });
+
+  it('re-plans the MCMs that select the cluster', () => {
+    expect(keysForManagedCluster(cluster('edge-1', { gpu: 'yes' }), [gpu, fpga], () => false)).toEqual([
+      'cluster:gpu/edge-1',
+      'mcm:gpu',
+    ]);
+  });
+
+  it('re-plans an MCM that no longer selects the cluster but still has a ManifestWork there', () => {
+    const keys = keysForManagedCluster(cluster('edge-1', {}), [gpu, fpga], (m, c) => m === 'fpga' && c === 'edge-1');
+    expect(keys).toEqual(['cluster:fpga/edge-1', 'mcm:fpga']);
+  });
+});
+
+describe('keysForHubInput', () => {
+  const mcm = newManagedClusterModule({ metadata: { name: 'gpu' } });
+  mcm.spec.moduleSpec.imageRepoSecret = { name: 'pull' };
+
+  it('finds every Secret and ConfigMap an MCM reads', () => {
+    expect([...hubInputsOf(mcm)].toSorted()).toEqual(['mod-example', 'pull', 'signing-cert', 'signing-key']);
+  });
+
+  it.each([
+    ['mod-example', ['mcm:gpu']],
+    ['signing-key', ['mcm:gpu']],
+    ['unrelated', []],
+  ])('a change of %s re-plans %j', (name, keys) => {
+    expect(keysForHubInput(name, [mcm])).toEqual(keys);
+  });
+});
