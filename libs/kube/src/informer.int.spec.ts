@@ -58,6 +58,29 @@ describe(Informer.name, () => {
     await sut.stop();
   });
 
+  it('lists every page of a large collection', async () => {
+    const kc = clusterKubeConfig(env.hub);
+    const ns = `informer-pages-${Date.now()}`;
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    for (let i = 0; i < 7; i++)
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${i}` } } });
+    const sut = new Informer<V1ConfigMap>(new KubeHttp(kc), {
+      path: `/api/v1/namespaces/${ns}/configmaps`,
+      pageSize: 3,
+    });
+    sut.start();
+    await sut.synced;
+    // kube-root-ca.crt is not published here (no controller-manager): exactly our seven.
+    expect(
+      sut
+        .list()
+        .map((c) => c.metadata?.name)
+        .toSorted(),
+    ).toEqual(['cm-0', 'cm-1', 'cm-2', 'cm-3', 'cm-4', 'cm-5', 'cm-6']);
+    await sut.stop();
+  });
+
   it('asks the API server for bookmarks on every watch', async () => {
     const kc = clusterKubeConfig(env.hub);
     const ns = `informer-bm-${Date.now()}`;

@@ -1,4 +1,4 @@
-import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { setTimeout as delay } from 'node:timers/promises';
 import { backoffDelay } from './backoff.js';
 import { KubeApiError, type KubeHttp, type WatchEvent } from './kube-http.js';
@@ -124,16 +124,21 @@ export class Informer<T extends KubernetesObject> {
     let cont: string | undefined;
     let rv = '';
     do {
-      const page = await this.http.json<KubernetesListObject<T>>('GET', this.opts.path, {
-        query: {
-          labelSelector: this.opts.labelSelector,
-          fieldSelector: this.opts.fieldSelector,
-          limit: this.opts.pageSize ?? 500,
-          continue: cont,
+      // Raw JSON: the continue token is `metadata.continue` (the generated clients rename it `_continue`).
+      const page = await this.http.json<{ items: T[]; metadata?: { continue?: string; resourceVersion?: string } }>(
+        'GET',
+        this.opts.path,
+        {
+          query: {
+            labelSelector: this.opts.labelSelector,
+            fieldSelector: this.opts.fieldSelector,
+            limit: this.opts.pageSize ?? 500,
+            continue: cont,
+          },
         },
-      });
+      );
       items.push(...page.items);
-      cont = page.metadata?._continue || undefined;
+      cont = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? rv;
     } while (cont);
     const seen = new Set<string>();
