@@ -48,8 +48,9 @@ export default defineConfig({
         test: {
           name: 'bench',
           include: ['bench/**/*.bench.ts'],
-          benchmark: { include: ['bench/**/*.bench.ts'] },
           globalSetup: ['./test/env/src/global-setup.ts'],
+          testTimeout: 1_800_000,
+          hookTimeout: 300_000,
         },
       },
     ],

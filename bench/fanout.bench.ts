@@ -185,8 +185,8 @@ describe('hub fan-out', () => {
           async () =>
             (await count()).filter((mw) =>
               (
-                (mw.spec?.workload?.manifests?.[0] as unknown as Module).spec?.moduleLoader?.container.kernelMappings[0]
-                  ?.containerImage ?? ''
+                (mw.spec?.workload?.manifests?.[0] as unknown as Module | undefined)?.spec?.moduleLoader?.container
+                  .kernelMappings[0]?.containerImage ?? ''
               ).endsWith(moved.digest),
             ).length,
           { timeout: 300_000, interval: 250 },

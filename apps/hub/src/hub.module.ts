@@ -3,6 +3,7 @@ import { loggerModule } from '@kmm-hub/logging';
 import { HubConfigModule } from './config/config.module.js';
 import type { HubConfig } from './config/config.schema.js';
 import { ControllerModule } from './controller/controller.module.js';
+import { ApiModule } from './api/api.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ImagesModule } from './images/images.module.js';
 import { HubKubeModule } from './kube/hub-kube.module.js';
@@ -14,15 +15,17 @@ export class HubModule {
     const role = config.HUB_ROLE;
     // Every role talks to the pipeline (controller enqueues, api reads progress); workers process it.
     const images = ImagesModule.register({ role });
+    const controller = role === 'all' || role === 'controller' ? ControllerModule.register(images) : undefined;
     return {
       module: HubModule,
       imports: [
         HubConfigModule.register(config),
         loggerModule(config.LOG_LEVEL, 'kmm-hub'),
         HubKubeModule,
-        HealthModule,
+        HealthModule.register({ role, metricsAuth: config.METRICS_AUTH, ...(controller && { controller }) }),
         images,
-        ...(role === 'all' || role === 'controller' ? [ControllerModule.register(images)] : []),
+        ...(controller ? [controller] : []),
+        ...(role === 'all' || role === 'api' ? [ApiModule.register({ role })] : []),
       ],
     };
   }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { parseHubConfig } from './config/config.schema.js';
+import { setupOpenApi } from './api/openapi.js';
 import { HubModule } from './hub.module.js';
 
 const USAGE = `kmm-hub: Kernel Module Management hub
@@ -24,6 +25,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(HubModule.forRole(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
+  if (config.HUB_ROLE === 'all' || config.HUB_ROLE === 'api') setupOpenApi(app);
   await app.listen(config.HUB_PORT, config.HUB_HOST);
 }
 

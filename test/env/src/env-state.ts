@@ -28,6 +28,35 @@ export interface RegistryInfo {
   password?: string;
 }
 
+/** A client_credentials client of the test issuer; its access tokens carry `groups`. */
+export interface OidcMachineClient {
+  clientId: string;
+  clientSecret: string;
+  groups: string[];
+}
+
+/** The test OpenID Connect issuer (oidc-provider on loopback). */
+export interface OidcIssuerInfo {
+  /** http://127.0.0.1:<port>; discovery at /.well-known/openid-configuration. */
+  issuer: string;
+  /** `aud` of every access token (the resource indicator of the hub API). */
+  audience: string;
+  /** The hub's own confidential client: authorization code + PKCE for the web page, and token introspection. */
+  clientId: string;
+  clientSecret: string;
+  /** Redirect path registered for the hub client on http://127.0.0.1 (any port: a native loopback client). */
+  redirectPath: string;
+  groupsClaim: string;
+  groups: { admin: string; viewer: string };
+  /** client_credentials clients: admin and viewer groups, a group the hub does not know, opaque tokens. */
+  machineClients: Record<'admin' | 'viewer' | 'outsider' | 'opaque', OidcMachineClient>;
+  /** Accounts of the authorization-code flow; `login_hint` picks one, else `defaultUser` signs in, with no form. */
+  users: Record<string, { groups: string[] }>;
+  defaultUser: string;
+  /** Test-only: POST {claims, header} signs a token with the issuer's current key. */
+  mintUrl: string;
+}
+
 export interface EnvState {
   workDir: string;
   /** Folder with the environment's CA (ca.crt, ca.key), for tests that start servers of their own. */
@@ -42,4 +71,5 @@ export interface EnvState {
   registry: RegistryInfo;
   /** Registry with htpasswd basic auth (username/password set). */
   authRegistry: RegistryInfo;
+  oidc: OidcIssuerInfo;
 }

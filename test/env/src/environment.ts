@@ -8,6 +8,7 @@ import { createKubeConfig } from '@kmm-hub/kube';
 import { installCrds } from './crds.js';
 import type { ClusterInfo, EnvState } from './env-state.js';
 import { startEtcd } from './etcd.js';
+import { startOidcIssuer, type RunningOidcIssuer } from './oidc-issuer.js';
 import { startApiServer, type RunningApiServer } from './kube-apiserver.js';
 import { createCertificateAuthority } from './pki.js';
 import { ENV_DIR_PREFIX, ProcessGroup, reapOrphans } from './processes.js';
@@ -46,7 +47,10 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
   const workDir = mkdtempSync(join(tmpdir(), ENV_DIR_PREFIX));
   const group = new ProcessGroup(workDir);
   const crds = await loadCustomResourceDefinitions();
+  // In-process (a library, not a server binary): stopped with the environment, not by PID.
+  let oidc: RunningOidcIssuer | undefined;
   try {
+    oidc = await startOidcIssuer();
     const ca = createCertificateAuthority(join(workDir, 'pki'));
     const [etcd, redis, registry, authRegistry] = await Promise.all([
       startEtcd(group, binDir, workDir),
@@ -72,6 +76,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
       redis: { url: redis.url, host: redis.host, port: redis.port },
       registry: registry.info,
       authRegistry: authRegistry.info,
+      oidc: oidc.info,
     };
     writeFileSync(join(workDir, 'env.json'), JSON.stringify(state, null, 2));
     log(`environment up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${workDir}`);
@@ -79,11 +84,13 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
       state,
       startCluster,
       stop: async () => {
+        await oidc?.stop();
         await group.stopAll();
         if (!opts.keepWorkDir) execFileSync('rm', ['-rf', workDir]);
       },
     };
   } catch (err) {
+    await oidc?.stop();
     await group.stopAll();
     throw new Error(`test environment failed to start (work dir ${workDir})`, { cause: err });
   }

@@ -10,7 +10,23 @@ export { startApiServer, renderKubeconfig, type RunningApiServer } from './kube-
 export { ProcessGroup, reapOrphans } from './processes.js';
 export { waitUntil } from './wait.js';
 export { createCertificateAuthority } from './pki.js';
-export { readAuditLog, type AuditEvent } from './audit-log.js';
+export { clientWritesSince, readAuditLog, type AuditEvent } from './audit-log.js';
 export { freePort } from './ports.js';
 export { startDedicatedCluster, type DedicatedCluster } from './dedicated-cluster.js';
 export { pushImage, type PushedImage } from './test-images.js';
+export { startOidcIssuer, clientCredentialsToken, mintToken, type RunningOidcIssuer } from './oidc-issuer.js';
+export type { OidcIssuerInfo, OidcMachineClient } from './env-state.js';
+export {
+  HELLO_MODULE_NAME,
+  TestBuildah,
+  compileHelloModule,
+  createSigningKey,
+  modinfo,
+  newestKernelHeaders,
+  pushModuleLoaderImage,
+  run,
+  signFile,
+  splitSignedModule,
+  type CompiledModule,
+  type SigningKey,
+} from './kmod-fixture.js';

@@ -30,7 +30,10 @@ export const hubConfigSchema = z.object({
 
   // Image pipeline (apps/hub/src/images): BullMQ queues `build` and `sign`.
   /** Prefix of every BullMQ key in Redis; hubs sharing a Redis need distinct prefixes. */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('kmm-hub'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default('kmm-hub'),
   /** Jobs one worker process runs at the same time, per queue. */
   BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   SIGN_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
@@ -69,9 +72,65 @@ export const hubConfigSchema = z.object({
   BUILDAH_ISOLATION: z.enum(['chroot', 'oci', 'rootless']).default('chroot'),
   /** Hash of module signatures (sign-file's first argument). */
   SIGN_HASH: z.enum(['sha256', 'sha384', 'sha512']).default('sha256'),
+
+  // REST API, web page, health and metrics (apps/hub/src/api, web, health).
+  /** `oidc`: every API call needs an access token of OIDC_ISSUER_URL. `disabled`: no authentication (dev only). */
+  AUTH_MODE: z.enum(['oidc', 'disabled']).default('oidc'),
+  /** Issuer URL; its discovery document gives the JWKS, token, authorization and introspection endpoints. */
+  OIDC_ISSUER_URL: z.string().url().optional(),
+  /** Expected `aud` of access tokens. */
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  /** The hub's client at the issuer: web sign-in (authorization code + PKCE) and introspection of opaque tokens. */
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Scopes asked for at web sign-in. */
+  OIDC_SCOPES: z.string().default('openid'),
+  /** Claim holding the caller's groups; a dotted path reaches into objects (`realm_access.roles`). */
+  OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+  /** Comma-separated groups granted the roles; admin implies viewer. */
+  OIDC_ADMIN_GROUPS: commaList().default(['kmm-hub-admins']),
+  OIDC_VIEWER_GROUPS: commaList().default(['kmm-hub-viewers']),
+  /** JWS algorithms accepted; default: the asymmetric ones the issuer's discovery document lists. */
+  OIDC_ALGORITHMS: commaList().optional(),
+  /** Check tokens that are not JWTs with the issuer's introspection endpoint (needs the client credentials). */
+  OIDC_INTROSPECTION: booleanFlag().default(false),
+  /** Allow an http:// issuer (loopback tests only). */
+  OIDC_ALLOW_HTTP: booleanFlag().default(false),
+  OIDC_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
+  /** Least time between two JWKS downloads triggered by an unknown `kid` (key rotation at the issuer). */
+  OIDC_JWKS_COOLDOWN_S: z.coerce.number().min(0).default(30),
+  /** Key material (≥ 32 characters) for the web session cookie; hubs behind one address share it. */
+  OIDC_SESSION_SECRET: z.string().min(32).optional(),
+  /** External URL of the hub (for the sign-in redirect); default: the address the request came to. */
+  HUB_PUBLIC_URL: z.string().url().optional(),
+  /** Who may read /metrics: anyone, or an authenticated viewer. */
+  METRICS_AUTH: z.enum(['none', 'viewer']).default('none'),
+  /** Log lines of a build returned by the API. */
+  API_BUILD_LOG_LINES: z.coerce.number().int().min(1).max(10_000).default(200),
+  /** Interval of the keep-alive event on the server-sent-events stream. */
+  API_EVENTS_HEARTBEAT_S: z.coerce.number().min(1).default(15),
 });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
+
+function commaList() {
+  return z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '')
+        : v,
+    z.array(z.string()),
+  );
+}
+
+function booleanFlag() {
+  return z
+    .preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['true', 'false', '1', '0']))
+    .transform((v) => v === 'true' || v === '1');
+}
 
 function parseJsonOrKeep(text: string): unknown {
   try {

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { MetricsModule } from '../health/metrics.module.js';
 import { EventRecorderService } from './event-recorder.service.js';
 import { HubCacheModule } from './hub-cache.module.js';
 import { ImageTrackerService } from './image-tracker.service.js';
@@ -11,7 +12,7 @@ export class ControllerModule {
   static register(images: DynamicModule): DynamicModule {
     return {
       module: ControllerModule,
-      imports: [HubCacheModule, images],
+      imports: [HubCacheModule, MetricsModule, images],
       providers: [ImageTrackerService, EventRecorderService, ManagedClusterModuleReconciler],
       exports: [ManagedClusterModuleReconciler, ImageTrackerService],
     };

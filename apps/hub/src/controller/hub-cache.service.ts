@@ -28,6 +28,7 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
   readonly configMaps: Informer<V1ConfigMap>;
 
   constructor(http: KubeHttp, @Inject(HUB_CONFIG) config: HubConfig) {
+    this.watchesInputs = config.HUB_ROLE === 'all' || config.HUB_ROLE === 'controller';
     this.managedClusterModules = this.track(
       'ManagedClusterModule',
       new Informer(http, { path: collection(RESOURCES.ManagedClusterModule) }),
@@ -73,13 +74,16 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
     return informer;
   }
 
+  /** The api role reads fleet state only: it has no RBAC for the hub namespace's Secrets and ConfigMaps. */
+  private readonly watchesInputs: boolean;
+
   private get all(): Informer<KubernetesObject>[] {
+    const inputs = this.watchesInputs ? [this.secrets, this.configMaps] : [];
     return [
       this.managedClusterModules,
       this.managedClusters,
       this.manifestWorks,
-      this.secrets,
-      this.configMaps,
+      ...inputs,
     ] as Informer<KubernetesObject>[];
   }
 

@@ -23,7 +23,9 @@ export interface HubUnderTest {
   http: KubeHttp;
   applier: ServerSideApplier;
   /** Starts one more hub process (controller role) on the same API server and Lease. */
-  startHub(): Promise<{ app: TestingModule; reconciler: ManagedClusterModuleReconciler }>;
+  startHub(
+    overrides?: Record<string, string>,
+  ): Promise<{ app: TestingModule; reconciler: ManagedClusterModuleReconciler }>;
   applyCluster(name: string, labels: Record<string, string>, kernels: string[]): Promise<void>;
   getMcm(name: string): Promise<ManagedClusterModule>;
   getMw(cluster: string, name: string): Promise<ManifestWork | undefined>;
@@ -51,7 +53,7 @@ export async function startHubUnderTest(env: EnvState, name: string, namespaces:
     applier,
     mcmPath,
     mwPath,
-    async startHub() {
+    async startHub(overrides = {}) {
       const config = parseHubConfig({
         HUB_ROLE: 'controller',
         HUB_KUBECONFIG: hub.info.kubeconfigPath,
@@ -63,6 +65,7 @@ export async function startHubUnderTest(env: EnvState, name: string, namespaces:
         IMAGE_CHECK_TTL_S: '1',
         POD_NAME: `hub-${apps.length}`,
         LOG_LEVEL: 'warn',
+        ...overrides,
       });
       const app = await Test.createTestingModule({ imports: [HubModule.forRole(config)] }).compile();
       await app.init();

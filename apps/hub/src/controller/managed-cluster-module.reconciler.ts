@@ -30,6 +30,7 @@ import {
   type KernelTargets,
 } from '@kmm-hub/planner';
 import { HUB_CONFIG } from '../config/config.module.js';
+import { HubMetrics } from '../health/metrics.js';
 import type { HubConfig } from '../config/config.schema.js';
 import { IMAGE_PIPELINE, inputVersionKey, type ImagePipeline, type ImageRequest } from '../images/image-pipeline.js';
 import { HUB_KUBE_CONFIG } from '../kube/hub-kube.module.js';
@@ -73,6 +74,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     private readonly events: EventRecorderService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(HUB_KUBE_CONFIG) kc: KubeConfig,
+    private readonly metrics: HubMetrics,
     @Optional() @Inject(IMAGE_PIPELINE) private readonly pipeline?: ImagePipeline,
   ) {
     this.elector = new LeaderElector(kc, {
@@ -111,7 +113,8 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
           keysForManagedCluster(
             cluster,
             c.managedClusterModules.list(),
-            (m, cl) => c.manifestWork(m, cl) !== undefined,
+            // Pairs planned before (a ManifestWork, or a pending result) must hear that the cluster left.
+            (m, cl) => c.manifestWork(m, cl) !== undefined || this.results.get(m)?.has(cl) === true,
           ),
         );
       });
@@ -144,7 +147,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     await this.caches.synced();
     this.queue = new WorkQueue<ReconcileKey>({
       concurrency: this.config.RECONCILE_CONCURRENCY,
-      handler: (key) => this.reconcile(key),
+      handler: (key) => this.measured(key),
       onError: (key, err, retryInMs) =>
         this.logger.warn({ key, retryInMs, err: describe(err) }, 'reconcile failed, retrying'),
     });
@@ -157,6 +160,21 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     this.queue = undefined;
     this.results.clear();
     this.invalid.clear();
+  }
+
+  private async measured(key: ReconcileKey): Promise<{ requeueAfterMs?: number } | void> {
+    const start = performance.now();
+    try {
+      const result = await this.reconcile(key);
+      this.metrics.observeReconcile(
+        result?.requeueAfterMs !== undefined ? 'requeue' : 'success',
+        (performance.now() - start) / 1000,
+      );
+      return result;
+    } catch (err) {
+      this.metrics.observeReconcile('error', (performance.now() - start) / 1000);
+      throw err;
+    }
   }
 
   private async reconcile(key: ReconcileKey): Promise<{ requeueAfterMs?: number } | void> {

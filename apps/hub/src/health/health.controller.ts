@@ -1,10 +1,34 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import type { Response } from 'express';
+import { HubHealthIndicators } from './hub-health.indicators.js';
 
+/** /healthz: the process serves requests. /readyz: Redis, the hub API server and the informers are usable. */
+@ApiExcludeController()
 @Controller()
 export class HealthController {
-  /** Liveness: the process serves requests. Readiness (Redis, API server, informers) lives at /readyz. */
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HubHealthIndicators,
+  ) {}
+
   @Get('healthz')
-  healthz(): { status: 'ok' } {
-    return { status: 'ok' };
+  @HealthCheck()
+  healthz(): Promise<HealthCheckResult> {
+    return this.health.check(this.indicators.liveness());
+  }
+
+  @Get('readyz')
+  @HealthCheck()
+  async readyz(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check(this.indicators.readiness());
+    } catch (err) {
+      // Terminus reports a failed check as 503 with the same body shape; keep it as is (not a problem document).
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      res.status(503);
+      return err.getResponse() as HealthCheckResult;
+    }
   }
 }

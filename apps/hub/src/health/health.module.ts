@@ -1,5 +1,46 @@
-import { Module } from '@nestjs/common';
+import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { AuthModule } from '../api/auth.module.js';
+import { BuildQueuesModule } from '../api/build-queues.module.js';
+import { cachesModuleFor } from '../api/fleet-caches.module.js';
+import type { HubRole } from '../config/config.schema.js';
+import { HubKubeModule } from '../kube/hub-kube.module.js';
 import { HealthController } from './health.controller.js';
+import { HubHealthIndicators } from './hub-health.indicators.js';
+import { MetricsAccessGuard, MetricsController } from './metrics.controller.js';
+import { MetricsModule } from './metrics.module.js';
+import { RequestMetricsMiddleware } from './request-metrics.middleware.js';
 
-@Module({ controllers: [HealthController] })
-export class HealthModule {}
+export interface HealthModuleOptions {
+  role: HubRole;
+  /** The controller module of this process (roles all and controller): readiness reports its leadership. */
+  controller?: DynamicModule;
+  /** METRICS_AUTH: `viewer` loads authentication for /metrics in every role. */
+  metricsAuth: 'none' | 'viewer';
+}
+
+/** /healthz, /readyz and /metrics in every role, and the request metrics of every route. */
+@Module({})
+export class HealthModule implements NestModule {
+  static register(options: HealthModuleOptions): DynamicModule {
+    const caches = cachesModuleFor(options.role);
+    return {
+      module: HealthModule,
+      imports: [
+        TerminusModule.forRoot({ logger: false }),
+        HubKubeModule,
+        BuildQueuesModule,
+        MetricsModule,
+        ...(caches ? [caches] : []),
+        ...(options.controller ? [options.controller] : []),
+        ...(options.metricsAuth === 'viewer' ? [AuthModule] : []),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [HubHealthIndicators, MetricsAccessGuard],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestMetricsMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+}

@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryClient, parseImageConfig, parseImageReference, readImageFiles } from '@kmm-hub/oci';
-import { ProcessGroup } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   HubObjects,
@@ -25,7 +24,8 @@ import {
   pushModuleLoaderImage,
   type CompiledModule,
   type SigningKey,
-} from '../../../../test/fixtures/kmod/kmod-fixture.js';
+  ProcessGroup,
+} from '@kmm-hub/test-env';
 import { BuildProcessor } from './build.processor.js';
 import { BuildahExecutor } from './executors/buildah.executor.js';
 import type { ImageAttemptFailed, ImagePushed, ImageRequest, ImageSettled } from './image-pipeline.js';

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signModule } from '@kmm-hub/kmod-sign';
 import { RegistryClient, parseImageReference, readImageFiles } from '@kmm-hub/oci';
-import { ProcessGroup } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   HubObjects,
@@ -28,7 +27,8 @@ import {
   splitSignedModule,
   type CompiledModule,
   type SigningKey,
-} from '../../../../test/fixtures/kmod/kmod-fixture.js';
+  ProcessGroup,
+} from '@kmm-hub/test-env';
 import type { ImageRequest, ImageSettled } from './image-pipeline.js';
 import { QUEUES } from './jobs.js';
 import { ModuleSignerService } from './module-signer.service.js';

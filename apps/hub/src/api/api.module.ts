@@ -1,0 +1,44 @@
+// The REST API (/api/v1), its OpenAPI document, the event stream, web sign-in and the fleet page. Loaded in the
+// `all` and `api` roles; stateless, so any number of `api` replicas can serve it.
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import type { HubRole } from '../config/config.schema.js';
+import { MetricsModule } from '../health/metrics.module.js';
+import { HubKubeModule } from '../kube/hub-kube.module.js';
+import { WebModule } from '../web/web.module.js';
+import { AuthModule } from './auth.module.js';
+import { AuthController } from './auth.controller.js';
+import { BuildJobsService } from './build-jobs.service.js';
+import { BuildQueuesModule } from './build-queues.module.js';
+import { BuildsController } from './builds.controller.js';
+import { EventsController } from './events.controller.js';
+import { cachesModuleFor } from './fleet-caches.module.js';
+import { FleetEventsService } from './fleet-events.service.js';
+import { FleetController } from './fleet.controller.js';
+import { FleetService } from './fleet.service.js';
+import { ProblemFilter } from './problem.filter.js';
+import { createValidationPipe } from './validation.pipe.js';
+
+export interface ApiModuleOptions {
+  role: Extract<HubRole, 'all' | 'api'>;
+}
+
+@Module({})
+export class ApiModule {
+  static register(options: ApiModuleOptions): DynamicModule {
+    const caches = cachesModuleFor(options.role);
+    return {
+      module: ApiModule,
+      imports: [HubKubeModule, AuthModule, BuildQueuesModule, MetricsModule, WebModule, ...(caches ? [caches] : [])],
+      controllers: [FleetController, BuildsController, EventsController, AuthController],
+      providers: [
+        FleetService,
+        BuildJobsService,
+        FleetEventsService,
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+      exports: [FleetService],
+    };
+  }
+}

@@ -1,0 +1,58 @@
+// One place that turns a request into a Principal: a bearer token, the web session cookie, or the loud dev mode.
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Request } from 'express';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { AUTH_SETTINGS, type AuthSettings } from './auth-settings.js';
+import { InvalidTokenError, OidcVerifierService } from './oidc-verifier.service.js';
+import { ROLES, type Principal } from './principal.js';
+import { readCookie, SESSION_COOKIE, WebSessionService } from './web-session.service.js';
+
+export type AuthenticationResult =
+  { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'invalid'; detail: string };
+
+@Injectable()
+export class AuthenticationService implements OnApplicationBootstrap {
+  constructor(
+    @Inject(AUTH_SETTINGS) private readonly settings: AuthSettings,
+    private readonly verifier: OidcVerifierService,
+    private readonly sessions: WebSessionService,
+    @InjectPinoLogger(AuthenticationService.name) private readonly logger: PinoLogger,
+  ) {}
+
+  get disabled(): boolean {
+    return this.settings.mode === 'disabled';
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.disabled) {
+      this.logger.warn(
+        { authMode: 'disabled' },
+        'AUTHENTICATION IS DISABLED: every caller is an admin. Use AUTH_MODE=disabled for local development only',
+      );
+    }
+  }
+
+  async authenticate(req: Request): Promise<AuthenticationResult> {
+    if (this.settings.mode === 'disabled') {
+      return { ok: true, principal: { subject: 'dev-mode', roles: [ROLES.viewer, ROLES.admin], via: 'disabled' } };
+    }
+    const header = req.headers.authorization;
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!match) return { ok: false, reason: 'invalid', detail: 'malformed Authorization header' };
+      return this.#verify(match[1]!, 'bearer');
+    }
+    const session = await this.sessions.unseal(readCookie(req.headers.cookie, SESSION_COOKIE));
+    if (typeof session?.['at'] === 'string') return this.#verify(session['at'], 'session');
+    return { ok: false, reason: 'missing', detail: 'no credentials' };
+  }
+
+  async #verify(token: string, via: 'bearer' | 'session'): Promise<AuthenticationResult> {
+    try {
+      return { ok: true, principal: { ...(await this.verifier.verify(token)), via } };
+    } catch (err) {
+      if (err instanceof InvalidTokenError) return { ok: false, reason: 'invalid', detail: err.reason };
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,27 @@
+// The OpenAPI document of /api/v1, generated from the controllers and their zod schemas, served as JSON at
+// /api/openapi.json and as Swagger UI at /api/docs.
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { SESSION_COOKIE } from './web-session.service.js';
+
+export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('KMM-Hub fleet API')
+    .setDescription(
+      'Clusters × modules × kernels, images and builds of a KMM-Hub fleet, read from the hub informer caches and build queues. ' +
+        'Every route needs an OIDC access token (Bearer) or the web session cookie; errors are RFC 9457 problem details.',
+    )
+    .setVersion('v1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addCookieAuth(SESSION_COOKIE)
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Serves the document; call once on an application of role `all` or `api`, before it listens. */
+export function setupOpenApi(app: INestApplication): void {
+  SwaggerModule.setup('api/docs', app, () => createOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/openapi.json',
+    yamlDocumentUrl: 'api/openapi.yaml',
+  });
+}

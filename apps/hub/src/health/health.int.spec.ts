@@ -1,0 +1,143 @@
+// Liveness, readiness and metrics of each hub role against the real environment, including a Redis that does not
+// answer (readiness fails, liveness does not).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { clusterKubeConfig, freePort, startDedicatedCluster, type DedicatedCluster } from '@kmm-hub/test-env';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { startApiHub, type ApiHub } from '../api/fleet-under-test.testing.js';
+
+const env = inject('env');
+const prefix = `health-${process.pid}-${Date.now()}`;
+const HUB_NAMESPACE = 'kmm-hub';
+let cluster: DedicatedCluster;
+
+beforeAll(async () => {
+  // A controller role watches the whole hub cluster: give it one of its own.
+  cluster = await startDedicatedCluster(env, 'health');
+  const core = clusterKubeConfig(cluster.info).makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: HUB_NAMESPACE } } });
+}, 60_000);
+afterAll(() => cluster?.stop());
+
+function redisAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host: '127.0.0.1', port }, () => sock.write('PING\r\n'));
+    sock.once('data', (d) => {
+      sock.destroy();
+      resolve(d.toString().startsWith('+PONG'));
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+function hubEnv(role: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HUB_ROLE: role,
+    HUB_KUBECONFIG: cluster.info.kubeconfigPath,
+    HUB_NAMESPACE,
+    REDIS_URL: env.redis.url,
+    QUEUE_PREFIX: prefix,
+    LEASE_NAME: `health-${process.pid}-${Date.now()}`,
+    LEASE_DURATION_S: '3',
+    LOG_LEVEL: 'error',
+    ...extra,
+  };
+}
+
+describe('health and metrics', () => {
+  describe.each([
+    ['worker', ['redis', 'kubernetes']],
+    ['controller', ['redis', 'kubernetes', 'informers', 'leader']],
+  ])('of the %s role', (role, checks) => {
+    let hub: ApiHub;
+    beforeAll(async () => {
+      hub = await startApiHub(hubEnv(role, role === 'worker' ? { BUILD_EXECUTOR: 'buildah' } : {}));
+    }, 60_000);
+    afterAll(() => hub?.close());
+
+    it('is alive, ready, and serves Prometheus metrics', async () => {
+      const live = await request(hub.url).get('/healthz');
+      expect(live.status).toBe(200);
+      expect(live.body).toMatchObject({ status: 'ok', info: { process: { status: 'up' } } });
+      await vi.waitFor(async () => expect((await request(hub.url).get('/readyz')).status).toBe(200), {
+        timeout: 15_000,
+        interval: 200,
+      });
+      const ready = await request(hub.url).get('/readyz');
+      expect(Object.keys(ready.body.info).toSorted()).toEqual(checks.toSorted());
+      for (const check of checks) expect(ready.body.info[check].status).toBe('up');
+      const metrics = await request(hub.url).get('/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).toContain('# TYPE kmm_hub_api_requests_total counter');
+      expect(metrics.text).toMatch(/kmm_hub_api_requests_total\{method="GET",route="\/readyz",status="200"\} [1-9]/);
+      expect(metrics.text).toContain('# TYPE kmm_hub_reconcile_duration_seconds histogram');
+      expect(metrics.text).toContain('kmm_hub_process_cpu_seconds_total');
+      // No API in these roles.
+      expect((await request(hub.url).get('/api/v1/fleet')).status).toBe(404);
+    });
+
+    if (role === 'controller') {
+      it('reports whether it leads', async () => {
+        await vi.waitFor(
+          async () => expect((await request(hub.url).get('/readyz')).body.info.leader).toMatchObject({ leader: true }),
+          { timeout: 15_000, interval: 200 },
+        );
+      });
+    }
+  });
+
+  describe('when its Redis goes away', () => {
+    let redis: ChildProcess;
+    let hub: ApiHub;
+    let port: number;
+    const startRedis = async () => {
+      redis = spawn(
+        'redis-server',
+        ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+        {
+          stdio: 'ignore',
+        },
+      );
+      await vi.waitFor(async () => expect(await redisAnswers(port)).toBe(true), { timeout: 10_000, interval: 100 });
+    };
+    beforeAll(async () => {
+      // A Redis of this test alone, so it can be stopped.
+      port = await freePort();
+      await startRedis();
+      hub = await startApiHub(hubEnv('worker', { REDIS_URL: `redis://127.0.0.1:${port}`, BUILD_EXECUTOR: 'buildah' }));
+      await vi.waitFor(async () => expect((await request(hub.url).get('/readyz')).status).toBe(200), {
+        timeout: 15_000,
+        interval: 200,
+      });
+    }, 60_000);
+    afterAll(async () => {
+      // Redis back first: the hub's queue connections close cleanly only against a live server.
+      if (redis.exitCode !== null) await startRedis();
+      await hub?.close().catch(() => undefined);
+      const exited = new Promise((r) => redis.once('exit', r));
+      redis.kill('SIGTERM');
+      await exited;
+    });
+
+    it('stays alive but not ready, naming the check that failed, and is ready again when Redis is back', async () => {
+      const exited = new Promise((r) => redis.once('exit', r));
+      redis.kill('SIGTERM');
+      await exited;
+      expect((await request(hub.url).get('/healthz')).status).toBe(200);
+      const ready = await request(hub.url).get('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({
+        status: 'error',
+        error: { redis: { status: 'down' } },
+        info: { kubernetes: { status: 'up' } },
+      });
+      await startRedis();
+      await vi.waitFor(async () => expect((await request(hub.url).get('/readyz')).status).toBe(200), {
+        timeout: 15_000,
+        interval: 200,
+      });
+    });
+  });
+});

@@ -1,0 +1,61 @@
+// The checks behind /healthz and /readyz. Liveness says only that the process serves requests; readiness needs
+// Redis, the hub API server and (where this role runs them) synced informers. Leadership is reported, never
+// required: a standby controller is ready to take over.
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorFunction } from '@nestjs/terminus';
+import { KubeHttp } from '@kmm-hub/kube';
+import { BUILD_QUEUES } from '../api/build-queues.module.js';
+import { HubCacheService } from '../controller/hub-cache.service.js';
+import { ManagedClusterModuleReconciler } from '../controller/managed-cluster-module.reconciler.js';
+import type { ImageQueueClient } from '../images/image-queue.client.js';
+import { QUEUES } from '../images/jobs.js';
+
+const CHECK_TIMEOUT_MS = 3_000;
+
+@Injectable()
+export class HubHealthIndicators {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly http: KubeHttp,
+    @Inject(BUILD_QUEUES) private readonly queues: ImageQueueClient,
+    @Optional() private readonly caches?: HubCacheService,
+    @Optional() private readonly controller?: ManagedClusterModuleReconciler,
+  ) {}
+
+  liveness(): HealthIndicatorFunction[] {
+    return [() => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()) })];
+  }
+
+  readiness(): HealthIndicatorFunction[] {
+    return [
+      () =>
+        this.indicators
+          .check('redis')
+          // A real round trip through BullMQ's own connection (it queues commands while Redis is away).
+          .attempt(async () => ({
+            activeBuilds: (await this.queues.queue(QUEUES.build).getJobCounts('active'))['active'],
+          }))
+          .withTimeout(CHECK_TIMEOUT_MS),
+      () =>
+        this.indicators
+          .check('kubernetes')
+          .attempt(async () => ({
+            version: (await this.http.json<{ gitVersion?: string }>('GET', '/version')).gitVersion,
+          }))
+          .withTimeout(CHECK_TIMEOUT_MS),
+      ...(this.caches ? [() => this.#informers(this.caches!)] : []),
+      ...(this.controller ? [() => this.indicators.check('leader').up({ leader: this.controller!.isLeader })] : []),
+    ];
+  }
+
+  #informers(caches: HubCacheService) {
+    const synced = {
+      ManagedClusterModule: caches.managedClusterModules.hasSynced(),
+      ManagedCluster: caches.managedClusters.hasSynced(),
+      ManifestWork: caches.manifestWorks.hasSynced(),
+      Secret: caches.secrets.hasSynced(),
+    };
+    const session = this.indicators.check('informers');
+    return Object.values(synced).every(Boolean) ? session.up({ synced }) : session.down({ synced });
+  }
+}

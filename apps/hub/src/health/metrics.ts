@@ -1,0 +1,97 @@
+// The hub's Prometheus metrics, in a registry of this application (not prom-client's global one), so several hubs
+// can live in one process (tests) and nothing is module-level state. Gauges of the fleet and the queues are read
+// from their sources when /metrics is scraped.
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+type Collect = () => Promise<Record<string, number> | null> | Record<string, number> | null;
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const JOB_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600];
+
+@Injectable()
+export class HubMetrics {
+  readonly registry = new Registry();
+  readonly apiRequests = new Counter({
+    name: 'kmm_hub_api_requests_total',
+    help: 'HTTP requests by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly apiRequestDuration = new Histogram({
+    name: 'kmm_hub_api_request_duration_seconds',
+    help: 'HTTP request duration by method and route pattern',
+    labelNames: ['method', 'route'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  /** For the controller: one observation per reconcile, by result (success, requeue, error). */
+  readonly reconciles = new Counter({
+    name: 'kmm_hub_reconciles_total',
+    help: 'Reconciles by result',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileDuration = new Histogram({
+    name: 'kmm_hub_reconcile_duration_seconds',
+    help: 'Reconcile duration by result',
+    labelNames: ['result'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly imageJobDuration = new Histogram({
+    name: 'kmm_hub_image_job_duration_seconds',
+    help: 'Build and sign job run time (last attempt), by queue and result, as seen on the queue event stream',
+    labelNames: ['queue', 'result'] as const,
+    buckets: JOB_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly eventStreams = new Gauge({
+    name: 'kmm_hub_api_event_streams',
+    help: 'Open server-sent-event streams',
+    registers: [this.registry],
+  });
+  readonly #sources = new Map<string, Collect>();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'kmm_hub_' });
+    this.#gauge('kmm_hub_clusters', 'Managed clusters by availability', 'state', 'clusters');
+    this.#gauge('kmm_hub_modules', 'ManagedClusterModules by state', 'state', 'modules');
+    this.#gauge('kmm_hub_images', 'Distinct module images (image, kernel) by state', 'state', 'images');
+    this.#gauge('kmm_hub_queue_jobs', 'Image jobs by queue and state', 'queue_state', 'queues');
+  }
+
+  /** Registers where a fleet gauge reads its values at scrape time. */
+  setSource(name: 'clusters' | 'modules' | 'images' | 'queues', collect: Collect): void {
+    this.#sources.set(name, collect);
+  }
+
+  /** Observes one reconcile (for the controller). */
+  observeReconcile(result: 'success' | 'requeue' | 'error', seconds: number): void {
+    this.reconciles.inc({ result });
+    this.reconcileDuration.observe({ result }, seconds);
+  }
+
+  #gauge(name: string, help: string, label: 'state' | 'queue_state', source: string): void {
+    const sources = this.#sources;
+    const labelNames = label === 'state' ? ['state'] : ['queue', 'state'];
+    const gauge = new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [],
+      async collect() {
+        this.reset();
+        const values = await sources.get(source)?.();
+        for (const [key, value] of Object.entries(values ?? {})) {
+          if (label === 'state') this.set({ state: key }, value);
+          else {
+            const [queue = '', state = ''] = key.split('/');
+            this.set({ queue, state }, value);
+          }
+        }
+      },
+    });
+    this.registry.registerMetric(gauge);
+  }
+}

@@ -1,0 +1,49 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { AUTH_SETTINGS, type AuthSettings } from '../api/auth-settings.js';
+import { FLEET_PAGE_CSS } from './fleet-page-style.js';
+import { renderFleetPage } from './render-fleet-page.js';
+import { FLEET_PAGE_JS } from './fleet-page-script.js';
+
+/** The page runs only its own script and style and talks only to this origin. */
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/** The fleet web page: static HTML, CSS and script; every datum comes from the API with the visitor's session. */
+@ApiExcludeController()
+@Controller()
+export class WebController {
+  readonly #html: string;
+
+  constructor(@Inject(AUTH_SETTINGS) settings: AuthSettings) {
+    this.#html = renderFleetPage({
+      authMode: settings.mode,
+      webLogin: settings.mode === 'oidc' && settings.oidc.webLogin !== undefined,
+    });
+  }
+
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Content-Security-Policy', CSP)
+  @Header('X-Content-Type-Options', 'nosniff')
+  @Header('Cache-Control', 'no-cache')
+  page(): string {
+    return this.#html;
+  }
+
+  @Get('assets/fleet.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  @Header('X-Content-Type-Options', 'nosniff')
+  @Header('Cache-Control', 'no-cache')
+  script(): string {
+    return FLEET_PAGE_JS;
+  }
+
+  @Get('assets/fleet.css')
+  @Header('Content-Type', 'text/css; charset=utf-8')
+  @Header('X-Content-Type-Options', 'nosniff')
+  @Header('Cache-Control', 'no-cache')
+  style(): string {
+    return FLEET_PAGE_CSS;
+  }
+}
