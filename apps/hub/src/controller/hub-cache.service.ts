@@ -52,7 +52,10 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
     );
   }
 
+  private readonly kinds = new Map<Informer<KubernetesObject>, string>();
+
   private track<T extends KubernetesObject>(kind: string, informer: Informer<T>): Informer<T> {
+    this.kinds.set(informer as unknown as Informer<KubernetesObject>, kind);
     informer.onLifecycle((ev: InformerLifecycle) => {
       switch (ev.type) {
         case 'error':
@@ -93,6 +96,11 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
 
   async beforeApplicationShutdown(): Promise<void> {
     await Promise.all(this.all.map((i) => i.stop()));
+  }
+
+  /** Per kind this process watches (the api role does not watch hub Secrets and ConfigMaps): synced yet? */
+  syncState(): Record<string, boolean> {
+    return Object.fromEntries(this.all.map((i) => [this.kinds.get(i) ?? 'unknown', i.hasSynced()]));
   }
 
   hasSynced(): boolean {

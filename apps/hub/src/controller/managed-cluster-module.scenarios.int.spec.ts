@@ -83,8 +83,10 @@ describe('hub scenarios', () => {
     const module = (await t.getMw('plugin-1', 'plugin'))!.spec!.workload!.manifests![0] as unknown as Module;
     expect(module.spec?.moduleLoader).toBeUndefined();
     expect(module.spec?.devicePlugin?.container.image).toBe('registry.example.com/plugin:v1');
-    const cluster = (await t.getMcm('plugin')).status?.clusters?.[0];
-    expect(cluster?.kernels).toEqual([{ kernel: '6.1.0-56-amd64', state: 'Unmapped' }]);
+    // Status follows the ManifestWork write: wait for it rather than racing it.
+    await expect
+      .poll(async () => (await t.getMcm('plugin')).status?.clusters?.[0]?.kernels, { timeout: 20_000 })
+      .toEqual([{ kernel: '6.1.0-56-amd64', state: 'Unmapped' }]);
   });
 
   it('checks images in a registry that requires auth with the imageRepoSecret, and reports a wrong one', async () => {

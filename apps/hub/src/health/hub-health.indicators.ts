@@ -49,12 +49,7 @@ export class HubHealthIndicators {
   }
 
   #informers(caches: HubCacheService) {
-    const synced = {
-      ManagedClusterModule: caches.managedClusterModules.hasSynced(),
-      ManagedCluster: caches.managedClusters.hasSynced(),
-      ManifestWork: caches.manifestWorks.hasSynced(),
-      Secret: caches.secrets.hasSynced(),
-    };
+    const synced = caches.syncState();
     const session = this.indicators.check('informers');
     return Object.values(synced).every(Boolean) ? session.up({ synced }) : session.down({ synced });
   }
