@@ -24,7 +24,8 @@ async function bootstrap(): Promise<void> {
   const config = parseHubConfig(process.env);
   const app = await NestFactory.create(HubModule.forRole(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // Exit with 0 after a clean shutdown on SIGTERM instead of being ended by the signal.
+  app.enableShutdownHooks([], { useProcessExit: true });
   if (config.HUB_ROLE === 'all' || config.HUB_ROLE === 'api') setupOpenApi(app);
   await app.listen(config.HUB_PORT, config.HUB_HOST);
 }

@@ -1,66 +1,71 @@
 #!/usr/bin/env node
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { applyDemoModules, fleetTable, seedDemoFleet, startFleetProcesses } from './demo-fleet.js';
 import { startEnvironment } from './environment.js';
-import { freePort } from './ports.js';
 
-// The local demo fleet: the real test environment (hub + two spokes, Redis, registry), the hub in role "all", and a
-// spoke agent per spoke, until Ctrl-C stops everything that was started here.
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
+// `npm start`: the local demo fleet. The real test environment (hub + two spokes whose Nodes run different
+// kernels, Redis, registry, OIDC issuer), the hub in role all and a standalone spoke agent per spoke, a
+// ManagedClusterModule that builds and signs a real kernel module for both kernels, and one whose prebuilt image
+// is only pinned and delivered. Progress is shown until every cluster is Available; Ctrl-C stops everything.
+const MODULES = ['hello-signed', 'hello-prebuilt'];
 
 async function main(): Promise<void> {
-  const env = await startEnvironment({ spokes: 2, log: (l) => process.stdout.write(`${l}\n`) });
-  const children: ChildProcess[] = [];
-  const run = (name: string, entry: string, vars: Record<string, string>) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, entry)], {
-      env: { ...process.env, ...vars },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.once('exit', (code) => process.stdout.write(`${name} exited (${code})\n`));
-    children.push(child);
+  const started = Date.now();
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
+  const env = await startEnvironment({ spokes: 2, log: say });
+  let fleet: Awaited<ReturnType<typeof startFleetProcesses>> | undefined;
+  const stopAll = async () => {
+    await fleet?.stop();
+    await env.stop();
   };
-  const hubPort = await freePort();
-  run('hub', 'apps/hub/dist/main.js', {
-    HUB_PORT: String(hubPort),
-    HUB_HOST: '127.0.0.1',
-    HUB_KUBECONFIG: env.state.hub.kubeconfigPath,
-    REDIS_URL: env.state.redis.url,
-    LOG_LEVEL: 'warn',
-  });
-  for (const spoke of env.state.spokes) {
-    run(`spoke-agent ${spoke.name}`, 'apps/spoke-agent/dist/main.js', {
-      SPOKE_PORT: String(await freePort()),
-      SPOKE_HOST: '127.0.0.1',
-      CLUSTER_NAME: spoke.name,
-      HUB_KUBECONFIG: env.state.hub.kubeconfigPath,
-      SPOKE_KUBECONFIG: spoke.kubeconfigPath,
-      LOG_LEVEL: 'warn',
-    });
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    say('\nstopping everything the demo started…');
+    void stopAll().then(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const workDir = join(env.state.workDir, 'demo');
+  const seeded = await seedDemoFleet(env.state, workDir, say);
+  fleet = await startFleetProcesses(env.state, workDir);
+  await applyDemoModules(env.state, seeded);
+  say(
+    `applied ${MODULES.join(' and ')}; kernels: ${Object.entries(seeded.kernels)
+      .map(([c, k]) => `${c}=${k}`)
+      .join(', ')}\n`,
+  );
+
+  const tty = process.stdout.isTTY;
+  let lastLines = 0;
+  for (;;) {
+    const { rows, available } = await fleetTable(env.state, MODULES);
+    const lines = [`[${elapsed()}] module          cluster   state        kernels`, ...rows];
+    if (tty && lastLines > 0) process.stdout.write(`\u001b[${lastLines}A\u001b[J`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+    lastLines = lines.length;
+    if (available) break;
+    if (!tty) say('');
+    await new Promise((r) => setTimeout(r, 2_000));
   }
-  process.stdout.write(
+  say(
     [
       '',
-      'KMM-Hub demo fleet is up:',
-      `  hub API server     ${env.state.hub.server}   kubectl --kubeconfig ${env.state.hub.kubeconfigPath} get managedclustermodules`,
+      `Every cluster is Available after ${elapsed()}.`,
+      `  fleet web page   ${fleet.hubUrl}/   (signs in through the local OIDC issuer ${env.state.oidc.issuer})`,
+      `  fleet API        ${fleet.hubUrl}/api/v1/fleet   (OpenAPI at ${fleet.hubUrl}/api/docs)`,
+      `  hub              kubectl --kubeconfig ${env.state.hub.kubeconfigPath} get managedclustermodules`,
       ...env.state.spokes.map(
-        (s) => `  ${s.name.padEnd(18)} ${s.server}   kubectl --kubeconfig ${s.kubeconfigPath} get modules -A`,
+        (s) => `  ${s.name.padEnd(16)} kubectl --kubeconfig ${s.kubeconfigPath} get modules,daemonsets -n kmm-demo`,
       ),
-      `  hub                http://127.0.0.1:${hubPort}/healthz`,
-      `  redis              ${env.state.redis.url}`,
-      `  registry           ${env.state.registry.url}`,
       '',
       'Ctrl-C stops everything.',
-      '',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  for (const c of children) c.kill('SIGTERM');
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
-  await env.stop();
+  await new Promise(() => undefined);
 }
 
 main().catch((err: unknown) => {

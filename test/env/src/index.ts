@@ -30,3 +30,15 @@ export {
   type CompiledModule,
   type SigningKey,
 } from './kmod-fixture.js';
+export {
+  AGENT_NAMESPACE,
+  DEMO_HUB_NAMESPACE,
+  DEMO_SPOKE_NAMESPACE,
+  applyDemoModules,
+  demoHubEnv,
+  fleetTable,
+  seedDemoFleet,
+  startFleetProcesses,
+  type DemoFleet,
+  type FleetProcesses,
+} from './demo-fleet.js';

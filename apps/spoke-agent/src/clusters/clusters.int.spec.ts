@@ -1,0 +1,96 @@
+// How the agent connects: the hub kubeconfig from a Secret on the spoke, and a fail-fast start on a spoke that lacks
+// what the enabled controllers need.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ManifestWork } from '@kmm-hub/api';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { ProcessGroup, createCertificateAuthority, startApiServer } from '@kmm-hub/test-env';
+import {
+  adminHttp,
+  conditionOf,
+  configMap,
+  createNamespace,
+  manifestWorkPath,
+  newManifestWork,
+  startAgent,
+  uniqueName,
+  type RunningAgent,
+} from '../spoke-agent.testing.js';
+import { ModuleReconciler } from '../modules/module.reconciler.js';
+import { HubClient } from './cluster-clients.js';
+import { hubHashOf } from './hub-hash.js';
+
+const env = inject('env');
+const spoke = env.spokes[0]!;
+const POLL = { timeout: 20_000, interval: 100 };
+const group = new ProcessGroup(mkdtempSync(join(tmpdir(), 'kmm-hub-env-clusters-')));
+const agents: RunningAgent[] = [];
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((a) => a.stop()));
+});
+afterAll(() => group.stopAll());
+
+describe(HubClient.name, () => {
+  it('reads the hub kubeconfig from a Secret on the spoke and works with it', async () => {
+    const cluster = uniqueName('secret');
+    await createNamespace(env.hub, cluster);
+    await createNamespace(spoke, cluster);
+    await adminHttp(spoke).json('POST', `/api/v1/namespaces/${cluster}/secrets`, {
+      body: {
+        metadata: { name: 'hub-kubeconfig' },
+        data: { kubeconfig: readFileSync(env.hub.kubeconfigPath).toString('base64') },
+      },
+    });
+    const agent = await startAgent({
+      CLUSTER_NAME: cluster,
+      AGENT_ID: cluster,
+      HUB_KUBECONFIG_SECRET: `${cluster}/hub-kubeconfig`,
+      SPOKE_KUBECONFIG: spoke.kubeconfigPath,
+      MODULE_RECONCILER: 'false',
+    });
+    agents.push(agent);
+    expect(agent.app.get(HubClient).hubHash).toBe(hubHashOf(env.hub.server));
+    // MODULE_RECONCILER=false (a real KMM runs on the spoke): the agent has no Module reconciler at all.
+    expect(() => agent.app.get(ModuleReconciler)).toThrow();
+
+    const hub = adminHttp(env.hub);
+    await hub.json('POST', manifestWorkPath(cluster), {
+      body: newManifestWork(cluster, 'w', [configMap(cluster, 'c', { a: 'b' })]),
+    });
+    await expect
+      .poll(
+        async () =>
+          conditionOf(
+            (await hub.json<ManifestWork>('GET', manifestWorkPath(cluster, 'w'))).status?.conditions,
+            'Applied',
+          )?.status,
+        POLL,
+      )
+      .toBe('True');
+  });
+
+  it('refuses to start on a spoke without the CRDs it needs, naming each, and on a missing hub Secret', async () => {
+    const bare = await startApiServer(group, {
+      name: uniqueName('bare'),
+      binDir: env.binDir,
+      workDir: group.workDir,
+      etcdUrl: env.etcdUrl,
+      ca: createCertificateAuthority(env.pkiDir),
+    });
+    await expect(
+      startAgent({
+        CLUSTER_NAME: 'bare',
+        HUB_KUBECONFIG: env.hub.kubeconfigPath,
+        SPOKE_KUBECONFIG: bare.info.kubeconfigPath,
+      }),
+    ).rejects.toThrow(/ClusterClaim: .*AppliedManifestWork: .*Module: /s);
+    await expect(
+      startAgent({
+        CLUSTER_NAME: 'nosecret',
+        HUB_KUBECONFIG_SECRET: 'default/absent',
+        SPOKE_KUBECONFIG: spoke.kubeconfigPath,
+      }),
+    ).rejects.toThrow(/read hub kubeconfig Secret default\/absent/);
+  });
+});

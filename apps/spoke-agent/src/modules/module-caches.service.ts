@@ -1,0 +1,50 @@
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { V1DaemonSet } from '@kubernetes/client-node';
+import { ANNOTATIONS, LABELS, RESOURCES, type Module } from '@kmm-hub/api';
+import { Informer } from '@kmm-hub/kube';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { SpokeClient } from '../clusters/cluster-clients.js';
+import { logInformerLifecycle } from '../clusters/log-informer-lifecycle.js';
+
+const { Module: M } = RESOURCES;
+
+/** Modules in every namespace, and the DaemonSets that carry a Module label. */
+@Injectable()
+export class ModuleCaches implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly modules: Informer<Module>;
+  readonly daemonSets: Informer<V1DaemonSet>;
+
+  constructor(spoke: SpokeClient, @InjectPinoLogger(ModuleCaches.name) logger: PinoLogger) {
+    this.modules = new Informer<Module>(spoke.http, { path: `/apis/${M.group}/${M.version}/${M.plural}` });
+    this.modules.onLifecycle(logInformerLifecycle(logger, 'spoke', M.kind));
+    this.daemonSets = new Informer<V1DaemonSet>(spoke.http, {
+      path: '/apis/apps/v1/daemonsets',
+      labelSelector: LABELS.moduleName,
+    });
+    this.daemonSets.onLifecycle(logInformerLifecycle(logger, 'spoke', 'DaemonSet'));
+  }
+
+  /** The DaemonSets this agent made for a Module (its label and our spec-hash annotation). */
+  daemonSetsOf(namespace: string, name: string): V1DaemonSet[] {
+    return this.daemonSets
+      .list(namespace)
+      .filter(
+        (ds) =>
+          ds.metadata?.labels?.[LABELS.moduleName] === name &&
+          ds.metadata.annotations?.[ANNOTATIONS.specHash] !== undefined,
+      );
+  }
+
+  hasSynced(): boolean {
+    return this.modules.hasSynced() && this.daemonSets.hasSynced();
+  }
+
+  onApplicationBootstrap(): void {
+    this.modules.start();
+    this.daemonSets.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([this.modules.stop(), this.daemonSets.stop()]);
+  }
+}

@@ -1,0 +1,267 @@
+// The Module reconciler (KMM §4.3) against the real spoke-2 API server. No kubelet or DaemonSet controller runs: the
+// test plays them, creating Nodes with a kernel in their status and writing DaemonSet status through the API.
+import type { V1DaemonSet, V1Node, V1Taint } from '@kubernetes/client-node';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { LABELS, RESOURCES, newModule, type Module } from '@kmm-hub/api';
+import { KubeApiError } from '@kmm-hub/kube';
+import {
+  adminHttp,
+  createNamespace,
+  getOrUndefined,
+  startAgent,
+  uniqueName,
+  type RunningAgent,
+} from '../spoke-agent.testing.js';
+import { ModuleReconciler } from './module.reconciler.js';
+
+const env = inject('env');
+const spoke = env.spokes[1]!;
+const http = adminHttp(spoke);
+const M = RESOURCES.Module;
+const POLL = { timeout: 20_000, interval: 100 };
+
+const agents: RunningAgent[] = [];
+const nodes: string[] = [];
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((a) => a.stop()));
+  for (const node of nodes.splice(0)) await http.json('DELETE', `/api/v1/nodes/${node}`).catch(() => undefined);
+});
+
+async function setup(prefix: string): Promise<{ ns: string; selector: Record<string, string> }> {
+  const ns = uniqueName(prefix);
+  await createNamespace(spoke, ns);
+  agents.push(await startAgent({ CLUSTER_NAME: ns, SPOKE_KUBECONFIG: spoke.kubeconfigPath, WORK_AGENT: 'false' }));
+  return { ns, selector: { [`kmm-test/${ns}`]: 'gpu' } };
+}
+
+/**
+ * A Node as a kubelet registers it (labels, the kernel in status.nodeInfo) once it is Ready: the API server taints a
+ * new node not-ready, and the node lifecycle controller, absent here, would lift that taint; the test does.
+ */
+async function createNode(name: string, labels: Record<string, string>, kernel: string, taints?: V1Taint[]) {
+  nodes.push(name);
+  await http.json('POST', '/api/v1/nodes', { body: { metadata: { name, labels } } });
+  await http.json('PATCH', `/api/v1/nodes/${name}`, {
+    body: { spec: { taints: taints ?? null } },
+    contentType: 'application/merge-patch+json',
+  });
+  await setKernel(name, kernel);
+}
+
+async function setKernel(node: string, kernel: string) {
+  await http.json('PATCH', `/api/v1/nodes/${node}/status`, {
+    body: { status: { nodeInfo: { kernelVersion: kernel } } },
+    contentType: 'application/merge-patch+json',
+  });
+}
+
+/** Plays the DaemonSet controller: writes the counts a DaemonSet reports. */
+async function setDaemonSetStatus(ns: string, name: string, desired: number, available: number) {
+  await http.json('PATCH', `/apis/apps/v1/namespaces/${ns}/daemonsets/${name}/status`, {
+    body: {
+      status: {
+        currentNumberScheduled: desired,
+        desiredNumberScheduled: desired,
+        numberMisscheduled: 0,
+        numberReady: available,
+        numberAvailable: available,
+        updatedNumberScheduled: desired,
+      },
+    },
+    contentType: 'application/merge-patch+json',
+  });
+}
+
+async function daemonSets(ns: string): Promise<V1DaemonSet[]> {
+  const list = await http.json<{ items: V1DaemonSet[] }>('GET', `/apis/apps/v1/namespaces/${ns}/daemonsets`);
+  return list.items.toSorted((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+}
+
+const names = async (ns: string) => (await daemonSets(ns)).map((d) => d.metadata?.name);
+const getModule = (ns: string, name: string) =>
+  getOrUndefined<Module>(http, `/apis/${M.group}/${M.version}/namespaces/${ns}/${M.plural}/${name}`);
+
+async function createModule(module: Module): Promise<Module> {
+  return http.json<Module>(
+    'POST',
+    `/apis/${M.group}/${M.version}/namespaces/${module.metadata.namespace}/${M.plural}`,
+    {
+      body: module,
+    },
+  );
+}
+
+function gpuModule(ns: string, selector: Record<string, string>, spec: Partial<Module['spec']> = {}): Module {
+  const module = newModule({ metadata: { name: 'gpu', namespace: ns } });
+  const container = module.spec.moduleLoader.container;
+  delete container.build;
+  container.modprobe = { moduleName: 'gpu_drv', parameters: ['debug=1'], firmwarePath: '/firmware' };
+  container.kernelMappings = [
+    { literal: '6.1.0-13-amd64', containerImage: 'registry.example/gpu:literal' },
+    // Unanchored, as Go's regexp.MatchString: it matches anywhere in the kernel.
+    { regexp: '\\.el9', containerImage: 'registry.example/${MOD_NAMESPACE}/${MOD_NAME}:${KERNEL_FULL_VERSION}' },
+  ];
+  return { ...module, spec: { ...module.spec, selector, imageRepoSecret: { name: 'pull' }, ...spec } };
+}
+
+describe(ModuleReconciler.name, () => {
+  it('runs one module-loader DaemonSet per kernel of the selected, tolerating nodes and collects a kernel no node runs', async () => {
+    const { ns, selector } = await setup('mod-kernels');
+    await createNode(`${ns}-a`, selector, '5.14.0-427.13.1.el9_4.x86_64');
+    await createNode(`${ns}-b`, selector, '6.1.0-13-amd64');
+    await createNode(`${ns}-other`, { unrelated: 'yes' }, '5.14.0-500.el9.x86_64');
+    await createNode(`${ns}-tainted`, selector, '5.14.0-999.el9.x86_64', [
+      { key: 'dedicated', value: 'db', effect: 'NoSchedule' },
+    ]);
+    await createNode(`${ns}-unmapped`, selector, '4.18.0-553.el8.x86_64');
+    const module = await createModule(gpuModule(ns, selector));
+
+    await expect.poll(() => names(ns), POLL).toEqual(['gpu-5-14-0-427-13-1-el9-4-x86-64', 'gpu-6-1-0-13-amd64']);
+    const [el9, debian] = await daemonSets(ns);
+    expect(el9?.spec?.template.spec?.nodeSelector).toEqual({
+      ...selector,
+      [LABELS.kernelVersionFull]: '5.14.0-427.13.1.el9_4.x86_64',
+    });
+    const container = el9?.spec?.template.spec?.containers[0];
+    expect(container?.image).toBe(`registry.example/${ns}/gpu:5.14.0-427.13.1.el9_4.x86_64`);
+    expect(container?.securityContext?.privileged).toBe(true);
+    expect(container?.lifecycle?.postStart?.exec?.command).toEqual([
+      '/bin/sh',
+      '-c',
+      'mkdir -p /var/lib/firmware && cp -r /firmware/. /var/lib/firmware/ && modprobe -v -d /opt gpu_drv debug=1',
+    ]);
+    expect(container?.lifecycle?.preStop?.exec?.command?.[2]).toContain('modprobe -r -v -d /opt gpu_drv');
+    expect(container?.lifecycle?.preStop?.exec?.command?.[2]).toContain('rm -f "/var/lib/firmware/$f"');
+    expect(el9?.spec?.template.spec?.imagePullSecrets).toEqual([{ name: 'pull' }]);
+    // Not in the agent's namespace and no serviceAccountName: the namespace's default account (KMM §4.3.2).
+    expect(el9?.spec?.template.spec?.serviceAccountName).toBeUndefined();
+    expect(el9?.metadata?.ownerReferences).toEqual([
+      { apiVersion: M.apiVersion, kind: M.kind, name: 'gpu', uid: module.metadata.uid, controller: true },
+    ]);
+    expect(debian?.spec?.template.spec?.containers[0]?.image).toBe('registry.example/gpu:literal');
+
+    // Nodes carry their kernel as a label, which the DaemonSets select on.
+    await expect
+      .poll(
+        async () =>
+          (await http.json<V1Node>('GET', `/api/v1/nodes/${ns}-a`)).metadata?.labels?.[LABELS.kernelVersionFull],
+        POLL,
+      )
+      .toBe('5.14.0-427.13.1.el9_4.x86_64');
+    await expect
+      .poll(async () => (await getModule(ns, 'gpu'))?.status?.moduleLoader, POLL)
+      .toEqual({ nodesMatchingSelectorNumber: 3, desiredNumber: 0, availableNumber: 0 });
+
+    // Node b is upgraded to the el9 kernel: the Debian kernel's DaemonSet is collected.
+    await setKernel(`${ns}-b`, '5.14.0-427.13.1.el9_4.x86_64');
+    await expect.poll(() => names(ns), POLL).toEqual(['gpu-5-14-0-427-13-1-el9-4-x86-64']);
+  });
+
+  it('gates the device plugin on the loader DaemonSets that report available pods, and counts from DaemonSet status', async () => {
+    const { ns, selector } = await setup('mod-plugin');
+    await createNode(`${ns}-a`, selector, '5.14.0-427.13.1.el9_4.x86_64');
+    await createNode(`${ns}-b`, selector, '6.1.0-13-amd64');
+    await createModule(
+      gpuModule(ns, selector, {
+        devicePlugin: { container: { image: 'registry.example/gpu-plugin:1.0', args: ['--verbose'] } },
+      }),
+    );
+    await expect.poll(() => names(ns), POLL).toEqual(['gpu-5-14-0-427-13-1-el9-4-x86-64', 'gpu-6-1-0-13-amd64']);
+    await expect
+      .poll(async () => (await getModule(ns, 'gpu'))?.status?.devicePlugin, POLL)
+      .toEqual({ nodesMatchingSelectorNumber: 2, desiredNumber: 0, availableNumber: 0 });
+
+    // The el9 loader pods come up: the device plugin starts on el9 nodes only.
+    await setDaemonSetStatus(ns, 'gpu-5-14-0-427-13-1-el9-4-x86-64', 1, 1);
+    await expect.poll(() => names(ns), POLL).toContain('gpu-device-plugin');
+    const plugin = (await daemonSets(ns)).find((d) => d.metadata?.name === 'gpu-device-plugin');
+    expect(plugin?.spec?.template.spec?.nodeSelector).toEqual(selector);
+    expect(plugin?.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toEqual(
+      {
+        nodeSelectorTerms: [
+          {
+            matchExpressions: [
+              { key: LABELS.kernelVersionFull, operator: 'In', values: ['5.14.0-427.13.1.el9_4.x86_64'] },
+            ],
+          },
+        ],
+      },
+    );
+    expect(plugin?.spec?.template.spec?.containers[0]).toMatchObject({
+      name: 'device-plugin',
+      image: 'registry.example/gpu-plugin:1.0',
+      args: ['--verbose'],
+      securityContext: { privileged: true },
+    });
+    await expect
+      .poll(async () => (await getModule(ns, 'gpu'))?.status?.moduleLoader, POLL)
+      .toEqual({ nodesMatchingSelectorNumber: 2, desiredNumber: 1, availableNumber: 1 });
+
+    // The Debian loader follows; the device plugin's DaemonSet reports its own pods.
+    await setDaemonSetStatus(ns, 'gpu-6-1-0-13-amd64', 1, 1);
+    await expect
+      .poll(async () => {
+        const ds = (await daemonSets(ns)).find((d) => d.metadata?.name === 'gpu-device-plugin');
+        return ds?.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+          ?.nodeSelectorTerms[0]?.matchExpressions?.[0]?.values;
+      }, POLL)
+      .toEqual(['5.14.0-427.13.1.el9_4.x86_64', '6.1.0-13-amd64']);
+    await setDaemonSetStatus(ns, 'gpu-device-plugin', 2, 1);
+    await expect
+      .poll(async () => (await getModule(ns, 'gpu'))?.status, POLL)
+      .toEqual({
+        moduleLoader: { nodesMatchingSelectorNumber: 2, desiredNumber: 2, availableNumber: 2 },
+        devicePlugin: { nodesMatchingSelectorNumber: 2, desiredNumber: 2, availableNumber: 1 },
+      });
+  });
+
+  it('uses the privileged default service accounts for a Module in the agent namespace, and its own when it names one', async () => {
+    const { selector } = await setup('mod-sa');
+    const agentNs = 'kmm-spoke-agent';
+    await createNamespace(spoke, agentNs);
+    const name = uniqueName('gpu').slice(0, 20);
+    await createNode(`${name}-a`, selector, '6.1.0-13-amd64');
+    const module = gpuModule(agentNs, selector, {
+      devicePlugin: { container: { image: 'registry.example/plugin:1' }, serviceAccountName: 'own-plugin-sa' },
+    });
+    module.metadata.name = name;
+    await createModule(module);
+    const loaderName = `${name}-6-1-0-13-amd64`;
+    await expect
+      .poll(
+        async () =>
+          (await daemonSets(agentNs)).find((d) => d.metadata?.name === loaderName)?.spec?.template.spec
+            ?.serviceAccountName,
+        POLL,
+      )
+      .toBe('kmm-module-loader');
+    await setDaemonSetStatus(agentNs, loaderName, 1, 1);
+    await expect
+      .poll(
+        async () =>
+          (await daemonSets(agentNs)).find((d) => d.metadata?.name === `${name}-device-plugin`)?.spec?.template.spec
+            ?.serviceAccountName,
+        POLL,
+      )
+      .toBe('own-plugin-sa');
+    await http.json('DELETE', `/apis/${M.group}/${M.version}/namespaces/${agentNs}/${M.plural}/${name}`);
+    await expect
+      .poll(
+        async () => (await daemonSets(agentNs)).filter((d) => d.metadata?.labels?.[LABELS.moduleName] === name),
+        POLL,
+      )
+      .toEqual([]);
+  });
+
+  it('deletes the DaemonSets of a deleted Module, the garbage collector being absent', async () => {
+    const { ns, selector } = await setup('mod-delete');
+    await createNode(`${ns}-a`, selector, '6.1.0-13-amd64');
+    await createModule(gpuModule(ns, selector));
+    await expect.poll(() => names(ns), POLL).toEqual(['gpu-6-1-0-13-amd64']);
+    await http.json('DELETE', `/apis/${M.group}/${M.version}/namespaces/${ns}/${M.plural}/gpu`);
+    await expect.poll(() => names(ns), POLL).toEqual([]);
+    await expect(
+      http.json('GET', `/apis/apps/v1/namespaces/${ns}/daemonsets/gpu-6-1-0-13-amd64`),
+    ).rejects.toBeInstanceOf(KubeApiError);
+  });
+});

@@ -1,0 +1,132 @@
+import type { V1DaemonSet, V1Node } from '@kubernetes/client-node';
+import { LABELS, type Module, type ModuleStatus } from '@kmm-hub/api';
+import { KERNEL_MAPPING_PROBLEM, resolveKernelMapping } from '@kmm-hub/kernel';
+import { isSchedulable, kernelLabelValue, kernelOfNode, matchesSelector } from './node-scheduling.js';
+import { devicePluginName, renderDevicePlugin, renderModuleLoader } from './render-workloads.js';
+
+export interface ModuleWorkloadsInput {
+  readonly module: Module;
+  readonly nodes: readonly V1Node[];
+  /** The DaemonSets that exist for this Module (labelled with its name, in its namespace). */
+  readonly daemonSets: readonly V1DaemonSet[];
+  /** The agent's namespace: Modules there get the privileged default service accounts (KMM §4.3.2). */
+  readonly agentNamespace: string;
+  readonly defaultServiceAccounts: { readonly moduleLoader: string; readonly devicePlugin: string };
+}
+
+export interface ModuleWorkloadsPlan {
+  /** DaemonSets to exist, each with its spec-hash annotation. */
+  readonly apply: V1DaemonSet[];
+  /** Names of this Module's DaemonSets to delete. */
+  readonly delete: string[];
+  readonly status: Pick<ModuleStatus, 'moduleLoader' | 'devicePlugin'>;
+  /** Kernels that could not be served and why (invalid regexp, template, kernel). */
+  readonly problems: string[];
+}
+
+/** KMM §4.3.2: the Module's own account; else the privileged default in the agent's namespace; else the namespace default. */
+function serviceAccountFor(own: string | undefined, module: Module, agentNamespace: string, fallback: string) {
+  if (own) return own;
+  return module.metadata.namespace === agentNamespace ? fallback : undefined;
+}
+
+/**
+ * The Module reconciliation loop of KMM §4.3 as a pure plan: nodes matching `selector` whose taints the Module
+ * tolerates → their kernels → the first matching kernel mapping → one module-loader DaemonSet per kernel; one
+ * device-plugin DaemonSet on the selected nodes whose kernel's loader reports available pods (the device plugin
+ * needs the module loaded; without a module loader it just follows the selector); every other DaemonSet of the
+ * Module (a kernel no node runs any more) is collected. Status counts come from the DaemonSets' own status.
+ */
+export function planModuleWorkloads(input: ModuleWorkloadsInput): ModuleWorkloadsPlan {
+  const { module, agentNamespace, defaultServiceAccounts } = input;
+  const spec = module.spec;
+  const name = module.metadata.name ?? '';
+  const live = new Map(input.daemonSets.map((ds) => [ds.metadata?.name ?? '', ds]));
+  const targeted = input.nodes.filter((n) => matchesSelector(n, spec?.selector) && isSchedulable(n, spec?.tolerations));
+  const kernels = [...new Set(targeted.map(kernelOfNode).filter((k) => k !== ''))].toSorted();
+  const apply: V1DaemonSet[] = [];
+  const problems: string[] = [];
+  const loaders: { ds: V1DaemonSet; kernelLabel: string }[] = [];
+
+  const container = spec?.moduleLoader?.container;
+  if (container !== undefined) {
+    const serviceAccountName = serviceAccountFor(
+      spec?.moduleLoader?.serviceAccountName,
+      module,
+      agentNamespace,
+      defaultServiceAccounts.moduleLoader,
+    );
+    for (const kernel of kernels) {
+      const resolved = resolveKernelMapping({
+        container,
+        module: { name, namespace: module.metadata.namespace ?? '' },
+        kernel,
+      });
+      if (!resolved.ok) {
+        if (resolved.problem !== KERNEL_MAPPING_PROBLEM.NoMatchingKernelMapping)
+          problems.push(`kernel ${kernel}: ${resolved.reason}`);
+        continue;
+      }
+      const kernelLabel = kernelLabelValue(kernel);
+      if (kernelLabel === undefined) {
+        problems.push(
+          `kernel ${kernel}: its normalized form is not a valid label value, nodes cannot be selected by it`,
+        );
+        continue;
+      }
+      const ds = renderModuleLoader({ module, mapping: resolved.mapping, kernelLabel, serviceAccountName });
+      apply.push(ds);
+      loaders.push({ ds, kernelLabel });
+    }
+  }
+
+  let devicePlugin: V1DaemonSet | undefined;
+  if (spec?.devicePlugin !== undefined) {
+    const serviceAccountName = serviceAccountFor(
+      spec.devicePlugin.serviceAccountName,
+      module,
+      agentNamespace,
+      defaultServiceAccounts.devicePlugin,
+    );
+    if (container === undefined) {
+      devicePlugin = renderDevicePlugin({ module, readyKernelLabels: undefined, serviceAccountName });
+    } else {
+      const ready = loaders
+        .filter(({ ds }) => (live.get(ds.metadata?.name ?? '')?.status?.numberAvailable ?? 0) > 0)
+        .map(({ kernelLabel }) => kernelLabel);
+      if (ready.length > 0) devicePlugin = renderDevicePlugin({ module, readyKernelLabels: ready, serviceAccountName });
+    }
+    if (devicePlugin !== undefined) apply.push(devicePlugin);
+  }
+
+  const wanted = new Set(apply.map((ds) => ds.metadata?.name ?? ''));
+  const toDelete = [...live.keys()].filter((n) => !wanted.has(n)).toSorted();
+
+  const sum = (list: readonly V1DaemonSet[], field: 'desiredNumberScheduled' | 'numberAvailable') =>
+    list.reduce((total, ds) => total + (live.get(ds.metadata?.name ?? '')?.status?.[field] ?? 0), 0);
+  const status: ModuleWorkloadsPlan['status'] = {};
+  if (container !== undefined) {
+    const loaderSets = loaders.map((l) => l.ds);
+    status.moduleLoader = {
+      nodesMatchingSelectorNumber: targeted.length,
+      desiredNumber: sum(loaderSets, 'desiredNumberScheduled'),
+      availableNumber: sum(loaderSets, 'numberAvailable'),
+    };
+  }
+  if (spec?.devicePlugin !== undefined) {
+    const plugin = live.get(devicePluginName(name));
+    const current = devicePlugin !== undefined && plugin !== undefined ? [plugin] : [];
+    status.devicePlugin = {
+      nodesMatchingSelectorNumber: targeted.length,
+      desiredNumber: sum(current, 'desiredNumberScheduled'),
+      availableNumber: sum(current, 'numberAvailable'),
+    };
+  }
+  return { apply, delete: toDelete, status, problems };
+}
+
+/** The Module a DaemonSet belongs to, from its labels; undefined for DaemonSets that are not ours. */
+export function moduleKeyOfDaemonSet(ds: V1DaemonSet): string | undefined {
+  const module = ds.metadata?.labels?.[LABELS.moduleName];
+  return module === undefined ? undefined : `${ds.metadata?.namespace ?? ''}/${module}`;
+}

@@ -1,0 +1,231 @@
+import type { V1DaemonSet, V1OwnerReference, V1PodSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { ANNOTATIONS, LABELS, RESOURCES, type ModprobeSpec, type Module } from '@kmm-hub/api';
+import { dnsSafeKernelVersion, type ResolvedKernelMapping } from '@kmm-hub/kernel';
+import { hashCanonicalJson } from '@kmm-hub/manifestwork';
+
+/** Where the module-loader copies `firmwarePath` on the host (the OpenShift KMM default, §4.3.3 note 3). */
+export const HOST_FIRMWARE_PATH = '/var/lib/firmware';
+const DEVICE_PLUGINS_PATH = '/var/lib/kubelet/device-plugins';
+const DEFAULT_DIR_NAME = '/opt';
+
+/** POSIX shell single-quoting. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./=:,+@%-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+const shellScript = (steps: string[]) => ['/bin/sh', '-c', steps.join(' && ')];
+const shellCommand = (argv: string[]) => argv.map(shellQuote).join(' ');
+
+export interface ModprobeCommands {
+  readonly load: string[];
+  readonly unload: string[];
+}
+
+/**
+ * The loader's postStart and preStop commands (KMM §4.3: `modprobe` when the pod starts, `modprobe -r` when it
+ * stops; kmm-hub.md §2.2 and §5.3 for the fields): `rawArgs` pass through unchanged; otherwise
+ * `modprobe -v -d <dirName> <args.load> <moduleName> <parameters>` and `modprobe -r -v -d <dirName> <args.unload>
+ * <modulesLoadingOrder or moduleName>`. A plain exec runs when that is all; in-tree modules to remove first and
+ * firmware (copied from `firmwarePath` to the host before loading, its files removed after unloading) need a shell.
+ */
+export function modprobeCommands(
+  modprobe: ModprobeSpec,
+  inTreeModulesToRemove: readonly string[] | undefined,
+): ModprobeCommands {
+  const dir = modprobe.dirName || DEFAULT_DIR_NAME;
+  const name = modprobe.moduleName ?? '';
+  const load = modprobe.rawArgs?.load?.length
+    ? ['modprobe', ...modprobe.rawArgs.load]
+    : ['modprobe', '-v', '-d', dir, ...(modprobe.args?.load ?? []), name, ...(modprobe.parameters ?? [])];
+  const unloadModules = modprobe.modulesLoadingOrder?.length ? modprobe.modulesLoadingOrder : [name];
+  const unload = modprobe.rawArgs?.unload?.length
+    ? ['modprobe', ...modprobe.rawArgs.unload]
+    : ['modprobe', '-r', '-v', '-d', dir, ...(modprobe.args?.unload ?? []), ...unloadModules];
+  const firmware = modprobe.firmwarePath;
+  const inTree = inTreeModulesToRemove ?? [];
+  if (!firmware && inTree.length === 0) return { load, unload };
+  const loadSteps: string[] = [];
+  if (inTree.length > 0) {
+    loadSteps.push(
+      `for m in ${inTree.map(shellQuote).join(' ')}; do if [ -d "/sys/module/$m" ]; then modprobe -r -v "$m"; fi; done`,
+    );
+  }
+  if (firmware)
+    loadSteps.push(`mkdir -p ${HOST_FIRMWARE_PATH}`, `cp -r ${shellQuote(firmware)}/. ${HOST_FIRMWARE_PATH}/`);
+  loadSteps.push(shellCommand(load));
+  const unloadSteps = [shellCommand(unload)];
+  if (firmware) {
+    unloadSteps.push(
+      `(cd ${shellQuote(firmware)} && find . -type f) | while read -r f; do rm -f "${HOST_FIRMWARE_PATH}/$f"; done`,
+    );
+  }
+  return { load: shellScript(loadSteps), unload: shellScript(unloadSteps) };
+}
+
+function ownerReference(module: Module): V1OwnerReference {
+  return {
+    apiVersion: RESOURCES.Module.apiVersion,
+    kind: RESOURCES.Module.kind,
+    name: module.metadata.name ?? '',
+    uid: module.metadata.uid ?? '',
+    controller: true,
+  };
+}
+
+/** The DaemonSet with the spec-hash annotation over everything else, so an unchanged one is never re-applied. */
+function withSpecHash(ds: V1DaemonSet): V1DaemonSet {
+  const hash = hashCanonicalJson(ds);
+  return {
+    ...ds,
+    metadata: { ...ds.metadata, annotations: { ...ds.metadata?.annotations, [ANNOTATIONS.specHash]: hash } },
+  };
+}
+
+export function specHashOf(ds: V1DaemonSet): string | undefined {
+  return ds.metadata?.annotations?.[ANNOTATIONS.specHash];
+}
+
+/** `<module>-<dns-safe kernel>`, or with a hash tail when that would pass 63 characters. */
+export function moduleLoaderName(module: string, kernel: string): string {
+  const safe = dnsSafeKernelVersion(kernel);
+  const plain = `${module}-${safe}`;
+  if (plain.length <= 63) return plain;
+  const hash = hashCanonicalJson(kernel).slice(0, 10);
+  const room = 63 - module.length - hash.length - 2;
+  return `${module}-${safe.slice(0, Math.max(0, room)).replace(/-+$/, '')}-${hash}`.replace(/--+/g, '-');
+}
+
+export function devicePluginName(module: string): string {
+  return `${module}-device-plugin`;
+}
+
+/**
+ * One module-loader DaemonSet for one kernel (KMM §4.3): on the nodes the Module selects that run this kernel
+ * (node label `kernel-version.full`), a privileged container of the kernel's image that runs `modprobe` on start,
+ * sleeps, and unloads on stop; the image pull secret and service account as the Module says (§4.3.2).
+ */
+export function renderModuleLoader(args: {
+  readonly module: Module;
+  readonly mapping: ResolvedKernelMapping;
+  readonly kernelLabel: string;
+  readonly serviceAccountName: string | undefined;
+}): V1DaemonSet {
+  const { module, mapping, kernelLabel, serviceAccountName } = args;
+  const container = module.spec?.moduleLoader?.container;
+  const modprobe: ModprobeSpec = container?.modprobe ?? {};
+  const { load, unload } = modprobeCommands(modprobe, mapping.inTreeModulesToRemove);
+  const name = module.metadata.name ?? '';
+  const labels = { [LABELS.moduleName]: name, [LABELS.kernelVersionFull]: kernelLabel };
+  const mounts: V1VolumeMount[] = [{ name: 'node-lib-modules', mountPath: '/lib/modules', readOnly: true }];
+  const volumes: V1Volume[] = [{ name: 'node-lib-modules', hostPath: { path: '/lib/modules', type: 'Directory' } }];
+  if (modprobe.firmwarePath) {
+    mounts.push({ name: 'node-firmware', mountPath: HOST_FIRMWARE_PATH });
+    volumes.push({ name: 'node-firmware', hostPath: { path: HOST_FIRMWARE_PATH, type: 'DirectoryOrCreate' } });
+  }
+  const podSpec: V1PodSpec = {
+    nodeSelector: { ...module.spec?.selector, [LABELS.kernelVersionFull]: kernelLabel },
+    priorityClassName: 'system-node-critical',
+    containers: [
+      {
+        name: 'module-loader',
+        image: mapping.containerImage,
+        ...(container?.imagePullPolicy && { imagePullPolicy: container.imagePullPolicy }),
+        command: ['sleep', 'infinity'],
+        lifecycle: { postStart: { exec: { command: load } }, preStop: { exec: { command: unload } } },
+        securityContext: { privileged: true },
+        volumeMounts: mounts,
+      },
+    ],
+    volumes,
+    ...podExtras(module, serviceAccountName),
+  };
+  return withSpecHash({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: {
+      name: moduleLoaderName(name, mapping.kernel),
+      namespace: module.metadata.namespace,
+      labels,
+      ownerReferences: [ownerReference(module)],
+    },
+    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec } },
+  });
+}
+
+/**
+ * The device-plugin DaemonSet: on the nodes the Module selects and, when there is a module loader, only on nodes of
+ * the kernels whose loader is up (`readyKernelLabels`, node affinity on the kernel label). Its pod selector excludes
+ * the kernel label so it never overlaps the loaders'.
+ */
+export function renderDevicePlugin(args: {
+  readonly module: Module;
+  readonly readyKernelLabels: readonly string[] | undefined;
+  readonly serviceAccountName: string | undefined;
+}): V1DaemonSet {
+  const { module, readyKernelLabels, serviceAccountName } = args;
+  const plugin = module.spec?.devicePlugin;
+  const name = module.metadata.name ?? '';
+  const labels = { [LABELS.moduleName]: name };
+  const toContainer = (c: NonNullable<typeof plugin>['container'], containerName: string) => ({
+    name: containerName,
+    image: c.image,
+    ...(c.imagePullPolicy && { imagePullPolicy: c.imagePullPolicy }),
+    ...(c.command && { command: c.command }),
+    ...(c.args && { args: c.args }),
+    ...(c.env && { env: c.env }),
+    ...(c.resources && { resources: c.resources }),
+    securityContext: { privileged: true },
+    volumeMounts: [{ name: 'kubelet-device-plugins', mountPath: DEVICE_PLUGINS_PATH }, ...(c.volumeMounts ?? [])],
+  });
+  const podSpec: V1PodSpec = {
+    nodeSelector: { ...module.spec?.selector },
+    priorityClassName: 'system-node-critical',
+    containers: plugin === undefined ? [] : [toContainer(plugin.container, 'device-plugin')],
+    ...(plugin?.initContainer && { initContainers: [toContainer(plugin.initContainer, 'device-plugin-init')] }),
+    volumes: [
+      { name: 'kubelet-device-plugins', hostPath: { path: DEVICE_PLUGINS_PATH, type: 'Directory' } },
+      ...((plugin?.volumes ?? []) as V1Volume[]),
+    ],
+    ...(plugin?.automountServiceAccountToken !== undefined && {
+      automountServiceAccountToken: plugin.automountServiceAccountToken,
+    }),
+    ...podExtras(module, serviceAccountName),
+  };
+  if (readyKernelLabels !== undefined) {
+    podSpec.affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: LABELS.kernelVersionFull, operator: 'In', values: [...readyKernelLabels] }] },
+          ],
+        },
+      },
+    };
+  }
+  return withSpecHash({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: {
+      name: devicePluginName(name),
+      namespace: module.metadata.namespace,
+      labels,
+      ownerReferences: [ownerReference(module)],
+    },
+    spec: {
+      selector: {
+        matchLabels: labels,
+        matchExpressions: [{ key: LABELS.kernelVersionFull, operator: 'DoesNotExist' }],
+      },
+      template: { metadata: { labels }, spec: podSpec },
+    },
+  });
+}
+
+function podExtras(module: Module, serviceAccountName: string | undefined): Partial<V1PodSpec> {
+  const secret = module.spec?.imageRepoSecret?.name;
+  return {
+    ...(module.spec?.tolerations && { tolerations: module.spec.tolerations as V1PodSpec['tolerations'] }),
+    ...(serviceAccountName && { serviceAccountName }),
+    ...(secret && { imagePullSecrets: [{ name: secret }] }),
+  };
+}
