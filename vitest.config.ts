@@ -26,6 +26,8 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'unit',
+          // Unit tests first, then the integration files (which use fewer workers) as a second group.
+          sequence: { groupOrder: 0 },
           include: sources.map((s) => `${s}/*.spec.ts`),
           exclude: ['**/*.int.spec.ts', '**/*.e2e.spec.ts', '**/node_modules/**', '**/dist/**'],
         },
@@ -34,6 +36,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'int',
+          sequence: { groupOrder: 1 },
           include: sources.flatMap((s) => [`${s}/*.int.spec.ts`, `${s}/*.e2e.spec.ts`]),
           exclude: ['**/node_modules/**', '**/dist/**'],
           globalSetup: ['./test/env/src/global-setup.ts'],
@@ -47,6 +50,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'bench',
+          sequence: { groupOrder: 2 },
           include: ['bench/**/*.bench.ts'],
           globalSetup: ['./test/env/src/global-setup.ts'],
           testTimeout: 1_800_000,

@@ -4,6 +4,7 @@ export {
   type ClusterDeliveryInput,
   type ClusterDeliveryPlan,
   type ImageFinding,
+  type PipelineProgress,
 } from './plan-cluster-delivery.js';
 export {
   compileClusterSelector,

@@ -97,6 +97,23 @@ describe('planClusterDelivery', () => {
     expect(sut.status.kernels?.[0]?.lastError).toContain(text);
   });
 
+  it('keeps publishing the digest in use while a rebuild for changed inputs runs, and says so per kernel', () => {
+    const sut = plan('6.1.0-56-amd64', {
+      '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_A, rebuild: { state: 'building', attempts: 1 } },
+    });
+    expect(moduleOf(sut.desired).spec!.moduleLoader!.container.kernelMappings[0]?.containerImage).toBe(
+      `registry.test:5000/gpu@${DIGEST_A}`,
+    );
+    expect(sut.status.kernels?.[0]).toMatchObject({ state: 'Building', digest: DIGEST_A, attempts: 1 });
+  });
+
+  it('treats a present image whose job already succeeded as Ready', () => {
+    const sut = plan('6.1.0-56-amd64', {
+      '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_A, rebuild: { state: 'succeeded', attempts: 1 } },
+    });
+    expect(sut.status.kernels?.[0]).toMatchObject({ state: 'Ready', digest: DIGEST_A });
+  });
+
   it('waits without a ManifestWork while images are unknown or building', () => {
     const sut = plan('6.1.0-56-amd64', {});
     expect(sut.desired).toBeUndefined();

@@ -18,19 +18,25 @@ import { withDigest } from '@kmm-hub/oci';
 import type { KernelTargets } from './kernel-targets.js';
 
 /** What the edges learned about one kernel's image: from the registry, and from the pipeline when it was absent. */
+/** A job of the image pipeline, as far as the plan cares. */
+export interface PipelineProgress {
+  state: 'queued' | 'building' | 'signing' | 'failed' | 'succeeded';
+  attempts: number;
+  lastError?: string;
+}
+
 export type ImageFinding =
-  | { kind: 'present'; digest: string }
+  /**
+   * The tag exists with this digest. With build or sign, `rebuild` is the pipeline's job for the current inputs:
+   * until it succeeds (a changed Dockerfile, key or build arg) the digest in use stays published.
+   */
+  | { kind: 'present'; digest: string; rebuild?: PipelineProgress }
   /** The registry has no such manifest and the module has neither build nor sign. */
   | { kind: 'missing' }
   /** The registry could not be asked (unreachable, 5xx, auth failure). */
   | { kind: 'error'; message: string }
   /** Absent and handed to the image pipeline. */
-  | {
-      kind: 'pipeline';
-      state: 'queued' | 'building' | 'signing' | 'failed' | 'succeeded';
-      attempts: number;
-      lastError?: string;
-    }
+  | ({ kind: 'pipeline' } & PipelineProgress)
   /** Not looked up yet. */
   | { kind: 'unknown' };
 
@@ -51,10 +57,25 @@ export interface ClusterDeliveryPlan {
   status: ClusterDeliveryStatus;
 }
 
+function pipelineStatus(base: { kernel: string; image?: string }, p: PipelineProgress): KernelImageStatus {
+  const state =
+    p.state === 'failed'
+      ? KERNEL_IMAGE_STATES.Failed
+      : p.state === 'signing'
+        ? KERNEL_IMAGE_STATES.Signing
+        : p.state === 'succeeded'
+          ? KERNEL_IMAGE_STATES.Pending
+          : KERNEL_IMAGE_STATES.Building;
+  return { ...base, state, attempts: p.attempts, ...(p.lastError && { lastError: p.lastError }) };
+}
+
 function kernelStatus(kernel: string, image: string | undefined, finding: ImageFinding): KernelImageStatus {
   const base = { kernel, ...(image !== undefined && { image }) };
   switch (finding.kind) {
     case 'present':
+      if (finding.rebuild && finding.rebuild.state !== 'succeeded') {
+        return { ...pipelineStatus(base, finding.rebuild), digest: finding.digest };
+      }
       return { ...base, state: KERNEL_IMAGE_STATES.Ready, digest: finding.digest };
     case 'missing':
       return {
@@ -64,17 +85,8 @@ function kernelStatus(kernel: string, image: string | undefined, finding: ImageF
       };
     case 'error':
       return { ...base, state: KERNEL_IMAGE_STATES.Failed, lastError: finding.message };
-    case 'pipeline': {
-      const state =
-        finding.state === 'failed'
-          ? KERNEL_IMAGE_STATES.Failed
-          : finding.state === 'signing'
-            ? KERNEL_IMAGE_STATES.Signing
-            : finding.state === 'succeeded'
-              ? KERNEL_IMAGE_STATES.Pending
-              : KERNEL_IMAGE_STATES.Building;
-      return { ...base, state, attempts: finding.attempts, ...(finding.lastError && { lastError: finding.lastError }) };
-    }
+    case 'pipeline':
+      return pipelineStatus(base, finding);
     case 'unknown':
       return { ...base, state: KERNEL_IMAGE_STATES.Pending };
   }
@@ -138,10 +150,11 @@ export function planClusterDelivery(input: ClusterDeliveryInput): ClusterDeliver
       continue;
     }
     const image = resolution.mapping.containerImage;
-    const status = kernelStatus(kernel, image, findings.get(kernel) ?? { kind: 'unknown' });
+    const finding = findings.get(kernel) ?? { kind: 'unknown' };
+    const status = kernelStatus(kernel, image, finding);
     kernels.push(status);
-    if (status.state === KERNEL_IMAGE_STATES.Ready && status.digest)
-      ready.set(kernel, withDigest(image, status.digest));
+    // Published whenever a digest exists, also while a rebuild for new inputs runs or after it failed.
+    if (finding.kind === 'present') ready.set(kernel, withDigest(image, finding.digest));
   }
 
   const targeted = kernels.filter((k) => k.state !== KERNEL_IMAGE_STATES.Unmapped);

@@ -18,6 +18,8 @@ import { ManagedClusterModuleReconciler } from './managed-cluster-module.reconci
 export const HUB_NAMESPACE = 'kmm-hub';
 
 export interface HubUnderTest {
+  /** QUEUE_PREFIX of the hubs started here. */
+  queuePrefix: string;
   hub: DedicatedCluster;
   kc: KubeConfig;
   http: KubeHttp;
@@ -47,6 +49,7 @@ export async function startHubUnderTest(env: EnvState, name: string, namespaces:
   const mwPath = (cluster: string, mw: string) =>
     `/apis/${RESOURCES.ManifestWork.apiVersion}/namespaces/${cluster}/manifestworks/${mw}`;
   return {
+    queuePrefix: prefix,
     hub,
     kc,
     http,

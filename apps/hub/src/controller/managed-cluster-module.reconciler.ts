@@ -28,11 +28,18 @@ import {
   summarizeStatus,
   type ImageFinding,
   type KernelTargets,
+  type PipelineProgress,
 } from '@kmm-hub/planner';
 import { HUB_CONFIG } from '../config/config.module.js';
 import { HubMetrics } from '../health/metrics.js';
 import type { HubConfig } from '../config/config.schema.js';
-import { IMAGE_PIPELINE, inputVersionKey, type ImagePipeline, type ImageRequest } from '../images/image-pipeline.js';
+import {
+  IMAGE_PIPELINE,
+  inputVersionKey,
+  type ImagePipeline,
+  type ImageProgress,
+  type ImageRequest,
+} from '../images/image-pipeline.js';
 import { HUB_KUBE_CONFIG } from '../kube/hub-kube.module.js';
 import { EventRecorderService } from './event-recorder.service.js';
 import { HubCacheService } from './hub-cache.service.js';
@@ -304,7 +311,13 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
         if (!resolution.ok) return;
         const m = resolution.mapping;
         const found = await this.images.lookup(m.containerImage, m.registryTLS, pullSecret);
-        if (found.kind === 'present') return findings.set(kernel, found);
+        if (found.kind === 'present') {
+          // Built or signed images are asked for anyway: the job id hashes every input, so a changed Dockerfile,
+          // build arg or key means a new job (the worker skips a tag that already holds this job's output).
+          if (!this.pipeline || (!m.build && !m.sign)) return findings.set(kernel, found);
+          const rebuild = await this.pipeline.request(this.imageRequest(mcm, kernel, m));
+          return findings.set(kernel, { ...found, rebuild: pick(rebuild) });
+        }
         if (found.kind === 'error') {
           // A registry hiccup must not unpublish a kernel: keep the digest the cluster already runs.
           const kept = published.get(kernel);
@@ -318,12 +331,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
           });
         }
         const progress = await this.pipeline.request(this.imageRequest(mcm, kernel, m));
-        return findings.set(kernel, {
-          kind: 'pipeline',
-          state: progress.state,
-          attempts: progress.attempts,
-          ...(progress.lastError && { lastError: progress.lastError }),
-        });
+        return findings.set(kernel, { kind: 'pipeline', ...pick(progress) });
       }),
     );
     return findings;
@@ -471,6 +479,10 @@ function clusterChanged(
     canonicalJson(old.status?.clusterClaims ?? []) !== canonicalJson(now.status?.clusterClaims ?? []) ||
     Boolean(old.metadata.deletionTimestamp) !== Boolean(now.metadata.deletionTimestamp)
   );
+}
+
+function pick(p: ImageProgress): PipelineProgress {
+  return { state: p.state, attempts: p.attempts, ...(p.lastError && { lastError: p.lastError }) };
 }
 
 function describe(err: unknown): string {

@@ -1,12 +1,14 @@
 // Hub scenarios of kmm-hub.md §7.3 beyond the main flow: kernel upgrade on a spoke, device-plugin-only modules,
 // a registry that requires auth, and leader failover between two hub processes.
 import { CoreV1Api } from '@kubernetes/client-node';
+import { Queue } from 'bullmq';
 import type { TestingModule } from '@nestjs/testing';
 import { newManagedClusterModule, type Module } from '@kmm-hub/api';
 import { RegistryClient, RegistryCredentials } from '@kmm-hub/oci';
 import { pushImage } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { HUB_NAMESPACE, startHubUnderTest, type HubUnderTest } from './hub-under-test.testing.js';
+import { QUEUES } from '../images/jobs.js';
 import type { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
 
 const env = inject('env');
@@ -45,7 +47,7 @@ describe('hub scenarios', () => {
     });
 
   beforeAll(async () => {
-    t = await startHubUnderTest(env, 'scenarios', ['upgrade-1', 'plugin-1', 'auth-1', 'failover-1']);
+    t = await startHubUnderTest(env, 'scenarios', ['upgrade-1', 'plugin-1', 'auth-1', 'rebuild-1', 'failover-1']);
     ({ app: firstApp, reconciler: first } = await t.startHub());
     await vi.waitFor(() => expect(first.isLeader).toBe(true), { timeout: 10_000, interval: 100 });
   }, 120_000);
@@ -136,6 +138,38 @@ describe('hub scenarios', () => {
     );
     expect(module.spec?.imageRepoSecret).toEqual({ name: 'pull' });
     expect(JSON.stringify(await t.getMw('auth-1', 'auth'))).not.toContain(auth.password!);
+  });
+
+  it('asks the pipeline again when a build input changes, keeping the image in use published meanwhile', async () => {
+    const pushed = await pushImage(registry, `${repository}/rb`, K1, [{ path: '/opt/rb', content: Buffer.from('rb') }]);
+    const core = t.kc.makeApiClient(CoreV1Api);
+    await core.createNamespacedConfigMap({
+      namespace: HUB_NAMESPACE,
+      body: { metadata: { name: 'rb-dockerfile' }, data: { dockerfile: 'FROM scratch\n' } },
+    });
+    await t.applyCluster('rebuild-1', { scenario: 'rebuild' }, [K1]);
+    const mcm = loaderMcm('rb', { scenario: 'rebuild' });
+    mcm.spec.moduleSpec.moduleLoader.container.kernelMappings[0]!.build = {
+      dockerfileConfigMap: { name: 'rb-dockerfile' },
+    };
+    await t.applier.apply(mcm);
+    // The tag exists: it is published at once, while a build job for these inputs is queued (this hub runs no
+    // workers, so the job stays queued).
+    await expect.poll(() => literals('rebuild-1', 'rb'), { timeout: 20_000 }).toEqual([K1]);
+    const kernelStatus = async () => (await t.getMcm('rb')).status?.clusters?.[0]?.kernels?.[0];
+    await expect.poll(kernelStatus, { timeout: 20_000 }).toMatchObject({ state: 'Building', digest: pushed.digest });
+    const builds = new Queue(QUEUES.build, { connection: { url: env.redis.url }, prefix: t.queuePrefix });
+    const jobOf = async () => (await builds.getJobs(['waiting', 'prioritized', 'delayed', 'active'])).length;
+    const before = await jobOf();
+    expect(before).toBeGreaterThan(0);
+    // A new Dockerfile is a new input: a second job is queued.
+    await t.http.json('PATCH', `/api/v1/namespaces/${HUB_NAMESPACE}/configmaps/rb-dockerfile`, {
+      body: { data: { dockerfile: 'FROM scratch\nLABEL v=2\n' } },
+      contentType: 'application/merge-patch+json',
+    });
+    await expect.poll(jobOf, { timeout: 20_000 }).toBeGreaterThan(before);
+    expect(await literals('rebuild-1', 'rb')).toEqual([K1]);
+    await builds.close();
   });
 
   it('hands over to a standby hub when the leader stops, and the standby carries on', async () => {
