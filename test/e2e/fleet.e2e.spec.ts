@@ -2,14 +2,18 @@
 // executor) and two standalone spoke agents as processes: a ManagedClusterModule that builds and signs a real
 // kernel module for the two kernels the spokes' Nodes run, and one whose prebuilt image is only pinned. The
 // spokes end up with digest-pinned Modules and module-loader DaemonSets per kernel; the fleet API agrees.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RESOURCES, type Module } from '@kmm-hub/api';
 import { KubeHttp } from '@kmm-hub/kube';
-import { RegistryClient } from '@kmm-hub/oci';
+import { RegistryClient, readImageFiles } from '@kmm-hub/oci';
 import {
   DEMO_SPOKE_NAMESPACE,
+  HELLO_MODULE_NAME,
+  modinfo,
+  run,
+  splitSignedModule,
   applyDemoModules,
   clientCredentialsToken,
   clusterKubeConfig,
@@ -97,6 +101,36 @@ describe('demo fleet end to end', () => {
       expect(Object.values(loaders[0]!.spec.template.spec.nodeSelector ?? {})).toContain(kernel);
     }
   }, 300_000);
+
+  it('signed the module in each image: modinfo and openssl cms -verify agree', async () => {
+    const registry = new RegistryClient({ registry: env.registry.host, insecure: true });
+    const dir = mkdtempSync(join(tmpdir(), 'kmm-hub-e2e-verify-'));
+    for (const kernel of new Set(Object.values(seeded.kernels))) {
+      const files = await readImageFiles(registry, { image: `${env.registry.host}/kmm-demo/hello-signed:${kernel}` }, [
+        `/opt/lib/modules/${kernel}/${HELLO_MODULE_NAME}.ko`,
+      ]);
+      expect(files.entries).toHaveLength(1);
+      const ko = join(dir, `${kernel}.ko`);
+      writeFileSync(ko, files.entries[0]!.content!);
+      expect(modinfo(ko, 'signer')).toBe('KMM-Hub demo signing key');
+      expect(modinfo(ko, 'sig_hashalgo')).toBe('sha256');
+      const { module, pkcs7 } = splitSignedModule(readFileSync(ko));
+      writeFileSync(`${ko}.content`, module);
+      writeFileSync(`${ko}.p7s`, pkcs7);
+      const openssl = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', `${ko}.p7s`, '-content', `${ko}.content`];
+      expect(
+        run('openssl', [
+          ...openssl,
+          '-certfile',
+          seeded.signingCertPath,
+          '-nointern',
+          '-noverify',
+          '-out',
+          '/dev/null',
+        ]),
+      ).toBe('');
+    }
+  });
 
   it('delivers the prebuilt image to the first spoke only, pinned, without a build', async () => {
     const [first, second] = state.spokes;

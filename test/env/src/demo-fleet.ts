@@ -34,6 +34,8 @@ export interface DemoFleet {
   buildAndSign: ManagedClusterModule;
   /** An image that already exists: only pinned and delivered (spoke-1 only). */
   prebuilt: ManagedClusterModule;
+  /** Path of the signing certificate (PEM) the hub signs with, to verify signatures against. */
+  signingCertPath: string;
 }
 
 function applierFor(state: EnvState, cluster: EnvState['hub']) {
@@ -205,7 +207,7 @@ export async function seedDemoFleet(
       },
     },
   });
-  return { kernels, buildAndSign, prebuilt };
+  return { kernels, buildAndSign, prebuilt, signingCertPath: key.certPath };
 }
 
 export async function applyDemoModules(state: EnvState, fleet: DemoFleet): Promise<void> {

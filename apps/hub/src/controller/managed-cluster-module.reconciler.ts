@@ -133,15 +133,63 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       inputs.on('add', (obj) => enqueueAll(keysForHubInput(obj.metadata?.name ?? '', c.managedClusterModules.list())));
     }
     this.pipeline?.onSettled((settled) => {
-      for (const [mcm, clusters] of this.results) {
-        for (const [cluster, status] of clusters) {
-          if (status.kernels?.some((k) => k.image === settled.image && k.kernel === settled.kernel))
-            this.queue?.add(clusterKey(mcm, cluster));
-        }
+      for (const [mcm, cluster] of this.waitingFor(settled.image, settled.kernel))
+        this.queue?.add(clusterKey(mcm, cluster));
+      if (settled.state === 'failed') {
+        void this.recordForImage(
+          settled.image,
+          settled.kernel,
+          'Warning',
+          'ImageJobFailed',
+          `${settled.image} for kernel ${settled.kernel} failed after ${settled.attempts} attempts: ${settled.lastError ?? ''}`,
+        );
+      } else {
+        void this.recordForImage(
+          settled.image,
+          settled.kernel,
+          'Normal',
+          'ImageReady',
+          `${settled.image} for kernel ${settled.kernel} pushed${settled.digest ? ` as ${settled.digest}` : ''}`,
+        );
       }
     });
+    this.pipeline?.onAttemptFailed((failed) =>
+      this.recordForImage(
+        failed.image,
+        failed.kernel,
+        'Warning',
+        'ImageJobAttemptFailed',
+        `${failed.image} for kernel ${failed.kernel}, attempt ${failed.attempts}: ${failed.error}`,
+      ),
+    );
     this.pipeline?.onImagePushed((pushed) => this.images.invalidate(pushed.image));
     this.elector.start();
+  }
+
+  /** (MCM, cluster) pairs whose last plan names this image for this kernel. */
+  private waitingFor(image: string, kernel: string): [string, string][] {
+    const pairs: [string, string][] = [];
+    for (const [mcm, clusters] of this.results) {
+      for (const [cluster, status] of clusters) {
+        if (status.kernels?.some((k) => k.image === image && k.kernel === kernel)) pairs.push([mcm, cluster]);
+      }
+    }
+    return pairs;
+  }
+
+  /** An Event on every MCM that waits for this image (once per MCM, whatever the number of its clusters). */
+  private async recordForImage(
+    image: string,
+    kernel: string,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    if (!this.elector.isLeader) return;
+    for (const name of new Set(this.waitingFor(image, kernel).map(([mcm]) => mcm))) {
+      const mcm = this.caches.managedClusterModules.get(name);
+      if (mcm) await this.events.record(mcm, type, reason, message);
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
