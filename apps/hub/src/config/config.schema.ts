@@ -5,14 +5,19 @@ export type HubRole = (typeof HUB_ROLES)[number];
 
 /** The one configuration schema of the hub: every setting comes from the environment and is checked at start-up. */
 export const hubConfigSchema = z.object({
+  /** What this process does: `all`, `controller` (the leader-elected reconciler), `worker` (build and sign jobs) or `api` (REST API and web page). */
   HUB_ROLE: z.enum(HUB_ROLES).default('all'),
+  /** HTTP port of /healthz, /readyz, /metrics, the API and the web page. */
   HUB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Address the HTTP server binds to. */
   HUB_HOST: z.string().default('0.0.0.0'),
   /** Path of a kubeconfig for the hub cluster; unset means in-cluster credentials. */
   HUB_KUBECONFIG: z.string().optional(),
   /** Namespace of the hub's own objects: Lease, build Jobs, imageRepoSecrets. */
   HUB_NAMESPACE: z.string().default('kmm-hub'),
+  /** Redis of the build and sign queues (jobs only; losing it loses no state). */
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 
   // Controller (apps/hub/src/controller).
@@ -24,6 +29,7 @@ export const hubConfigSchema = z.object({
   RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** Lease of the controller role: one leader plans and writes; the others wait. */
   LEASE_NAME: z.string().default('kmm-hub-controller'),
+  /** Lease duration: a standby takes over within this long after the leader stops renewing. */
   LEASE_DURATION_S: z.coerce.number().int().min(2).default(15),
   /** Identity in the Lease; defaults to hostname_pid. */
   POD_NAME: z.string().optional(),
@@ -36,10 +42,13 @@ export const hubConfigSchema = z.object({
     .default('kmm-hub'),
   /** Jobs one worker process runs at the same time, per queue. */
   BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Sign jobs one worker process runs at the same time. */
   SIGN_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Attempts per job, and the exponential backoff between them: base·2^(n−1), at most the cap. */
   IMAGE_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /** Base of the exponential backoff between attempts. */
   IMAGE_JOB_BACKOFF_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Cap of the backoff between attempts. */
   IMAGE_JOB_BACKOFF_MAX_MS: z.coerce.number().int().min(0).default(600_000),
   /** A job whose worker stops renewing its lock for this long is handed to another worker. */
   IMAGE_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
@@ -49,11 +58,13 @@ export const hubConfigSchema = z.object({
   IMAGE_JOB_LOG_LINES: z.coerce.number().int().min(10).max(10_000).default(200),
   /** How long finished jobs stay in Redis (they make repeated requests no-ops). */
   IMAGE_JOB_KEEP_COMPLETED_S: z.coerce.number().int().min(0).default(86_400),
+  /** How long failed jobs stay in Redis (their logs are shown by the API). */
   IMAGE_JOB_KEEP_FAILED_S: z.coerce.number().int().min(0).default(604_800),
   /** Platform of the images read for signing, when a reference names a manifest list. */
   IMAGE_PLATFORM: z.string().default('linux/amd64'),
   /** Where builds run: Kubernetes Jobs in HUB_NAMESPACE (kaniko-compatible image), or buildah on the worker. */
   BUILD_EXECUTOR: z.enum(['kubernetes', 'buildah']).default('kubernetes'),
+  /** A build running longer than this fails. */
   BUILD_TIMEOUT_S: z.coerce.number().int().min(1).default(3600),
   /** Kaniko-compatible builder image of build Jobs; `build.kanikoParams.tag` replaces its tag. */
   BUILD_KANIKO_IMAGE: z.string().default('gcr.io/kaniko-project/executor:latest'),
@@ -64,11 +75,15 @@ export const hubConfigSchema = z.object({
     (v) => (typeof v === 'string' ? parseJsonOrKeep(v) : v),
     z.record(z.string(), z.string()).default({}),
   ),
+  /** The buildah binary of the `buildah` executor. */
   BUILDAH_PATH: z.string().default('buildah'),
   /** buildah storage: driver (vfs, overlay), graph root and run root; unset keeps buildah's own defaults. */
   BUILDAH_STORAGE_DRIVER: z.enum(['vfs', 'overlay']).optional(),
+  /** buildah graph root (storage of images and layers). */
   BUILDAH_ROOT: z.string().optional(),
+  /** buildah run root (runtime state). */
   BUILDAH_RUNROOT: z.string().optional(),
+  /** buildah isolation: chroot (works without user namespaces), oci or rootless. */
   BUILDAH_ISOLATION: z.enum(['chroot', 'oci', 'rootless']).default('chroot'),
   /** Hash of module signatures (sign-file's first argument). */
   SIGN_HASH: z.enum(['sha256', 'sha384', 'sha512']).default('sha256'),
@@ -82,6 +97,7 @@ export const hubConfigSchema = z.object({
   OIDC_AUDIENCE: z.string().min(1).optional(),
   /** The hub's client at the issuer: web sign-in (authorization code + PKCE) and introspection of opaque tokens. */
   OIDC_CLIENT_ID: z.string().min(1).optional(),
+  /** Client secret of OIDC_CLIENT_ID (web sign-in and token introspection). */
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   /** Scopes asked for at web sign-in. */
   OIDC_SCOPES: z.string().default('openid'),
@@ -89,6 +105,7 @@ export const hubConfigSchema = z.object({
   OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
   /** Comma-separated groups granted the roles; admin implies viewer. */
   OIDC_ADMIN_GROUPS: commaList().default(['kmm-hub-admins']),
+  /** Groups (comma-separated) that may read the API and the page. */
   OIDC_VIEWER_GROUPS: commaList().default(['kmm-hub-viewers']),
   /** JWS algorithms accepted; default: the asymmetric ones the issuer's discovery document lists. */
   OIDC_ALGORITHMS: commaList().optional(),
@@ -96,6 +113,7 @@ export const hubConfigSchema = z.object({
   OIDC_INTROSPECTION: booleanFlag().default(false),
   /** Allow an http:// issuer (loopback tests only). */
   OIDC_ALLOW_HTTP: booleanFlag().default(false),
+  /** Clock skew accepted when checking exp and nbf. */
   OIDC_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
   /** Least time between two JWKS downloads triggered by an unknown `kid` (key rotation at the issuer). */
   OIDC_JWKS_COOLDOWN_S: z.coerce.number().min(0).default(30),

@@ -11,7 +11,9 @@ const seconds = (fallback: number) => z.coerce.number().positive().default(fallb
 /** The one configuration schema of the spoke agent, read from the environment at start-up. */
 export const spokeConfigSchema = z
   .object({
+    /** HTTP port of /healthz. */
     SPOKE_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+    /** Address the HTTP server binds to. */
     SPOKE_HOST: z.string().default('0.0.0.0'),
     /**
      * This cluster's name on the hub: the namespace its ManifestWorks live in. Unset, the agent runs no controller
@@ -59,6 +61,7 @@ export const spokeConfigSchema = z
     MODULE_LOADER_SERVICE_ACCOUNT: dnsLabel.default('kmm-module-loader'),
     /** Device-plugin service account used for Modules in AGENT_NAMESPACE that set none (KMM §4.3.2). */
     DEVICE_PLUGIN_SERVICE_ACCOUNT: dnsLabel.default('kmm-device-plugin'),
+    /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
   .superRefine((c, ctx) => {
