@@ -5,11 +5,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { CLUSTER_CLAIMS, RESOURCES, newManagedClusterModule, type ManifestWork, type Module } from '@kmm-hub/api';
+import { RESOURCES, newManagedClusterModule, type ManifestWork, type Module } from '@kmm-hub/api';
 import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
 import { renderManifestWork } from '@kmm-hub/manifestwork';
 import { RegistryClient } from '@kmm-hub/oci';
-import { clusterKubeConfig, freePort, pushImage, clientWritesSince, startDedicatedCluster } from '@kmm-hub/test-env';
+import {
+  applyManagedCluster,
+  clientWritesSince,
+  clusterKubeConfig,
+  freePort,
+  pushImage,
+  startDedicatedCluster,
+} from '@kmm-hub/test-env';
 import { describe, expect, inject, it } from 'vitest';
 
 const env = inject('env');
@@ -55,23 +62,7 @@ describe('hub fan-out', () => {
       await pool(
         names.map((n, i) => [n, i] as const),
         CONCURRENCY,
-        async ([n, i]) => {
-          await applier.apply({
-            apiVersion: RESOURCES.ManagedCluster.apiVersion,
-            kind: 'ManagedCluster',
-            metadata: { name: n, labels: { fleet: 'bench' } },
-            spec: { hubAcceptsClient: true },
-          } as never);
-          await applier.apply(
-            {
-              apiVersion: RESOURCES.ManagedCluster.apiVersion,
-              kind: 'ManagedCluster',
-              metadata: { name: n },
-              status: { clusterClaims: [{ name: CLUSTER_CLAIMS.kernelVersions, value: kernelOf(i) }] },
-            } as never,
-            { subresource: 'status' },
-          );
-        },
+        ([n, i]) => applyManagedCluster(applier, { name: n, labels: { fleet: 'bench' }, kernels: [kernelOf(i)] }),
       );
       const mcm = newManagedClusterModule({
         metadata: { name: 'gpu' },

@@ -15,6 +15,7 @@ import {
 import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
 import { RegistryClient } from '@kmm-hub/oci';
 import {
+  applyManagedCluster,
   clusterKubeConfig,
   pushImage,
   readAuditLog,
@@ -77,21 +78,7 @@ describe('hub roles as the service accounts of deploy/hub', () => {
       { path: '/opt/x', content: Buffer.from('x') },
     ]);
     await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'edge-rbac' } });
-    await admin.apply({
-      apiVersion: RESOURCES.ManagedCluster.apiVersion,
-      kind: 'ManagedCluster',
-      metadata: { name: 'edge-rbac', labels: { rbac: 'yes' } },
-      spec: { hubAcceptsClient: true },
-    } as never);
-    await admin.apply(
-      {
-        apiVersion: RESOURCES.ManagedCluster.apiVersion,
-        kind: 'ManagedCluster',
-        metadata: { name: 'edge-rbac' },
-        status: { clusterClaims: [{ name: CLUSTER_CLAIMS.kernelVersions, value: '6.1.0-56-amd64' }] },
-      } as never,
-      { subresource: 'status' },
-    );
+    await applyManagedCluster(admin, { name: 'edge-rbac', labels: { rbac: 'yes' }, kernels: ['6.1.0-56-amd64'] });
     const config = parseHubConfig({
       HUB_ROLE: 'controller',
       HUB_KUBECONFIG: await kubeconfigFor('kmm-hub-controller'),

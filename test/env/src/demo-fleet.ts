@@ -18,6 +18,7 @@ import {
   createSigningKey,
   pushModuleLoaderImage,
 } from './kmod-fixture.js';
+import { applyManagedCluster } from './managed-clusters.js';
 import { freePort } from './ports.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
@@ -116,12 +117,7 @@ export async function seedDemoFleet(
   }
   for (const spoke of state.spokes) {
     await ensureNamespace(hub, spoke.name);
-    await hub.apply({
-      apiVersion: RESOURCES.ManagedCluster.apiVersion,
-      kind: 'ManagedCluster',
-      metadata: { name: spoke.name, labels: { 'kmm-demo': 'true', name: spoke.name } },
-      spec: { hubAcceptsClient: true },
-    } as never);
+    await applyManagedCluster(hub, { name: spoke.name, labels: { 'kmm-demo': 'true', name: spoke.name } });
     const onSpoke = applierFor(state, spoke);
     for (const ns of [DEMO_SPOKE_NAMESPACE, AGENT_NAMESPACE]) await ensureNamespace(onSpoke, ns);
     const node = `${spoke.name}-worker-0`;

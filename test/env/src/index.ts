@@ -42,3 +42,4 @@ export {
   type DemoFleet,
   type FleetProcesses,
 } from './demo-fleet.js';
+export { applyManagedCluster, type ManagedClusterSeed } from './managed-clusters.js';

@@ -4,15 +4,10 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { INestApplication } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import {
-  CLUSTER_CLAIMS,
-  RESOURCES,
-  type ManagedCluster,
-  type ManagedClusterModule,
-  type ManifestWork,
-} from '@kmm-hub/api';
+import { RESOURCES, type ManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
 import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
 import {
+  applyManagedCluster,
   clientCredentialsToken,
   clusterKubeConfig,
   startDedicatedCluster,
@@ -139,34 +134,8 @@ export async function startFleetUnderTest(
     api,
     controller,
     tokens,
-    async applyCluster(clusterName, labels, kernels, available) {
-      await applier.apply({
-        apiVersion: RESOURCES.ManagedCluster.apiVersion,
-        kind: 'ManagedCluster',
-        metadata: { name: clusterName, labels },
-        spec: { hubAcceptsClient: true },
-      } as ManagedCluster);
-      await applier.apply(
-        {
-          apiVersion: RESOURCES.ManagedCluster.apiVersion,
-          kind: 'ManagedCluster',
-          metadata: { name: clusterName },
-          status: {
-            conditions: [
-              {
-                type: 'ManagedClusterConditionAvailable',
-                status: available ? 'True' : 'False',
-                reason: available ? 'ManagedClusterAvailable' : 'ManagedClusterLeaseUpdateStopped',
-                message: '',
-                lastTransitionTime: '2026-11-27T00:00:00Z',
-              },
-            ],
-            ...(kernels && { clusterClaims: [{ name: CLUSTER_CLAIMS.kernelVersions, value: kernels.join('\n') }] }),
-          },
-        } as ManagedCluster,
-        { subresource: 'status' },
-      );
-    },
+    applyCluster: (clusterName, labels, kernels, available) =>
+      applyManagedCluster(applier, { name: clusterName, labels, ...(kernels && { kernels }), available }),
     /** Writes the ManifestWork status as an OCM work agent does: applied, available, module-loader feedback. */
     async reportWork(ns, mcm, loader) {
       const mw = await http.json<ManifestWork>('GET', mwPath(ns, mcm));

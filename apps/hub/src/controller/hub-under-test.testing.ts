@@ -10,7 +10,13 @@ import {
   type ManifestWork,
 } from '@kmm-hub/api';
 import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
-import { clusterKubeConfig, startDedicatedCluster, type DedicatedCluster, type EnvState } from '@kmm-hub/test-env';
+import {
+  applyManagedCluster,
+  clusterKubeConfig,
+  startDedicatedCluster,
+  type DedicatedCluster,
+  type EnvState,
+} from '@kmm-hub/test-env';
 import { parseHubConfig } from '../config/config.schema.js';
 import { HubModule } from '../hub.module.js';
 import { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
@@ -75,23 +81,7 @@ export async function startHubUnderTest(env: EnvState, name: string, namespaces:
       apps.push(app);
       return { app, reconciler: app.get(ManagedClusterModuleReconciler) };
     },
-    async applyCluster(cluster, labels, kernels) {
-      await applier.apply({
-        apiVersion: RESOURCES.ManagedCluster.apiVersion,
-        kind: 'ManagedCluster',
-        metadata: { name: cluster, labels },
-        spec: { hubAcceptsClient: true },
-      } as ManagedCluster);
-      await applier.apply(
-        {
-          apiVersion: RESOURCES.ManagedCluster.apiVersion,
-          kind: 'ManagedCluster',
-          metadata: { name: cluster },
-          status: { clusterClaims: [{ name: CLUSTER_CLAIMS.kernelVersions, value: kernels.join('\n') }] },
-        } as ManagedCluster,
-        { subresource: 'status' },
-      );
-    },
+    applyCluster: (cluster, labels, kernels) => applyManagedCluster(applier, { name: cluster, labels, kernels }),
     getMcm: (mcm) => http.json<ManagedClusterModule>('GET', mcmPath(mcm)),
     getMw: (cluster, mw) => http.json<ManifestWork>('GET', mwPath(cluster, mw)).catch(() => undefined),
     async stop() {
