@@ -4,7 +4,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signModule } from '@kmm-hub/kmod-sign';
 import { RegistryClient, parseImageReference, readImageFiles } from '@kmm-hub/oci';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -229,65 +228,6 @@ describe(SignProcessor.name, () => {
     });
     expect(progress).toMatchObject({ state: 'failed', permanent: true, attempts: 1 });
     expect(progress.lastError).toMatch(/Secret .*\/moving-key changed since the job was queued/);
-  });
-
-  it('measures the queue overhead: 20 signs through the queue against the same work in a plain loop', async () => {
-    const count = 20;
-    const plans = (prefix: string) =>
-      Array.from({ length: count }, (_, i) => {
-        const req = signRequest({ tag: `${prefix}-${i}` });
-        const plan = planImageJobs(req, { hash: 'sha256', platform: 'linux/amd64', toolkitImages: {} });
-        if (!plan.ok || plan.sign === undefined) throw new Error('no sign planned');
-        return { req, sign: plan.sign };
-      });
-
-    // The signatures alone.
-    let started = Date.now();
-    for (let i = 0; i < count; i++)
-      signModule(module.bytes, { keyPem: key.keyPem, certPem: key.certPem, hash: 'sha256' });
-    const signaturesMs = Date.now() - started;
-
-    // The whole job's work (read Secrets, check the target, pull, sign, push), called in a loop without the queue.
-    const signer = sut.moduleRef.get(ModuleSignerService);
-    const quiet = { stage: async () => undefined, log: () => undefined, stillOwned: async () => true };
-    const [warmUp] = plans('bench-warm-up');
-    await signer.sign(warmUp!.sign.data, warmUp!.sign.id, quiet);
-    started = Date.now();
-    for (const { sign } of plans('bench-loop')) await signer.sign(sign.data, sign.id, quiet);
-    const loopMs = Date.now() - started;
-
-    // The same through the queue: request, Redis, a worker, the completion event back. One worker slot (the loop's
-    // conditions) and four (the default SIGN_CONCURRENCY), each on a hub of its own.
-    const throughQueue = async (concurrency: number, prefix: string) => {
-      const hub = await startImages({
-        env,
-        namespace,
-        queuePrefix: uniqueName('t-bench'),
-        config: { SIGN_CONCURRENCY: String(concurrency) },
-      });
-      try {
-        const done = new Set<string>();
-        hub.pipeline.onSettled((s) => done.add(s.jobId));
-        const queued = plans(prefix);
-        const start = Date.now();
-        await Promise.all(queued.map(({ req }) => hub.pipeline.request(req)));
-        await expect
-          .poll(() => queued.every(({ sign }) => done.has(sign.id)), { timeout: 30_000, interval: 5 })
-          .toBe(true);
-        const ms = Date.now() - start;
-        for (const { sign } of queued) expect((await hub.pipeline.progress(sign.id))?.state).toBe('succeeded');
-        return ms;
-      } finally {
-        await hub.close();
-      }
-    };
-    const queue1Ms = await throughQueue(1, 'bench-queue-1');
-    const queue4Ms = await throughQueue(4, 'bench-queue-4');
-    console.info(
-      `20 signs: signatures alone ${signaturesMs} ms; pull+sign+push in a plain loop ${loopMs} ms; ` +
-        `through the queue ${queue1Ms} ms with 1 worker slot (ratio ${(queue1Ms / loopMs).toFixed(2)}), ` +
-        `${queue4Ms} ms with 4 (ratio ${(queue4Ms / loopMs).toFixed(2)})`,
-    );
   });
 
   describe('bad input fails the image at once with a clear error', () => {
