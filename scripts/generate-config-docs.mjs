@@ -8,7 +8,11 @@ const ROOT = new URL('../', import.meta.url);
 const OUT = new URL('docs/configuration.md', ROOT);
 const SCHEMAS = [
   { title: 'Hub (`apps/hub`)', file: 'apps/hub/src/config/config.schema.ts', name: 'hubConfigSchema' },
-  { title: 'Spoke agent (`apps/spoke-agent`)', file: 'apps/spoke-agent/src/config/config.schema.ts', name: 'spokeConfigSchema' },
+  {
+    title: 'Spoke agent (`apps/spoke-agent`)',
+    file: 'apps/spoke-agent/src/config/config.schema.ts',
+    name: 'spokeConfigSchema',
+  },
 ];
 
 function commentOf(node, source) {
@@ -19,7 +23,12 @@ function commentOf(node, source) {
       c
         .replace(/^\/\*\*?|\*\/$/g, '')
         .split('\n')
-        .map((l) => l.replace(/^\s*\*\s?/, '').replace(/^\s*\/\/\s?/, '').trim())
+        .map((l) =>
+          l
+            .replace(/^\s*\*\s?/, '')
+            .replace(/^\s*\/\/\s?/, '')
+            .trim(),
+        )
         .filter(Boolean)
         .join(' '),
     )
@@ -30,7 +39,12 @@ function describe(expr, source) {
   const text = expr.getText(source).replace(/\s+/g, ' ');
   const def = /\.default\(([^)]*(?:\([^)]*\))?[^)]*)\)/.exec(text)?.[1]?.trim();
   const enumeration = /z\.enum\(\[([^\]]*)\]\)/.exec(text)?.[1];
-  const values = enumeration ? enumeration.split(',').map((v) => v.trim().replace(/^'|'$/g, '')).filter(Boolean) : undefined;
+  const values = enumeration
+    ? enumeration
+        .split(',')
+        .map((v) => v.trim().replace(/^'|'$/g, ''))
+        .filter(Boolean)
+    : undefined;
   const constEnum = /z\.enum\(([A-Z_]+)\)/.exec(text)?.[1];
   const kind = /stringbool|booleanFlag/.test(text)
     ? 'boolean'
@@ -57,7 +71,12 @@ function findSchema(source, name) {
   visit(source);
   let object;
   const findObject = (node) => {
-    if (!object && ts.isCallExpression(node) && node.expression.getText(source).replace(/\s+/g, '').endsWith('z.object')) object = node.arguments[0];
+    if (
+      !object &&
+      ts.isCallExpression(node) &&
+      node.expression.getText(source).replace(/\s+/g, '').endsWith('z.object')
+    )
+      object = node.arguments[0];
     ts.forEachChild(node, findObject);
   };
   findObject(found);
@@ -74,7 +93,12 @@ export function renderConfigurationDocs() {
     '',
   ];
   for (const schema of SCHEMAS) {
-    const source = ts.createSourceFile(schema.file, readFileSync(new URL(schema.file, ROOT), 'utf8'), ts.ScriptTarget.Latest, true);
+    const source = ts.createSourceFile(
+      schema.file,
+      readFileSync(new URL(schema.file, ROOT), 'utf8'),
+      ts.ScriptTarget.Latest,
+      true,
+    );
     const object = findSchema(source, schema.name);
     out.push(`## ${schema.title}`, '', '| variable | type | default | description |', '|---|---|---|---|');
     for (const prop of object.properties) {

@@ -5,13 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Test, type TestingModule } from '@nestjs/testing';
-import {
-  CLUSTER_CLAIMS,
-  RESOURCES,
-  newManagedClusterModule,
-  type ManagedClusterModule,
-  type ManifestWork,
-} from '@kmm-hub/api';
+import { RESOURCES, newManagedClusterModule, type ManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
 import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
 import { RegistryClient } from '@kmm-hub/oci';
 import {

@@ -2,13 +2,7 @@
 // controller's integration specs share. Not part of the build (excluded in tsconfig.json).
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { Test, type TestingModule } from '@nestjs/testing';
-import {
-  CLUSTER_CLAIMS,
-  RESOURCES,
-  type ManagedCluster,
-  type ManagedClusterModule,
-  type ManifestWork,
-} from '@kmm-hub/api';
+import { RESOURCES, type ManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
 import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
 import {
   applyManagedCluster,
