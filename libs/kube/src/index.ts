@@ -1,7 +1,7 @@
 export { backoffDelay } from './backoff.js';
 export { Informer, type InformerLifecycle, type InformerOptions } from './informer.js';
 export { createKubeConfig, type KubeConnection } from './kube-config.js';
-export { KubeApiError, KubeHttp, type WatchEvent } from './kube-http.js';
+export { KubeApiError, KubeHttp, type KubeHttpOptions, type WatchEvent } from './kube-http.js';
 export { LeaderElector, isLeaseExpired, type LeaderElectionOptions } from './leader-election.js';
 export { ResourcePaths, type ObjectRef } from './resource-paths.js';
 export { ServerSideApplier } from './server-side-apply.js';

@@ -14,9 +14,12 @@ export class KubeApiError extends Error {
     this.name = 'KubeApiError';
   }
 
-  /** Conflicts, throttling and server errors clear up by themselves; anything else is ours or the user's to fix. */
+  /**
+   * Conflicts, throttling, server errors and timeouts (status 0) clear up by themselves; anything else is ours or
+   * the user's to fix.
+   */
   get transient(): boolean {
-    return this.status === 409 || this.status === 429 || this.status >= 500;
+    return this.status === 0 || this.status === 409 || this.status === 429 || this.status >= 500;
   }
 }
 
@@ -53,10 +56,34 @@ function apiError(status: number, body: string): KubeApiError {
  * Raw JSON and watch requests with the KubeConfig's credentials and TLS settings. The generated clients cover typed
  * calls; informers need the watch stream itself (bookmarks, 410 handling) which they hide.
  */
-export class KubeHttp {
-  constructor(private readonly kc: KubeConfig) {}
+export interface KubeHttpOptions {
+  /** A request (headers and body) not answered within this fails, so a peer that stops answering cannot hang a reconcile. */
+  requestTimeoutMs?: number;
+  /** A watch stream that sends nothing (not even a bookmark) for this long is dropped and resumed by its caller. */
+  watchIdleTimeoutMs?: number;
+}
 
-  private async open(method: string, pathAndQuery: string, body?: unknown, contentType?: string, signal?: AbortSignal) {
+export class KubeHttp {
+  private readonly requestTimeoutMs: number;
+  private readonly watchIdleTimeoutMs: number;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    opts: KubeHttpOptions = {},
+  ) {
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    // Servers close watches after timeoutSeconds (≤ 10 min here) and send bookmarks about every minute.
+    this.watchIdleTimeoutMs = opts.watchIdleTimeoutMs ?? 11 * 60_000;
+  }
+
+  private async open(
+    method: string,
+    pathAndQuery: string,
+    body?: unknown,
+    contentType?: string,
+    signal?: AbortSignal,
+    idleMs = this.requestTimeoutMs,
+  ) {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('KubeConfig has no current cluster');
     const url = new URL(pathAndQuery, cluster.server);
@@ -73,6 +100,10 @@ export class KubeHttp {
     const send = url.protocol === 'http:' ? httpRequest : request;
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = send(url, { ...opts, signal }, resolve);
+      // Socket inactivity: no bytes either way for idleMs ends the request (and a watch stream) with an error.
+      req.setTimeout(idleMs, () =>
+        req.destroy(new KubeApiError(0, 'Timeout', `${method} ${url.pathname}: no answer within ${idleMs} ms`)),
+      );
       req.on('error', reject);
       if (payload !== undefined) req.write(payload);
       req.end();
@@ -101,7 +132,14 @@ export class KubeHttp {
     onEvent: (ev: WatchEvent<T>) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    const res = await this.open('GET', withQuery(path, { ...query, watch: true }), undefined, undefined, signal);
+    const res = await this.open(
+      'GET',
+      withQuery(path, { ...query, watch: true }),
+      undefined,
+      undefined,
+      signal,
+      this.watchIdleTimeoutMs,
+    );
     const status = res.statusCode ?? 0;
     if (status !== 200) throw apiError(status, await readBody(res));
     let buffered = '';

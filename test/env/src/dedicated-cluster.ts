@@ -11,6 +11,8 @@ import { ENV_DIR_PREFIX, ProcessGroup } from './processes.js';
 
 export interface DedicatedCluster {
   readonly info: ClusterInfo;
+  /** PID of the kube-apiserver process (e.g. to SIGSTOP it and test what a silent peer does to a client). */
+  readonly pid: number;
   /** Stops the API server (e.g. to test an outage); `restart` brings it back with the same address and data. */
   stopApiServer(): Promise<void>;
   restart(): Promise<ClusterInfo>;
@@ -42,6 +44,9 @@ export async function startDedicatedCluster(
   return {
     get info() {
       return api.info;
+    },
+    get pid() {
+      return api.proc.pid;
     },
     stopApiServer: () => group.stop(api.proc),
     restart: async () => {

@@ -1,0 +1,60 @@
+import { clusterKubeConfig, startDedicatedCluster, type DedicatedCluster } from '@kmm-hub/test-env';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { KubeApiError, KubeHttp } from './kube-http.js';
+
+const env = inject('env');
+
+// A frozen (SIGSTOPped) kube-apiserver accepts connections but never answers, as a hub behind a black-holed
+// network does: requests and watches must fail after their timeout instead of hanging, and work again once it
+// answers.
+describe(KubeHttp.name, () => {
+  let cluster: DedicatedCluster;
+  beforeAll(async () => {
+    cluster = await startDedicatedCluster(env, 'kube-http');
+  }, 120_000);
+  afterAll(async () => {
+    process.kill(cluster.pid, 'SIGCONT');
+    await cluster?.stop();
+  });
+
+  it('fails a request that gets no answer within its timeout, as a transient error', async () => {
+    const sut = new KubeHttp(clusterKubeConfig(cluster.info), { requestTimeoutMs: 1_000 });
+    await expect(sut.json('GET', '/api/v1/namespaces/default')).resolves.toMatchObject({
+      metadata: { name: 'default' },
+    });
+    process.kill(cluster.pid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const err = await sut.json('GET', '/api/v1/namespaces/default').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KubeApiError);
+      expect(err).toMatchObject({ reason: 'Timeout', transient: true });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      process.kill(cluster.pid, 'SIGCONT');
+    }
+    await expect(sut.json('GET', '/api/v1/namespaces/default')).resolves.toMatchObject({
+      metadata: { name: 'default' },
+    });
+  });
+
+  it('drops a watch stream that stays silent past its idle timeout', async () => {
+    const sut = new KubeHttp(clusterKubeConfig(cluster.info), { watchIdleTimeoutMs: 1_500 });
+    const list = await sut.json<{ metadata: { resourceVersion: string } }>(
+      'GET',
+      '/api/v1/namespaces/default/configmaps',
+    );
+    const watching = sut.watch(
+      '/api/v1/namespaces/default/configmaps',
+      { resourceVersion: list.metadata.resourceVersion },
+      () => undefined,
+    );
+    process.kill(cluster.pid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      await expect(watching).rejects.toMatchObject({ reason: 'Timeout' });
+      expect(Date.now() - started).toBeLessThan(6_000);
+    } finally {
+      process.kill(cluster.pid, 'SIGCONT');
+    }
+  });
+});
