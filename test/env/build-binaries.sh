@@ -25,6 +25,8 @@ if [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/etcd" ]; then
   exit 0
 fi
 
+# The machine image installs Go under /usr/local/go; a non-login shell may not have it on PATH.
+command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || export PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null || { log "go is not on PATH; install Go >= 1.25 or set KUBEBUILDER_ASSETS"; exit 1; }
 mkdir -p "$OUT"
 export GOFLAGS="${GOFLAGS:-} -mod=mod" CGO_ENABLED=0
