@@ -120,9 +120,18 @@ describe('hub roles as the service accounts of deploy/hub', () => {
     expect((await http.json<ManagedClusterModule>('GET', mcmPath)).metadata.finalizers?.length).toBe(1);
 
     const user = `system:serviceaccount:${NAMESPACE}:kmm-hub-controller`;
-    const ours = readAuditLog(cluster.info.auditLogPath, { username: user });
-    expect(ours.filter((e) => e.verb === 'create' && e.objectRef?.resource === 'events').length).toBeGreaterThan(0);
-    expect(ours.filter((e) => e.responseStatus?.code === 403).map((e) => `${e.verb} ${e.requestURI}`)).toEqual([]);
+    const ours = () => readAuditLog(cluster.info.auditLogPath, { username: user });
+    // Events are written with the (throttled) status write that follows the ManifestWork.
+    await expect
+      .poll(() => ours().filter((e) => e.verb === 'create' && e.objectRef?.resource === 'events').length, {
+        timeout: 20_000,
+      })
+      .toBeGreaterThan(0);
+    expect(
+      ours()
+        .filter((e) => e.responseStatus?.code === 403)
+        .map((e) => `${e.verb} ${e.requestURI}`),
+    ).toEqual([]);
   });
 
   it('api: its caches sync and it gets ready with the api service account', async () => {

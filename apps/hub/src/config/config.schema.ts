@@ -25,6 +25,8 @@ export const hubConfigSchema = z.object({
   IMAGE_CHECK_TTL_S: z.coerce.number().int().min(1).default(60),
   /** How often a cluster with a missing, failed or building image is planned again (a settled job wakes it too). */
   RECHECK_INTERVAL_S: z.coerce.number().int().min(1).default(30),
+  /** Shortest time between two status writes of one ManagedClusterModule (changes in between are coalesced). */
+  STATUS_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
   /** (MCM, cluster) pairs planned at the same time. */
   RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** Lease of the controller role: one leader plans and writes; the others wait. */

@@ -4,6 +4,7 @@ import {
   hubInputsOf,
   keysForHubInput,
   keysForManagedCluster,
+  keysForManagedClusterModule,
   keysForManifestWork,
 } from './managed-cluster-module.mapper.js';
 
@@ -23,6 +24,25 @@ describe('keysForManifestWork', () => {
   ])('maps labels %j in %s to %j', (labels, namespace, keys) => {
     const mw = { metadata: { name: 'gpu', namespace, labels } } as unknown as ManifestWork;
     expect(keysForManifestWork(mw)).toEqual(keys);
+  });
+});
+
+describe('keysForManagedClusterModule', () => {
+  const base = newManagedClusterModule({ metadata: { name: 'gpu', generation: 3, finalizers: ['a'] } });
+  const with_ = (meta: object, status?: object) => ({
+    ...base,
+    metadata: { ...base.metadata, ...meta },
+    ...(status && { status }),
+  });
+
+  it.each([
+    ['a new MCM', undefined, base, ['mcm:gpu']],
+    ['a spec change (new generation)', base, with_({ generation: 4 }), ['mcm:gpu']],
+    ['a deletion', base, with_({ deletionTimestamp: new Date('2026-11-27T00:00:00Z') }), ['mcm:gpu']],
+    ['a finalizer change', base, with_({ finalizers: [] }), ['mcm:gpu']],
+    ['a status-only update', base, with_({ resourceVersion: '99' }, { numberSelected: 3 }), []],
+  ] as const)('%s maps to %j', (_n, old, now, keys) => {
+    expect(keysForManagedClusterModule(now as never, old as never)).toEqual(keys);
   });
 });
 

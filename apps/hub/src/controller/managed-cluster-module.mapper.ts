@@ -4,7 +4,20 @@ import { clusterKey, mcmKey, type ReconcileKey } from './reconcile-keys.js';
 
 // Event → keys. Pure: handlers only map an object to the keys it affects; the queue coalesces them.
 
-export function keysForManagedClusterModule(mcm: ManagedClusterModule): ReconcileKey[] {
+/**
+ * An MCM change re-plans it when its spec (generation), deletion or finalizers changed. Status-only updates (our
+ * own status writes among them) map to nothing: re-planning every cluster after each status write would multiply
+ * the work of a fan-out by the number of status writes.
+ */
+export function keysForManagedClusterModule(mcm: ManagedClusterModule, old?: ManagedClusterModule): ReconcileKey[] {
+  if (
+    old &&
+    old.metadata.generation === mcm.metadata.generation &&
+    Boolean(old.metadata.deletionTimestamp) === Boolean(mcm.metadata.deletionTimestamp) &&
+    (old.metadata.finalizers ?? []).join() === (mcm.metadata.finalizers ?? []).join()
+  ) {
+    return [];
+  }
   return [mcmKey(mcm.metadata.name ?? '')];
 }
 

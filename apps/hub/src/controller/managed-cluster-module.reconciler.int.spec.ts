@@ -81,6 +81,8 @@ describe(ManagedClusterModuleReconciler.name, () => {
     expect(await getMw('edge-3')).toBeUndefined();
 
     await expect.poll(async () => (await getMcm()).status?.numberSelected, { timeout: 20_000 }).toBe(2);
+    // Status is written at most once a second per MCM: wait for the write that has both clusters planned.
+    await expect.poll(() => clusterState('edge-2'), { timeout: 20_000 }).toBe('Degraded');
     const status = (await getMcm()).status!;
     const edge2 = status.clusters!.find((c) => c.name === 'edge-2')!;
     expect(edge2.state).toBe('Degraded');

@@ -70,6 +70,10 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
   private readonly elector: LeaderElector;
   /** Per MCM, per cluster: the last planned delivery status. Entries go when a cluster or an MCM goes. */
   private readonly results = new Map<string, Map<string, ClusterDeliveryStatus>>();
+  /** Clusters whose ManifestWork was written since the MCM's last status write, for one aggregated Event. */
+  private readonly appliedSinceStatus = new Map<string, Set<string>>();
+  /** When each MCM's status was last written (entries go with the MCM). */
+  private readonly lastStatusWrite = new Map<string, number>();
   /** MCMs whose spec is invalid, with the message: nothing is planned or removed for them. */
   private readonly invalid = new Map<string, { reason: string; message: string }>();
 
@@ -111,7 +115,9 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     const c = this.caches;
     const enqueueAll = (keys: ReconcileKey[]) => keys.forEach((k) => this.queue?.add(k));
     for (const ev of ['add', 'update', 'delete'] as const) {
-      c.managedClusterModules.on(ev, (mcm) => enqueueAll(keysForManagedClusterModule(mcm)));
+      c.managedClusterModules.on(ev, (mcm, old) =>
+        enqueueAll(keysForManagedClusterModule(mcm, ev === 'update' ? old : undefined)),
+      );
       c.manifestWorks.on(ev, (mw) => enqueueAll(keysForManifestWork(mw)));
       c.managedClusters.on(ev, (cluster, old) => {
         // A heartbeat that changes neither labels, claims nor deletion needs no re-plan.
@@ -215,6 +221,8 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     this.queue = undefined;
     this.results.clear();
     this.invalid.clear();
+    this.lastStatusWrite.clear();
+    this.appliedSinceStatus.clear();
   }
 
   private async measured(key: ReconcileKey): Promise<{ requeueAfterMs?: number } | void> {
@@ -252,6 +260,8 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       if (!mcm) {
         this.results.delete(name);
         this.invalid.delete(name);
+        this.lastStatusWrite.delete(name);
+        this.appliedSinceStatus.delete(name);
         return;
       }
       // The spokes unload the module when their work agent removes the applied Module; only then does the
@@ -324,13 +334,12 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     if (plan.desired && current?.metadata.annotations?.[ANNOTATIONS.specHash] !== plan.specHash) {
       await this.applier.apply(plan.desired);
       this.logger.log({ mcm: name, cluster: clusterName, specHash: plan.specHash }, 'ManifestWork applied');
-      const kernels = plan.status.kernels?.filter((k) => k.state === 'Ready').map((k) => k.kernel) ?? [];
-      await this.events.record(
-        mcm,
-        'Normal',
-        'ManifestWorkApplied',
-        `cluster ${clusterName}: published kernels ${kernels.join(', ')}`,
-      );
+      // Reported in one Event per status write (see writeStatus), not one per cluster: a fan-out to 1,000 clusters
+      // would otherwise double its API writes with Events.
+      let applied = this.appliedSinceStatus.get(name);
+      if (!applied) this.appliedSinceStatus.set(name, (applied = new Set()));
+      applied.add(clusterName);
+      this.queue?.add(statusKey(name));
     }
     let byCluster = this.results.get(name);
     if (!byCluster) this.results.set(name, (byCluster = new Map()));
@@ -423,9 +432,16 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     };
   }
 
-  private async writeStatus(name: string): Promise<void> {
+  private async writeStatus(name: string): Promise<{ requeueAfterMs?: number } | void> {
     const mcm = this.caches.managedClusterModules.get(name);
-    if (!mcm || mcm.metadata.deletionTimestamp) return;
+    if (!mcm || mcm.metadata.deletionTimestamp) {
+      this.lastStatusWrite.delete(name);
+      return;
+    }
+    // One MCM's status covers every cluster: while a fan-out changes clusters by the hundred, write it at most once
+    // per interval (the queue coalesces the keys that arrive meanwhile) instead of once per cluster.
+    const wait = (this.lastStatusWrite.get(name) ?? 0) + this.config.STATUS_WRITE_INTERVAL_MS - Date.now();
+    if (wait > 0) return { requeueAfterMs: wait };
     const selection = selectClusters(mcm, this.caches.managedClusters.list());
     const results = this.results.get(name);
     const clusters = selection.ok
@@ -445,7 +461,11 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       now: new Date(),
       ...(this.invalid.has(name) && { invalid: this.invalid.get(name)! }),
     });
-    if (canonicalJson(status) === canonicalJson(mcm.status ?? {})) return;
+    if (canonicalJson(status) === canonicalJson(mcm.status ?? {})) {
+      await this.recordTransitions(mcm, clusters);
+      return;
+    }
+    this.lastStatusWrite.set(name, Date.now());
     await this.applier.apply(
       {
         apiVersion: RESOURCES.ManagedClusterModule.apiVersion,
@@ -455,13 +475,47 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       } as ManagedClusterModule,
       { subresource: 'status' },
     );
-    for (const c of clusters) {
-      const before = mcm.status?.clusters?.find((p) => p.name === c.name)?.state;
-      if (before === c.state) continue;
-      if (c.state === CLUSTER_DELIVERY_STATES.Degraded)
-        await this.events.record(mcm, 'Warning', c.reason ?? 'Degraded', `cluster ${c.name}: ${c.message ?? ''}`);
-      if (c.state === CLUSTER_DELIVERY_STATES.Ready)
-        await this.events.record(mcm, 'Normal', 'ClusterReady', `cluster ${c.name}: ${c.message ?? ''}`);
+    await this.recordTransitions(mcm, clusters);
+  }
+
+  /** One Event per kind of change since the last status write, naming the clusters (the first few of many). */
+  private async recordTransitions(mcm: ManagedClusterModule, clusters: ClusterDeliveryStatus[]): Promise<void> {
+    const name = mcm.metadata.name ?? '';
+    const names = (list: string[]) =>
+      list.length > 10 ? `${list.slice(0, 10).join(', ')} and ${list.length - 10} more` : list.join(', ');
+    const applied = [...(this.appliedSinceStatus.get(name) ?? [])];
+    this.appliedSinceStatus.delete(name);
+    if (applied.length > 0) {
+      await this.events.record(
+        mcm,
+        'Normal',
+        'ManifestWorkApplied',
+        `ManifestWork written for ${applied.length} clusters: ${names(applied)}`,
+      );
+    }
+    const changedTo = (state: string) =>
+      clusters.filter(
+        (c) => c.state === state && mcm.status?.clusters?.find((p) => p.name === c.name)?.state !== state,
+      );
+    const degraded = changedTo(CLUSTER_DELIVERY_STATES.Degraded);
+    if (degraded.length > 0) {
+      await this.events.record(
+        mcm,
+        'Warning',
+        degraded[0]!.reason ?? 'Degraded',
+        degraded.length === 1
+          ? `cluster ${degraded[0]!.name}: ${degraded[0]!.message ?? ''}`
+          : `${degraded.length} clusters degraded: ${names(degraded.map((c) => c.name))}; ${degraded[0]!.name}: ${degraded[0]!.message ?? ''}`,
+      );
+    }
+    const ready = changedTo(CLUSTER_DELIVERY_STATES.Ready);
+    if (ready.length > 0) {
+      await this.events.record(
+        mcm,
+        'Normal',
+        'ClusterReady',
+        `${ready.length} clusters ready: ${names(ready.map((c) => c.name))}`,
+      );
     }
   }
 
