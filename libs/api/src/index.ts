@@ -11,4 +11,10 @@ export {
   type ValidateManagedClusterModuleOptions,
 } from './validate-managed-cluster-module.js';
 export { validateModule, type ValidateModuleOptions } from './validate-module.js';
-export { newManagedClusterModule, newModule, newModuleSpec, type ModuleSpecWithLoader } from './object-factories.js';
+export {
+  newLoaderManagedClusterModule,
+  newManagedClusterModule,
+  newModule,
+  newModuleSpec,
+  type ModuleSpecWithLoader,
+} from './object-factories.js';

@@ -2,7 +2,14 @@
 // a test may mutate what it gets.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { RESOURCES } from './constants.js';
-import type { ManagedClusterModule, ManagedClusterModuleSpec, Module, ModuleLoaderSpec, ModuleSpec } from './types.js';
+import type {
+  Build,
+  ManagedClusterModule,
+  ManagedClusterModuleSpec,
+  Module,
+  ModuleLoaderSpec,
+  ModuleSpec,
+} from './types.js';
 
 /** A ModuleSpec whose moduleLoader is present, so tests can reach into it without non-null assertions. */
 export type ModuleSpecWithLoader = ModuleSpec & { moduleLoader: ModuleLoaderSpec };
@@ -58,4 +65,36 @@ export function newModule(
     metadata: { name: 'mod-example', namespace: 'kmm-operator-system', ...overrides.metadata },
     spec: newModuleSpec(overrides.spec),
   };
+}
+
+/**
+ * An MCM with one module loader whose single kernel mapping (`regexp`) renders `image` (a template with
+ * `${KERNEL_FULL_VERSION}`) from a plain-HTTP registry, as hub tests use against the test environment's registry.
+ */
+export function newLoaderManagedClusterModule(options: {
+  name: string;
+  selector: Record<string, string>;
+  regexp: string;
+  image: string;
+  build?: Build;
+}): ManagedClusterModule & { spec: ManagedClusterModuleSpec & { moduleSpec: ModuleSpecWithLoader } } {
+  return newManagedClusterModule({
+    metadata: { name: options.name },
+    spec: {
+      spokeNamespace: 'kmm',
+      selector: options.selector,
+      moduleSpec: {
+        selector: {},
+        moduleLoader: {
+          container: {
+            modprobe: { moduleName: options.name },
+            kernelMappings: [
+              { regexp: options.regexp, containerImage: options.image, ...(options.build && { build: options.build }) },
+            ],
+            registryTLS: { insecure: true },
+          },
+        },
+      },
+    },
+  });
 }

@@ -3,7 +3,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Queue } from 'bullmq';
 import type { TestingModule } from '@nestjs/testing';
-import { newManagedClusterModule, type Module } from '@kmm-hub/api';
+import { newLoaderManagedClusterModule, newManagedClusterModule, type Module } from '@kmm-hub/api';
 import { RegistryClient, RegistryCredentials } from '@kmm-hub/oci';
 import { pushImage } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
@@ -26,24 +26,11 @@ describe('hub scenarios', () => {
     return module?.spec?.moduleLoader?.container.kernelMappings.map((m) => m.literal);
   };
   const loaderMcm = (name: string, selector: Record<string, string>, host = env.registry.host) =>
-    newManagedClusterModule({
-      metadata: { name },
-      spec: {
-        spokeNamespace: 'kmm',
-        selector,
-        moduleSpec: {
-          selector: {},
-          moduleLoader: {
-            container: {
-              modprobe: { moduleName: name },
-              kernelMappings: [
-                { regexp: '^5\\.14\\.', containerImage: `${host}/${repository}/${name}:\${KERNEL_FULL_VERSION}` },
-              ],
-              registryTLS: { insecure: true },
-            },
-          },
-        },
-      },
+    newLoaderManagedClusterModule({
+      name,
+      selector,
+      regexp: '^5\\.14\\.',
+      image: `${host}/${repository}/${name}:\${KERNEL_FULL_VERSION}`,
     });
 
   beforeAll(async () => {

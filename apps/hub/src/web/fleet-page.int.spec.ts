@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newManagedClusterModule, type ManagedClusterModule } from '@kmm-hub/api';
+import { newLoaderManagedClusterModule, type ManagedClusterModule } from '@kmm-hub/api';
 import { RegistryClient } from '@kmm-hub/oci';
 import { pushImage } from '@kmm-hub/test-env';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -19,28 +19,12 @@ const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export const ARTIFACTS = process.env['KMM_TEST_ARTIFACTS'] ?? join(tmpdir(), 'kmm-hub-test-artifacts');
 
 function loaderModule(name: string, selector: Record<string, string>, build: boolean): ManagedClusterModule {
-  return newManagedClusterModule({
-    metadata: { name },
-    spec: {
-      spokeNamespace: 'kmm',
-      selector,
-      moduleSpec: {
-        selector: {},
-        moduleLoader: {
-          container: {
-            modprobe: { moduleName: name },
-            kernelMappings: [
-              {
-                regexp: '^6\\.1\\.',
-                containerImage: `${env.registry.host}/${repository}/${name}:\${KERNEL_FULL_VERSION}`,
-                ...(build && { build: { dockerfileConfigMap: { name: `${name}-dockerfile` } } }),
-              },
-            ],
-            registryTLS: { insecure: true },
-          },
-        },
-      },
-    },
+  return newLoaderManagedClusterModule({
+    name,
+    selector,
+    regexp: '^6\\.1\\.',
+    image: `${env.registry.host}/${repository}/${name}:\${KERNEL_FULL_VERSION}`,
+    ...(build && { build: { dockerfileConfigMap: { name: `${name}-dockerfile` } } }),
   });
 }
 
