@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -41,6 +41,13 @@ export function createCertificateAuthority(dir: string): CertificateAuthority {
   return { certPath, keyPath, pem: readFileSync(certPath, 'utf8') };
 }
 
+/** 159 random bits with the top bit clear: a positive serial, unique across processes without shared state. */
+function randomSerial(): string {
+  const bytes = randomBytes(20);
+  bytes[0] = bytes[0]! & 0x7f;
+  return bytes.toString('hex');
+}
+
 /** A serving certificate for 127.0.0.1 and localhost, signed by the environment's CA. */
 export function createServingCert(
   ca: CertificateAuthority,
@@ -64,7 +71,10 @@ export function createServingCert(
       ca.certPath,
       '-CAkey',
       ca.keyPath,
-      '-CAcreateserial',
+      // A random serial rather than -CAcreateserial: test workers sign certificates at the same time, and a
+      // shared ca.srl file read while another openssl rewrites it fails ("Unable to load number").
+      '-set_serial',
+      `0x${randomSerial()}`,
       '-out',
       certPath,
       '-days',
