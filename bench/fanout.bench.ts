@@ -16,6 +16,7 @@ import {
   freePort,
   pushImage,
   startDedicatedCluster,
+  clientNodeConfig,
 } from '@kmm-hub/test-env';
 import { describe, expect, inject, it } from 'vitest';
 
@@ -47,7 +48,7 @@ describe('hub fan-out', () => {
     const kc = clusterKubeConfig(hub.info);
     const http = new KubeHttp(kc);
     const applier = new ServerSideApplier(kc, 'bench');
-    const core = kc.makeApiClient(CoreV1Api);
+    const core = clientNodeConfig(kc).makeApiClient(CoreV1Api);
     const registry = new RegistryClient({ registry: env.registry.host, insecure: true });
     const repository = `bench/${Date.now()}`;
     const names = Array.from({ length: CLUSTERS }, (_, i) => `c${String(i).padStart(4, '0')}`);

@@ -1,7 +1,7 @@
 // What the deploy tests do on a real API server: server-side apply of rendered objects in order, reads that tell
 // "not found" apart, CRD readiness, and SubjectAccessReviews for a service account.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { KubeApiError, KubeHttp, ResourcePaths, ServerSideApplier } from '@kmm-hub/kube';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { KubeApiError, KubeHttp, ResourcePaths, ServerSideApplier, type KubeClientConfig } from '@kmm-hub/kube';
 import { waitUntil } from '@kmm-hub/test-env';
 import type { KubeObject } from './deploy-files.js';
 
@@ -23,7 +23,7 @@ export class ClusterClient {
   private readonly http: KubeHttp;
   private readonly paths: ResourcePaths;
 
-  constructor(kc: KubeConfig, fieldManager = FIELD_MANAGER) {
+  constructor(kc: KubeClientConfig, fieldManager = FIELD_MANAGER) {
     this.applier = new ServerSideApplier(kc, fieldManager);
     this.http = new KubeHttp(kc);
     this.paths = new ResourcePaths(this.http);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../deploy/scripts/kustomize.mjs';
@@ -28,11 +28,32 @@ describe('deploy/*/Containerfile', () => {
 
       expect(text).toMatch(/npm ci --omit=dev /);
       expect(/^USER (\d+):(\d+)$/m.exec(finalStage)?.slice(1).map(Number)).toEqual([1000, 1000]);
-      expect(JSON.parse(/^ENTRYPOINT (.+)$/m.exec(finalStage)?.[1] ?? '[]')).toEqual([
-        'node',
-        '--enable-source-maps',
-        `apps/${app}/dist/main.js`,
-      ]);
+      const [command, ...args] = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(finalStage)?.[1] ?? '[]') as string[];
+      expect(command).toBe('node');
+      expect(args.at(-1)).toBe(`apps/${app}/dist/main.js`);
+      for (const flag of args.slice(0, -1)) expect(flag).toMatch(/^--[a-z-]+(=\d+)?$/);
     },
   );
+
+  it('keeps @kubernetes/client-node out of the images: product code imports only its types', async () => {
+    const offenders: string[] = [];
+    for (const root of ['apps', 'libs']) {
+      for (const entry of await readdir(join(REPO_ROOT, root), { recursive: true })) {
+        const file = String(entry);
+        if (!/\/src\/.*\.ts$/.test(file) || /\.(spec|testing)\.ts$/.test(file) || file.includes('node_modules'))
+          continue;
+        const text = await readFile(join(REPO_ROOT, root, file), 'utf8');
+        for (const m of text.matchAll(/^import (type )?[^;]*from '@kubernetes\/client-node';/gm)) {
+          if (m[1] === undefined) offenders.push(`${root}/${file}: ${m[0].split('\n')[0]}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+    const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    expect(manifest.dependencies['@kubernetes/client-node']).toBeUndefined();
+    expect(manifest.devDependencies['@kubernetes/client-node']).toBeDefined();
+  });
 });

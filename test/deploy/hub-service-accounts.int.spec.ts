@@ -16,6 +16,7 @@ import {
   renderKubeconfig,
   startDedicatedCluster,
   type DedicatedCluster,
+  clientNodeConfig,
 } from '@kmm-hub/test-env';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -36,7 +37,7 @@ describe('hub roles as the service accounts of deploy/hub', () => {
 
   /** A kubeconfig for a service account of deploy/hub, with a token from the TokenRequest API. */
   async function kubeconfigFor(serviceAccount: string): Promise<string> {
-    const core = clusterKubeConfig(cluster.info).makeApiClient(CoreV1Api);
+    const core = clientNodeConfig(clusterKubeConfig(cluster.info)).makeApiClient(CoreV1Api);
     const token = await core.createNamespacedServiceAccountToken({
       name: serviceAccount,
       namespace: NAMESPACE,

@@ -1,5 +1,6 @@
 // Footprint of the built agent process (apps/spoke-agent/dist, `npm run build` first) serving 50 ManifestWorks, each
-// carrying a Module as the hub sends it, on the real hub and spoke-2: resident memory once everything is applied.
+// carrying a Module as the hub sends it, on the real hub and spoke-2: resident memory once everything is applied,
+// run exactly as the image runs it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -10,19 +11,46 @@ import { adminHttp, createNamespace, manifestWorkPath, newManifestWork, uniqueNa
 const env = inject('env');
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const ENTRY = `${ROOT}apps/spoke-agent/dist/main.js`;
-const WORKS = 50;
+
 /**
- * A regression budget, not the issue's 80 MiB target, which this stack cannot meet: on Node 20 an empty `node` is
- * ~41 MiB resident, NestJS + express + pino add ~45 MiB, and @kubernetes/client-node (loaded by libs/kube for
- * KubeConfig; its index pulls the whole generated API) ~60 MiB more. Measured: ~147 MiB with no work, ~165 MiB
- * with 50. The budget catches a leak or a per-work cost that grows.
+ * The command the image runs (its ENTRYPOINT), so the flags measured here are the flags shipped. The image's
+ * /app mirrors the repository layout, so its relative paths resolve from the repository root.
  */
-const RSS_BUDGET_MB = 200;
+function imageEntrypoint(): string[] {
+  const containerfile = readFileSync(`${ROOT}deploy/spoke-agent/Containerfile`, 'utf8');
+  const line = /^ENTRYPOINT (\[.*\])$/m.exec(containerfile)?.[1];
+  if (line === undefined) throw new Error('deploy/spoke-agent/Containerfile has no exec-form ENTRYPOINT');
+  const [command, ...args] = JSON.parse(line) as string[];
+  if (command !== 'node') throw new Error(`the spoke-agent image runs ${command}, not node`);
+  return args;
+}
+const WORKS = 50;
+
+/**
+ * The budget is the memory request of the agent's Deployment: an idle agent must fit what it asks the scheduler
+ * for. Where it goes on Node 20 (measured): an empty `node` ~40 MiB, NestJS ~22 MiB, zod, pino, yaml ~8 MiB, the
+ * informer caches and 50 works the rest. --lite-mode and a 1 MiB semi-space (the image's ENTRYPOINT) take ~20 MiB
+ * off what default V8 settings keep resident; @kubernetes/client-node is not loaded at run time (~40 MiB more).
+ */
+function deploymentMemoryRequestMiB(): number {
+  const manifest = readFileSync(`${ROOT}deploy/spoke-agent/deployment.yaml`, 'utf8');
+  const request = /requests:\s*\n(?:\s+\w+: \S+\n)*?\s+memory: (\d+)Mi\n/.exec(manifest)?.[1];
+  if (request === undefined) throw new Error('deploy/spoke-agent/deployment.yaml has no memory request in Mi');
+  return Number(request);
+}
+const RSS_BUDGET_MB = deploymentMemoryRequestMiB();
 
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 /** VmRSS and VmHWM (peak) of a process, in MiB, from /proc. */
 function memoryOf(pid: number): { rss: number; peak: number } {
@@ -53,7 +81,7 @@ describe('spoke agent footprint', () => {
         });
       }
 
-      const child = spawn(process.execPath, [ENTRY], {
+      const child = spawn(process.execPath, imageEntrypoint(), {
         cwd: ROOT,
         env: {
           PATH: process.env.PATH,
@@ -76,6 +104,7 @@ describe('spoke agent footprint', () => {
           .length;
       };
       await expect.poll(applied, { timeout: 120_000, interval: 500 }).toBe(WORKS);
+      const convergeCpu = cpuSecondsOf(pid);
 
       // Idle: sample for a couple of status-sync periods (10 s each by default) after everything converged.
       const samples: number[] = [];
@@ -83,9 +112,12 @@ describe('spoke agent footprint', () => {
       await expect.poll(() => samples.length, { timeout: 60_000, interval: 500 }).toBeGreaterThanOrEqual(50);
       clearInterval(sampler);
       const { rss, peak } = memoryOf(pid);
+      const idleCpu = cpuSecondsOf(pid) - convergeCpu;
       console.info(
         `[spoke-agent footprint] ${WORKS} ManifestWorks: RSS ${rss.toFixed(1)} MiB now, ${Math.max(...samples).toFixed(1)} MiB max while idle, ` +
-          `${peak.toFixed(1)} MiB peak since start (Node ${process.versions.node})`,
+          `${peak.toFixed(1)} MiB peak since start; CPU ${convergeCpu.toFixed(2)} s to start and apply all, ` +
+          `${idleCpu.toFixed(2)} s over ${samples.length / 2} s idle (Node ${process.versions.node}, ` +
+          `${imageEntrypoint().join(' ')})`,
       );
       expect(Math.max(...samples)).toBeLessThanOrEqual(RSS_BUDGET_MB);
     },

@@ -3,7 +3,7 @@
 // field at fault named.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { KubeApiError, ServerSideApplier } from '@kmm-hub/kube';
-import { clusterKubeConfig } from '@kmm-hub/test-env';
+import { clusterKubeConfig, clientNodeConfig } from '@kmm-hub/test-env';
 import { describe, expect, inject, it } from 'vitest';
 import { BUILT_IN_KINDS, loadFixtures } from './fixtures.testing.js';
 import { newManagedClusterModule } from './object-factories.js';
@@ -38,7 +38,7 @@ describe('CRDs on a real kube-apiserver', () => {
     const namespaces = [
       ...new Set([DEFAULT_NAMESPACE, ...fixtures.map((f) => f.object.metadata.namespace ?? DEFAULT_NAMESPACE)]),
     ];
-    const core = kc.makeApiClient(CoreV1Api);
+    const core = clientNodeConfig(kc).makeApiClient(CoreV1Api);
     for (const name of namespaces) {
       await core.createNamespace({ body: { metadata: { name } } }).catch((e: { code?: number }) => {
         if (e.code !== 409) throw e;

@@ -1,6 +1,16 @@
 export { backoffDelay } from './backoff.js';
 export { Informer, type InformerLifecycle, type InformerOptions } from './informer.js';
-export { createKubeConfig, type KubeConnection } from './kube-config.js';
+export {
+  KubeClientConfig,
+  createKubeConfig,
+  inClusterConfig,
+  loadKubeconfigFile,
+  selectKubeconfigContext,
+  type KubeCluster,
+  type KubeConnection,
+  type KubeUser,
+  type KubeconfigSelection,
+} from './kube-config.js';
 export { KubeApiError, KubeHttp, type KubeHttpOptions, type WatchEvent } from './kube-http.js';
 export { LeaderElector, isLeaseExpired, type LeaderElectionOptions } from './leader-election.js';
 export { ResourcePaths, type ObjectRef } from './resource-paths.js';

@@ -1,6 +1,6 @@
 import { CoreV1Api, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
-import { clusterKubeConfig, readAuditLog, startDedicatedCluster } from '@kmm-hub/test-env';
+import { clusterKubeConfig, readAuditLog, startDedicatedCluster, clientNodeConfig } from '@kmm-hub/test-env';
 import { Informer, type InformerLifecycle } from './informer.js';
 import { KubeHttp } from './kube-http.js';
 
@@ -29,7 +29,9 @@ describe(Informer.name, () => {
     const kc = clusterKubeConfig(env.hub);
     const http = new KubeHttp(kc);
     const ns = `informer-mw-${Date.now()}`;
-    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+    await clientNodeConfig(kc)
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: ns } } });
     const path = `/apis/work.open-cluster-management.io/v1/namespaces/${ns}/manifestworks`;
     const sut = new Informer<KubernetesObject & { spec?: unknown }>(http, { path });
     const { events } = recorder(sut);
@@ -61,7 +63,7 @@ describe(Informer.name, () => {
   it('lists every page of a large collection', async () => {
     const kc = clusterKubeConfig(env.hub);
     const ns = `informer-pages-${Date.now()}`;
-    const core = kc.makeApiClient(CoreV1Api);
+    const core = clientNodeConfig(kc).makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: ns } } });
     for (let i = 0; i < 7; i++)
       await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${i}` } } });
@@ -109,7 +111,7 @@ describe(Informer.name, () => {
     const cluster = await startDedicatedCluster(env, 'informer-410', ['--watch-cache-sizes=configmaps#0']);
     try {
       const kc = clusterKubeConfig(cluster.info);
-      const core = kc.makeApiClient(CoreV1Api);
+      const core = clientNodeConfig(kc).makeApiClient(CoreV1Api);
       const sut = new Informer<V1ConfigMap>(new KubeHttp(kc), {
         path: '/api/v1/namespaces/default/configmaps',
         backoff: { baseMs: 100, maxMs: 1_000 },
@@ -123,7 +125,7 @@ describe(Informer.name, () => {
       await cluster.stopApiServer();
       await expect.poll(() => lifecycle.some((e) => e.type === 'error' && e.phase === 'watch')).toBe(true);
       // Move etcd past the informer's resourceVersion (another cluster writes) and compact it away.
-      await clusterKubeConfig(env.hub)
+      await clientNodeConfig(clusterKubeConfig(env.hub))
         .makeApiClient(CoreV1Api)
         .createNamespacedConfigMap({ namespace: 'default', body: { metadata: { generateName: 'advance-' } } });
       const revision = await etcdRevision(env.etcdUrl);
@@ -133,7 +135,7 @@ describe(Informer.name, () => {
       });
       expect(compact.ok).toBe(true);
 
-      const core2 = clusterKubeConfig(await cluster.restart()).makeApiClient(CoreV1Api);
+      const core2 = clientNodeConfig(clusterKubeConfig(await cluster.restart())).makeApiClient(CoreV1Api);
       await core2.deleteNamespacedConfigMap({ name: 'before', namespace: 'default' });
       await core2.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'after' } } });
 

@@ -1,36 +1,258 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import type { RequestOptions } from 'node:https';
+import { dirname, isAbsolute, join } from 'node:path';
+import { parse } from 'yaml';
 
 export type KubeConnection =
   | { kind: 'token'; name: string; server: string; token: string; caPem?: string; insecureSkipTLSVerify?: boolean }
   | { kind: 'file'; path: string; context?: string }
   | { kind: 'in-cluster' };
 
-/** The one way the project builds a KubeConfig, whichever cluster (hub or spoke) and credential it points at. */
-export function createKubeConfig(conn: KubeConnection): KubeConfig {
-  const kc = new KubeConfig();
+/** Where an API server is and how to trust it. */
+export interface KubeCluster {
+  name: string;
+  server: string;
+  caPem?: string;
+  insecureSkipTLSVerify: boolean;
+  /** SNI and certificate name to expect when it differs from the server's host (kubeconfig `tls-server-name`). */
+  tlsServerName?: string;
+}
+
+/** Who we are to it: at most one of a bearer token (inline or a file), a client certificate, or basic auth. */
+export interface KubeUser {
+  token?: string;
+  /** Re-read while the process runs: projected service-account tokens are rotated in place. */
+  tokenFile?: string;
+  clientCertPem?: string;
+  clientKeyPem?: string;
+  username?: string;
+  password?: string;
+}
+
+/** A kubeconfig entry reduced to what a request needs, with the files it names still to be read. */
+export interface KubeconfigSelection {
+  contextName: string;
+  cluster: {
+    name: string;
+    server: string;
+    caFile?: string;
+    caData?: string;
+    insecureSkipTLSVerify: boolean;
+    tlsServerName?: string;
+  };
+  user: {
+    token?: string;
+    tokenFile?: string;
+    clientCertFile?: string;
+    clientCertData?: string;
+    clientKeyFile?: string;
+    clientKeyData?: string;
+    username?: string;
+    password?: string;
+  };
+}
+
+function str(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new Error(`kubeconfig: ${field} must be a string`);
+  return value;
+}
+
+function findNamed(list: unknown, kind: 'cluster' | 'user' | 'context', name: string): Record<string, unknown> {
+  const entries = Array.isArray(list) ? (list as (Record<string, unknown> | null)[]) : [];
+  const entry = entries.find((e) => e?.name === name);
+  if (!entry) throw new Error(`kubeconfig: ${kind} "${name}" not found`);
+  const body = entry[kind];
+  if (body === undefined || body === null || typeof body !== 'object') {
+    throw new Error(`kubeconfig: ${kind} "${name}" has no ${kind} section`);
+  }
+  return body as Record<string, unknown>;
+}
+
+/**
+ * Picks the context (the given one, else current-context) of a parsed kubeconfig and the cluster and user it names.
+ * Only static credentials are supported: exec plugins and auth providers run programs or talk to other services,
+ * which an agent image neither ships nor should; they are refused with a message naming the alternative.
+ */
+export function selectKubeconfigContext(doc: unknown, context?: string): KubeconfigSelection {
+  if (doc === null || typeof doc !== 'object') throw new Error('kubeconfig: not a YAML mapping');
+  const config = doc as Record<string, unknown>;
+  const contextName = context ?? str(config['current-context'], 'current-context');
+  if (!contextName) throw new Error('kubeconfig: no context given and no current-context set');
+  const ctx = findNamed(config.contexts, 'context', contextName);
+  const clusterName = str(ctx.cluster, `context "${contextName}".cluster`);
+  if (!clusterName) throw new Error(`kubeconfig: context "${contextName}" names no cluster`);
+  const cluster = findNamed(config.clusters, 'cluster', clusterName);
+  const server = str(cluster.server, `cluster "${clusterName}".server`);
+  if (!server) throw new Error(`kubeconfig: cluster "${clusterName}" has no server`);
+  try {
+    const url = new URL(server);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(url.protocol);
+  } catch {
+    throw new Error(`kubeconfig: cluster "${clusterName}" server "${server}" is not an http(s) URL`);
+  }
+  const userName = str(ctx.user, `context "${contextName}".user`);
+  const user = userName ? findNamed(config.users, 'user', userName) : {};
+  for (const unsupported of ['exec', 'auth-provider'] as const) {
+    if (user[unsupported] !== undefined) {
+      throw new Error(
+        `kubeconfig: user "${userName}" uses ${unsupported}, which KMM-Hub does not run; ` +
+          'give it a token, tokenFile or client certificate instead',
+      );
+    }
+  }
+  const insecure = cluster['insecure-skip-tls-verify'];
+  if (insecure !== undefined && typeof insecure !== 'boolean') {
+    throw new Error(`kubeconfig: cluster "${clusterName}".insecure-skip-tls-verify must be true or false`);
+  }
+  const field = (body: Record<string, unknown>, key: string, owner: string) => str(body[key], `${owner}.${key}`);
+  const c = `cluster "${clusterName}"`;
+  const u = `user "${userName}"`;
+  return {
+    contextName,
+    cluster: {
+      name: clusterName,
+      server,
+      caFile: field(cluster, 'certificate-authority', c),
+      caData: field(cluster, 'certificate-authority-data', c),
+      insecureSkipTLSVerify: insecure ?? false,
+      tlsServerName: field(cluster, 'tls-server-name', c),
+    },
+    user: {
+      token: field(user, 'token', u),
+      tokenFile: field(user, 'tokenFile', u),
+      clientCertFile: field(user, 'client-certificate', u),
+      clientCertData: field(user, 'client-certificate-data', u),
+      clientKeyFile: field(user, 'client-key', u),
+      clientKeyData: field(user, 'client-key-data', u),
+      username: field(user, 'username', u),
+      password: field(user, 'password', u),
+    },
+  };
+}
+
+const TOKEN_FILE_REREAD_MS = 60_000;
+
+/**
+ * The one way the project reaches an API server: its address, the CA to trust and the credential to present,
+ * applied to each node:https request. Deliberately not @kubernetes/client-node's KubeConfig: loading that package
+ * pulls in its whole generated API (~60 MiB resident), which the spoke agent's footprint cannot afford.
+ */
+export class KubeClientConfig {
+  private tokenCache: { value: string; readAt: number } | undefined;
+
+  constructor(
+    readonly cluster: KubeCluster,
+    readonly user: KubeUser,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get server(): string {
+    return this.cluster.server;
+  }
+
+  /** The bearer token to send now (a token file is re-read at most once a minute). */
+  bearerToken(): string | undefined {
+    if (this.user.token) return this.user.token;
+    const file = this.user.tokenFile;
+    if (!file) return undefined;
+    if (this.tokenCache === undefined || this.now() - this.tokenCache.readAt >= TOKEN_FILE_REREAD_MS) {
+      this.tokenCache = { value: readFileSync(file, 'utf8').trim(), readAt: this.now() };
+    }
+    return this.tokenCache.value;
+  }
+
+  /** Adds TLS trust, the client certificate and the Authorization header to a request's options. */
+  applyTo(opts: RequestOptions): void {
+    const { caPem, insecureSkipTLSVerify, tlsServerName } = this.cluster;
+    if (caPem !== undefined) opts.ca = caPem;
+    if (insecureSkipTLSVerify) opts.rejectUnauthorized = false;
+    if (tlsServerName !== undefined) opts.servername = tlsServerName;
+    if (this.user.clientCertPem !== undefined) opts.cert = this.user.clientCertPem;
+    if (this.user.clientKeyPem !== undefined) opts.key = this.user.clientKeyPem;
+    const token = this.bearerToken();
+    let authorization: string | undefined;
+    if (token) authorization = `Bearer ${token}`;
+    else if (this.user.username !== undefined) {
+      authorization = `Basic ${Buffer.from(`${this.user.username}:${this.user.password ?? ''}`).toString('base64')}`;
+    }
+    if (authorization !== undefined) opts.headers = { ...opts.headers, authorization };
+  }
+}
+
+function readPem(file: string | undefined, data: string | undefined, baseDir: string): string | undefined {
+  if (data !== undefined) return Buffer.from(data, 'base64').toString('utf8');
+  if (file === undefined) return undefined;
+  return readFileSync(isAbsolute(file) ? file : join(baseDir, file), 'utf8');
+}
+
+/** Loads a kubeconfig file; files it names are relative to the kubeconfig's folder, as kubectl resolves them. */
+export function loadKubeconfigFile(path: string, context?: string): KubeClientConfig {
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`kubeconfig ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const sel = selectKubeconfigContext(doc, context);
+  const base = dirname(path);
+  const resolve = (f: string | undefined) => (f === undefined || isAbsolute(f) ? f : join(base, f));
+  return new KubeClientConfig(
+    {
+      name: sel.cluster.name,
+      server: sel.cluster.server,
+      caPem: readPem(sel.cluster.caFile, sel.cluster.caData, base),
+      insecureSkipTLSVerify: sel.cluster.insecureSkipTLSVerify,
+      tlsServerName: sel.cluster.tlsServerName,
+    },
+    {
+      token: sel.user.token,
+      tokenFile: resolve(sel.user.tokenFile),
+      clientCertPem: readPem(sel.user.clientCertFile, sel.user.clientCertData, base),
+      clientKeyPem: readPem(sel.user.clientKeyFile, sel.user.clientKeyData, base),
+      username: sel.user.username,
+      password: sel.user.password,
+    },
+  );
+}
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** The pod's own service account, as client-go's rest.InClusterConfig finds it. */
+export function inClusterConfig(env: NodeJS.ProcessEnv = process.env, dir = SERVICE_ACCOUNT_DIR): KubeClientConfig {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  if (!host || !port) {
+    throw new Error('not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set');
+  }
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  return new KubeClientConfig(
+    {
+      name: 'in-cluster',
+      server: `https://${hostPart}:${port}`,
+      caPem: readFileSync(join(dir, 'ca.crt'), 'utf8'),
+      insecureSkipTLSVerify: false,
+    },
+    { tokenFile: join(dir, 'token') },
+  );
+}
+
+/** The one way the project builds a client configuration, whichever cluster (hub or spoke) and credential. */
+export function createKubeConfig(conn: KubeConnection): KubeClientConfig {
   switch (conn.kind) {
     case 'token':
-      kc.loadFromOptions({
-        clusters: [
-          {
-            name: conn.name,
-            server: conn.server,
-            caData: conn.caPem ? Buffer.from(conn.caPem).toString('base64') : undefined,
-            skipTLSVerify: conn.insecureSkipTLSVerify ?? false,
-          },
-        ],
-        users: [{ name: conn.name, token: conn.token }],
-        contexts: [{ name: conn.name, cluster: conn.name, user: conn.name }],
-        currentContext: conn.name,
-      });
-      break;
+      return new KubeClientConfig(
+        {
+          name: conn.name,
+          server: conn.server,
+          caPem: conn.caPem,
+          insecureSkipTLSVerify: conn.insecureSkipTLSVerify ?? false,
+        },
+        { token: conn.token },
+      );
     case 'file':
-      kc.loadFromFile(conn.path);
-      if (conn.context) kc.setCurrentContext(conn.context);
-      break;
+      return loadKubeconfigFile(conn.path, conn.context);
     case 'in-cluster':
-      kc.loadFromCluster();
-      break;
+      return inClusterConfig();
   }
-  return kc;
 }

@@ -57,4 +57,14 @@ describe(KubeHttp.name, () => {
       process.kill(cluster.pid, 'SIGCONT');
     }
   });
+
+  it('reads text answers (as a pod log is) and turns a failed one into the API error', async () => {
+    const sut = new KubeHttp(clusterKubeConfig(cluster.info));
+    await expect(sut.text('/healthz', { verbose: true })).resolves.toMatch(/^\[\+\]ping ok$/m);
+    await expect(sut.text('/api/v1/namespaces/default/pods/no-such-pod/log', { tailLines: 30 })).rejects.toMatchObject({
+      status: 404,
+      reason: 'NotFound',
+      transient: false,
+    });
+  });
 });

@@ -1,7 +1,7 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { request, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import type { KubeClientConfig } from './kube-config.js';
 
 /** An API answer that was not 2xx: its HTTP status and the Status object's reason and message. */
 export class KubeApiError extends Error {
@@ -68,7 +68,7 @@ export class KubeHttp {
   private readonly watchIdleTimeoutMs: number;
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly kc: KubeClientConfig,
     opts: KubeHttpOptions = {},
   ) {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
@@ -79,16 +79,17 @@ export class KubeHttp {
   private async open(
     method: string,
     pathAndQuery: string,
-    body?: unknown,
-    contentType?: string,
-    signal?: AbortSignal,
-    idleMs = this.requestTimeoutMs,
+    {
+      body,
+      contentType,
+      accept,
+      signal,
+      idleMs = this.requestTimeoutMs,
+    }: { body?: unknown; contentType?: string; accept?: string; signal?: AbortSignal; idleMs?: number } = {},
   ) {
-    const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new Error('KubeConfig has no current cluster');
-    const url = new URL(pathAndQuery, cluster.server);
-    const opts: RequestOptions = { method, headers: { accept: 'application/json' } };
-    await this.kc.applyToHTTPSOptions(opts);
+    const url = new URL(pathAndQuery, this.kc.server);
+    const opts: RequestOptions = { method, headers: { accept: accept ?? 'application/json' } };
+    this.kc.applyTo(opts);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) {
       opts.headers = {
@@ -115,11 +116,20 @@ export class KubeHttp {
     path: string,
     opts: { query?: Query; body?: unknown; contentType?: string } = {},
   ): Promise<T> {
-    const res = await this.open(method, withQuery(path, opts.query), opts.body, opts.contentType);
+    const res = await this.open(method, withQuery(path, opts.query), opts);
     const text = await readBody(res);
     const status = res.statusCode ?? 0;
     if (status < 200 || status >= 300) throw apiError(status, text);
     return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /** A GET whose answer is text, not JSON (a pod's log). */
+  async text(path: string, query?: Query): Promise<string> {
+    const res = await this.open('GET', withQuery(path, query), { accept: '*/*' });
+    const text = await readBody(res);
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw apiError(status, text);
+    return text;
   }
 
   /**
@@ -132,14 +142,10 @@ export class KubeHttp {
     onEvent: (ev: WatchEvent<T>) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    const res = await this.open(
-      'GET',
-      withQuery(path, { ...query, watch: true }),
-      undefined,
-      undefined,
+    const res = await this.open('GET', withQuery(path, { ...query, watch: true }), {
       signal,
-      this.watchIdleTimeoutMs,
-    );
+      idleMs: this.watchIdleTimeoutMs,
+    });
     const status = res.statusCode ?? 0;
     if (status !== 200) throw apiError(status, await readBody(res));
     let buffered = '';

@@ -1,6 +1,6 @@
 import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
-import { clusterKubeConfig } from '@kmm-hub/test-env';
+import { clusterKubeConfig, clientNodeConfig } from '@kmm-hub/test-env';
 import { LeaderElector } from './leader-election.js';
 
 const env = inject('env');
@@ -9,7 +9,9 @@ describe(LeaderElector.name, () => {
   it('elects one leader; a standby takes over within the lease duration when the leader stops renewing', async () => {
     const kc = clusterKubeConfig(env.hub);
     const namespace = `lease-${Date.now()}`;
-    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+    await clientNodeConfig(kc)
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: namespace } } });
     const leading = new Set<string>();
     const history: string[] = [];
     const make = (identity: string) =>
@@ -43,7 +45,7 @@ describe(LeaderElector.name, () => {
     await expect.poll(() => leading.has('hub-b'), { timeout: 10_000, interval: 100 }).toBe(true);
     const tookOverMs = Date.now() - died;
     expect(tookOverMs).toBeLessThan(3_000 + 1_500);
-    const lease = await kc
+    const lease = await clientNodeConfig(kc)
       .makeApiClient(CoordinationV1Api)
       .readNamespacedLease({ name: 'kmm-hub-controller', namespace });
     expect(lease.spec?.holderIdentity).toBe('hub-b');

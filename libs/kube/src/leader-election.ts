@@ -1,5 +1,7 @@
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { KubeClientConfig } from './kube-config.js';
+import { KubeApiError, KubeHttp } from './kube-http.js';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -15,9 +17,13 @@ export interface LeaderElectionOptions {
   onError?: (error: unknown) => void;
 }
 
+function statusOf(err: unknown): number | undefined {
+  return err instanceof KubeApiError ? err.status : undefined;
+}
+
 function isConflict(err: unknown): boolean {
-  const code = (err as { code?: number }).code;
-  return code === 409 || code === 404;
+  const status = statusOf(err);
+  return status === 409 || status === 404;
 }
 
 /** metav1.MicroTime wants exactly six fractional digits. */
@@ -42,14 +48,20 @@ export class LeaderElector {
   private stopped = false;
   private leading = false;
   private loop: Promise<void> | undefined;
-  private readonly api: CoordinationV1Api;
+  private readonly http: KubeHttp;
   private lastRenew = 0;
 
   constructor(
-    kc: KubeConfig,
+    kc: KubeClientConfig,
     private readonly opts: LeaderElectionOptions,
   ) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
+    this.http = new KubeHttp(kc);
+  }
+
+  private leasePath(withName = true): string {
+    const { namespace, name } = this.opts;
+    const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+    return withName ? `${base}/${encodeURIComponent(name)}` : base;
   }
 
   get isLeader(): boolean {
@@ -106,13 +118,14 @@ export class LeaderElector {
     const now = toMicroTime(this.now());
     let lease: V1Lease;
     try {
-      lease = await this.api.readNamespacedLease({ name, namespace });
+      lease = await this.http.json<V1Lease>('GET', this.leasePath());
     } catch (err) {
-      if ((err as { code?: number }).code !== 404) throw err;
+      if (statusOf(err) !== 404) throw err;
       try {
-        await this.api.createNamespacedLease({
-          namespace,
+        await this.http.json('POST', this.leasePath(false), {
           body: {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
             metadata: { name, namespace },
             spec: {
               holderIdentity: identity,
@@ -143,7 +156,7 @@ export class LeaderElector {
       },
     };
     try {
-      await this.api.replaceNamespacedLease({ name, namespace, body: next });
+      await this.http.json('PUT', this.leasePath(), { body: next });
       return true;
     } catch (err) {
       if (isConflict(err)) return false;
@@ -152,12 +165,9 @@ export class LeaderElector {
   }
 
   private async release(): Promise<void> {
-    const { namespace, name, identity } = this.opts;
-    const lease = await this.api.readNamespacedLease({ name, namespace });
-    if (lease.spec?.holderIdentity !== identity) return;
-    await this.api.replaceNamespacedLease({
-      name,
-      namespace,
+    const lease = await this.http.json<V1Lease>('GET', this.leasePath());
+    if (lease.spec?.holderIdentity !== this.opts.identity) return;
+    await this.http.json('PUT', this.leasePath(), {
       body: { ...lease, spec: { ...lease.spec, holderIdentity: undefined, renewTime: undefined } },
     });
   }

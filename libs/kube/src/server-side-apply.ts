@@ -1,4 +1,5 @@
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeClientConfig } from './kube-config.js';
 import { KubeHttp } from './kube-http.js';
 import { ResourcePaths } from './resource-paths.js';
 
@@ -12,7 +13,7 @@ export class ServerSideApplier {
   readonly paths: ResourcePaths;
 
   constructor(
-    kc: KubeConfig,
+    kc: KubeClientConfig,
     private readonly fieldManager: string,
   ) {
     this.http = new KubeHttp(kc);

@@ -1,6 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { inject, describe, it, expect } from 'vitest';
-import { clusterKubeConfig } from './environment.js';
+import { clusterKubeConfig, clientNodeConfig } from './environment.js';
 
 describe('test environment', () => {
   const env = inject('env');
@@ -13,8 +13,8 @@ describe('test environment', () => {
   });
 
   it('keeps each cluster in its own etcd prefix', async () => {
-    const hub = clusterKubeConfig(env.hub).makeApiClient(CoreV1Api);
-    const spoke = clusterKubeConfig(env.spokes[0]!).makeApiClient(CoreV1Api);
+    const hub = clientNodeConfig(clusterKubeConfig(env.hub)).makeApiClient(CoreV1Api);
+    const spoke = clientNodeConfig(clusterKubeConfig(env.spokes[0]!)).makeApiClient(CoreV1Api);
     const name = `only-on-hub-${Date.now()}`;
     await hub.createNamespace({ body: { metadata: { name } } });
     await expect(hub.readNamespace({ name })).resolves.toMatchObject({ metadata: { name } });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCustomResourceDefinitions } from '@kmm-hub/api';
-import { createKubeConfig } from '@kmm-hub/kube';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createKubeConfig, type KubeClientConfig } from '@kmm-hub/kube';
 import { installCrds } from './crds.js';
 import type { ClusterInfo, EnvState } from './env-state.js';
 import { startEtcd } from './etcd.js';
@@ -98,4 +99,28 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
 
 export function clusterKubeConfig(c: ClusterInfo) {
   return createKubeConfig({ kind: 'token', name: c.name, server: c.server, token: c.adminToken, caPem: c.caPem });
+}
+
+/**
+ * @kubernetes/client-node's KubeConfig for the same cluster and credential, for tests that set up objects with its
+ * typed clients. Product code never loads that package at run time (see KubeClientConfig).
+ */
+export function clientNodeConfig(kc: KubeClientConfig): KubeConfig {
+  if (kc.user.token === undefined) throw new Error('clientNodeConfig: only token credentials are supported in tests');
+  const out = new KubeConfig();
+  const name = kc.cluster.name;
+  out.loadFromOptions({
+    clusters: [
+      {
+        name,
+        server: kc.server,
+        caData: kc.cluster.caPem ? Buffer.from(kc.cluster.caPem).toString('base64') : undefined,
+        skipTLSVerify: kc.cluster.insecureSkipTLSVerify,
+      },
+    ],
+    users: [{ name, token: kc.user.token }],
+    contexts: [{ name, cluster: name, user: name }],
+    currentContext: name,
+  });
+  return out;
 }

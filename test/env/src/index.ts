@@ -2,6 +2,7 @@ export type { ClusterInfo, EnvState, RegistryInfo } from './env-state.js';
 export {
   startEnvironment,
   clusterKubeConfig,
+  clientNodeConfig,
   controlPlaneBinaries,
   type Environment,
   type EnvironmentOptions,
@@ -9,7 +10,7 @@ export {
 export { startApiServer, renderKubeconfig, type RunningApiServer } from './kube-apiserver.js';
 export { ProcessGroup, reapOrphans } from './processes.js';
 export { waitUntil } from './wait.js';
-export { createCertificateAuthority } from './pki.js';
+export { createCertificateAuthority, createClientCert } from './pki.js';
 export { clientWritesSince, readAuditLog, type AuditEvent } from './audit-log.js';
 export { freePort } from './ports.js';
 export { startDedicatedCluster, type DedicatedCluster } from './dedicated-cluster.js';

@@ -41,7 +41,7 @@ async function get(server: string, path: string, token: string, ca: string): Pro
 
 /**
  * A real kube-apiserver on 127.0.0.1 with TLS, RBAC authorization, token authentication for an admin in
- * system:masters, and service-account token signing. No controller-manager or kubelet runs: Nodes and workloads
+ * system:masters, client-certificate authentication against the environment CA, and service-account token signing. No controller-manager or kubelet runs: Nodes and workloads
  * are API objects only, and namespace deletion and ownerReference garbage collection do not happen.
  */
 export async function startApiServer(
@@ -72,6 +72,8 @@ export async function startApiServer(
     `--tls-cert-file=${serving.certPath}`,
     `--tls-private-key-file=${serving.keyPath}`,
     `--token-auth-file=${tokenFile}`,
+    // Client certificates signed by the environment CA authenticate too (as OCM's hub-kubeconfig-secret does).
+    `--client-ca-file=${opts.ca.certPath}`,
     '--authorization-mode=RBAC',
     `--service-account-issuer=https://${opts.name}.kmm-hub.test`,
     `--service-account-key-file=${sa.publicKeyPath}`,

@@ -54,13 +54,43 @@ export function createServingCert(
   dir: string,
   name: string,
 ): { certPath: string; keyPath: string } {
+  return signCert(
+    ca,
+    dir,
+    name,
+    `/CN=${name}`,
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+  );
+}
+
+/**
+ * A client certificate the API servers accept: the common name is the user, each organisation a group (as
+ * Kubernetes' x509 authenticator reads them).
+ */
+export function createClientCert(
+  ca: CertificateAuthority,
+  dir: string,
+  user: string,
+  groups: string[] = [],
+): { certPath: string; keyPath: string } {
+  const subject = `${groups.map((g) => `/O=${g}`).join('')}/CN=${user}`;
+  return signCert(ca, dir, user.replaceAll(/[^-\w.]/g, '_'), subject, 'extendedKeyUsage=clientAuth\n');
+}
+
+function signCert(
+  ca: CertificateAuthority,
+  dir: string,
+  name: string,
+  subject: string,
+  extensions: string,
+): { certPath: string; keyPath: string } {
   mkdirSync(dir, { recursive: true });
   const keyPath = join(dir, `${name}.key`);
   const csrPath = join(dir, `${name}.csr`);
   const certPath = join(dir, `${name}.crt`);
   const extPath = join(dir, `${name}.ext`);
-  writeFileSync(extPath, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', csrPath, '-subj', `/CN=${name}`], dir);
+  writeFileSync(extPath, extensions);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', csrPath, '-subj', subject], dir);
   openssl(
     [
       'x509',

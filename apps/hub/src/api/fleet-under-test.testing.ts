@@ -1,11 +1,11 @@
 // Test-only: a fleet on a dedicated API server of the test environment, a real hub controller (role controller)
 // producing statuses and image jobs, and the hub API (role api) listening on loopback with OIDC against the
 // environment's issuer. Not part of the build (excluded in tsconfig.json).
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import type { INestApplication } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { RESOURCES, type ManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
-import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
+import { KubeHttp, ServerSideApplier, type KubeClientConfig } from '@kmm-hub/kube';
 import {
   applyManagedCluster,
   clientCredentialsToken,
@@ -14,6 +14,7 @@ import {
   type DedicatedCluster,
   type EnvState,
   type OidcIssuerInfo,
+  clientNodeConfig,
 } from '@kmm-hub/test-env';
 import { Logger } from 'nestjs-pino';
 import { parseHubConfig, type HubConfig } from '../config/config.schema.js';
@@ -73,7 +74,7 @@ export async function startApiHub(vars: Record<string, string>): Promise<ApiHub>
 
 export interface FleetUnderTest {
   cluster: DedicatedCluster;
-  kc: KubeConfig;
+  kc: KubeClientConfig;
   http: KubeHttp;
   applier: ServerSideApplier;
   queuePrefix: string;
@@ -101,7 +102,7 @@ export async function startFleetUnderTest(
   const kc = clusterKubeConfig(cluster.info);
   const http = new KubeHttp(kc);
   const applier = new ServerSideApplier(kc, 'api-test');
-  const core = kc.makeApiClient(CoreV1Api);
+  const core = clientNodeConfig(kc).makeApiClient(CoreV1Api);
   for (const ns of [HUB_NAMESPACE, ...namespaces]) await core.createNamespace({ body: { metadata: { name: ns } } });
   const queuePrefix = `${fleetName}-${process.pid}-${Date.now()}`;
   const controllerConfig = parseHubConfig({

@@ -1,15 +1,16 @@
 // Test-only: a hub (controller role) on a dedicated API server of the test environment, and the helpers the
 // controller's integration specs share. Not part of the build (excluded in tsconfig.json).
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { RESOURCES, type ManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
-import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
+import { KubeHttp, ServerSideApplier, type KubeClientConfig } from '@kmm-hub/kube';
 import {
   applyManagedCluster,
   clusterKubeConfig,
   startDedicatedCluster,
   type DedicatedCluster,
   type EnvState,
+  clientNodeConfig,
 } from '@kmm-hub/test-env';
 import { parseHubConfig } from '../config/config.schema.js';
 import { HubModule } from '../hub.module.js';
@@ -21,7 +22,7 @@ export interface HubUnderTest {
   /** QUEUE_PREFIX of the hubs started here. */
   queuePrefix: string;
   hub: DedicatedCluster;
-  kc: KubeConfig;
+  kc: KubeClientConfig;
   http: KubeHttp;
   applier: ServerSideApplier;
   /** Starts one more hub process (controller role) on the same API server and Lease. */
@@ -41,7 +42,7 @@ export async function startHubUnderTest(env: EnvState, name: string, namespaces:
   const kc = clusterKubeConfig(hub.info);
   const http = new KubeHttp(kc);
   const applier = new ServerSideApplier(kc, 'hub-test');
-  const core = kc.makeApiClient(CoreV1Api);
+  const core = clientNodeConfig(kc).makeApiClient(CoreV1Api);
   for (const ns of [HUB_NAMESPACE, ...namespaces]) await core.createNamespace({ body: { metadata: { name: ns } } });
   const apps: TestingModule[] = [];
   const prefix = `${name}-${Date.now()}`;

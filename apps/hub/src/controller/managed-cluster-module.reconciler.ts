@@ -6,7 +6,6 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import {
   ANNOTATIONS,
@@ -19,7 +18,14 @@ import {
   type ManifestWork,
   type Module,
 } from '@kmm-hub/api';
-import { KubeApiError, KubeHttp, LeaderElector, ServerSideApplier, WorkQueue } from '@kmm-hub/kube';
+import {
+  KubeApiError,
+  KubeHttp,
+  LeaderElector,
+  ServerSideApplier,
+  WorkQueue,
+  type KubeClientConfig,
+} from '@kmm-hub/kube';
 import { canonicalJson } from '@kmm-hub/manifestwork';
 import {
   kernelTargets,
@@ -84,7 +90,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     private readonly images: ImageTrackerService,
     private readonly events: EventRecorderService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
-    @Inject(HUB_KUBE_CONFIG) kc: KubeConfig,
+    @Inject(HUB_KUBE_CONFIG) kc: KubeClientConfig,
     private readonly metrics: HubMetrics,
     @Optional() @Inject(IMAGE_PIPELINE) private readonly pipeline?: ImagePipeline,
   ) {

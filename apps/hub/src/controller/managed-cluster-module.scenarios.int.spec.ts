@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import type { TestingModule } from '@nestjs/testing';
 import { newLoaderManagedClusterModule, newManagedClusterModule, type Module } from '@kmm-hub/api';
 import { RegistryClient, RegistryCredentials } from '@kmm-hub/oci';
-import { pushImage } from '@kmm-hub/test-env';
+import { pushImage, clientNodeConfig } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { HUB_NAMESPACE, startHubUnderTest, type HubUnderTest } from './hub-under-test.testing.js';
 import { QUEUES } from '../images/jobs.js';
@@ -94,7 +94,7 @@ describe('hub scenarios', () => {
           auths: { [auth.host]: { auth: Buffer.from(`${auth.username}:${password}`).toString('base64') } },
         }),
       ).toString('base64');
-    const core = t.kc.makeApiClient(CoreV1Api);
+    const core = clientNodeConfig(t.kc).makeApiClient(CoreV1Api);
     await core.createNamespacedSecret({
       namespace: HUB_NAMESPACE,
       body: {
@@ -129,7 +129,7 @@ describe('hub scenarios', () => {
 
   it('asks the pipeline again when a build input changes, keeping the image in use published meanwhile', async () => {
     const pushed = await pushImage(registry, `${repository}/rb`, K1, [{ path: '/opt/rb', content: Buffer.from('rb') }]);
-    const core = t.kc.makeApiClient(CoreV1Api);
+    const core = clientNodeConfig(t.kc).makeApiClient(CoreV1Api);
     await core.createNamespacedConfigMap({
       namespace: HUB_NAMESPACE,
       body: { metadata: { name: 'rb-dockerfile' }, data: { dockerfile: 'FROM scratch\n' } },

@@ -3,7 +3,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { clusterKubeConfig, freePort, startDedicatedCluster, type DedicatedCluster } from '@kmm-hub/test-env';
+import {
+  clusterKubeConfig,
+  freePort,
+  startDedicatedCluster,
+  type DedicatedCluster,
+  clientNodeConfig,
+} from '@kmm-hub/test-env';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { startApiHub, type ApiHub } from '../api/fleet-under-test.testing.js';
@@ -16,7 +22,7 @@ let cluster: DedicatedCluster;
 beforeAll(async () => {
   // A controller role watches the whole hub cluster: give it one of its own.
   cluster = await startDedicatedCluster(env, 'health');
-  const core = clusterKubeConfig(cluster.info).makeApiClient(CoreV1Api);
+  const core = clientNodeConfig(clusterKubeConfig(cluster.info)).makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: HUB_NAMESPACE } } });
 }, 60_000);
 afterAll(() => cluster?.stop());

@@ -1,8 +1,7 @@
 // Reads the ConfigMaps and Secrets of the hub namespace that builds and signs use, checking each against the
 // resourceVersion its job was planned with. Secret content stays in memory for the job and is never logged.
 import { Inject, Injectable } from '@nestjs/common';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, KubeHttp } from '@kmm-hub/kube';
+import { KubeApiError, KubeHttp, type KubeClientConfig } from '@kmm-hub/kube';
 import { ImageInputError, SupersededError } from './image-job-errors.js';
 import { IMAGES_KUBE_CONFIG, IMAGES_OPTIONS, type ImagesOptions } from './images.options.js';
 import type { ObjectVersion } from './jobs.js';
@@ -22,7 +21,10 @@ export class HubInputsService {
   readonly #http: KubeHttp;
   readonly #namespace: string;
 
-  constructor(@Inject(IMAGES_KUBE_CONFIG) kubeConfig: KubeConfig, @Inject(IMAGES_OPTIONS) options: ImagesOptions) {
+  constructor(
+    @Inject(IMAGES_KUBE_CONFIG) kubeConfig: KubeClientConfig,
+    @Inject(IMAGES_OPTIONS) options: ImagesOptions,
+  ) {
     this.#http = new KubeHttp(kubeConfig);
     this.#namespace = options.namespace;
   }

@@ -1,8 +1,7 @@
 // The image pipeline as a Nest module. The pipeline (request, progress, logs, events) serves the controller and
 // API roles; the workers (processors, executors, signing) run in the `all` and `worker` roles.
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { createKubeConfig } from '@kmm-hub/kube';
+import { createKubeConfig, type KubeClientConfig } from '@kmm-hub/kube';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig, HubRole } from '../config/config.schema.js';
 import { BuildProcessor } from './build.processor.js';
@@ -29,7 +28,7 @@ import { SignProcessor } from './sign.processor.js';
 export interface ImagesModuleOptions {
   role: HubRole;
   /** KubeConfig of the hub cluster; default: HUB_KUBECONFIG, else in-cluster credentials. */
-  kubeConfig?: KubeConfig;
+  kubeConfig?: KubeClientConfig;
   /** Settings that have no environment variable (tests shorten waits with them). */
   overrides?: Partial<Pick<ImagesOptions, 'signWaitForBuildMs'>>;
 }
@@ -50,7 +49,7 @@ export class ImagesModule {
       },
       {
         provide: IMAGES_KUBE_CONFIG,
-        useFactory: (config: HubConfig): KubeConfig =>
+        useFactory: (config: HubConfig): KubeClientConfig =>
           options.kubeConfig ??
           createKubeConfig(
             config.HUB_KUBECONFIG !== undefined

@@ -1,7 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { FIELD_MANAGERS } from '@kmm-hub/api';
-import { createKubeConfig, KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
+import { createKubeConfig, KubeHttp, ServerSideApplier, type KubeClientConfig } from '@kmm-hub/kube';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
 
@@ -20,11 +19,11 @@ export const HUB_KUBE_CONFIG = Symbol('HUB_KUBE_CONFIG');
           config.HUB_KUBECONFIG ? { kind: 'file', path: config.HUB_KUBECONFIG } : { kind: 'in-cluster' },
         ),
     },
-    { provide: KubeHttp, inject: [HUB_KUBE_CONFIG], useFactory: (kc: KubeConfig) => new KubeHttp(kc) },
+    { provide: KubeHttp, inject: [HUB_KUBE_CONFIG], useFactory: (kc: KubeClientConfig) => new KubeHttp(kc) },
     {
       provide: ServerSideApplier,
       inject: [HUB_KUBE_CONFIG],
-      useFactory: (kc: KubeConfig) => new ServerSideApplier(kc, FIELD_MANAGERS.hub),
+      useFactory: (kc: KubeClientConfig) => new ServerSideApplier(kc, FIELD_MANAGERS.hub),
     },
   ],
   exports: [HUB_KUBE_CONFIG, KubeHttp, ServerSideApplier],

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
+import { KubeHttp, ServerSideApplier, type KubeClientConfig } from '@kmm-hub/kube';
 import { SPOKE_CONFIG } from '../config/config.module.js';
 import type { SpokeConfig } from '../config/config.schema.js';
 import { hubHashOf } from './hub-hash.js';
@@ -18,7 +17,7 @@ export class SpokeClient {
   readonly http: KubeHttp;
   private readonly appliers = new Map<string, ServerSideApplier>();
 
-  constructor(@Inject(SPOKE_KUBE_CONFIG) private readonly kc: KubeConfig) {
+  constructor(@Inject(SPOKE_KUBE_CONFIG) private readonly kc: KubeClientConfig) {
     this.applier = new ServerSideApplier(kc, SPOKE_FIELD_MANAGER);
     this.http = this.applier.http;
     this.appliers.set(SPOKE_FIELD_MANAGER, this.applier);
@@ -48,9 +47,8 @@ export class HubClient {
   readonly agentId: string;
   readonly clusterName: string;
 
-  constructor(@Inject(HUB_KUBE_CONFIG) kc: KubeConfig, @Inject(SPOKE_CONFIG) config: SpokeConfig) {
-    const server = kc.getCurrentCluster()?.server;
-    if (server === undefined) throw new Error('the hub kubeconfig has no current cluster');
+  constructor(@Inject(HUB_KUBE_CONFIG) kc: KubeClientConfig, @Inject(SPOKE_CONFIG) config: SpokeConfig) {
+    const server = kc.server;
     this.http = new KubeHttp(kc);
     this.server = server;
     this.hubHash = hubHashOf(server);

@@ -1,6 +1,5 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { createKubeConfig, KubeHttp } from '@kmm-hub/kube';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { createKubeConfig, KubeHttp, type KubeClientConfig } from '@kmm-hub/kube';
 import type { SpokeConfig } from '../config/config.schema.js';
 import { HUB_KUBE_CONFIG, HubClient, SPOKE_KUBE_CONFIG, SpokeClient } from './cluster-clients.js';
 import { loadHubKubeConfig, type HubKubeConfigSource } from './load-hub-kube-config.js';
@@ -37,7 +36,7 @@ export class ClustersModule {
             {
               provide: HUB_KUBE_CONFIG,
               inject: [SPOKE_KUBE_CONFIG],
-              useFactory: (spoke: KubeConfig) => loadHubKubeConfig(source, new KubeHttp(spoke)),
+              useFactory: (spoke: KubeClientConfig) => loadHubKubeConfig(source, new KubeHttp(spoke)),
             },
             HubClient,
           ];

@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
-import { createKubeConfig, type KubeHttp } from '@kmm-hub/kube';
+import type { V1Secret } from '@kubernetes/client-node';
+import { createKubeConfig, type KubeHttp, type KubeClientConfig } from '@kmm-hub/kube';
 
 /** The key of the hub kubeconfig in OCM's `hub-kubeconfig-secret`; its other keys are the files it names. */
 export const HUB_KUBECONFIG_KEY = 'kubeconfig';
@@ -17,7 +17,7 @@ export type HubKubeConfigSource = { kind: 'file'; path: string } | { kind: 'secr
  * private folder (mode 0700, as a Secret volume would be mounted) and loaded from there, so a kubeconfig naming
  * `tls.crt`/`tls.key` beside it works like OCM's mounted `hub-kubeconfig-secret`.
  */
-export async function loadHubKubeConfig(source: HubKubeConfigSource, spoke: KubeHttp): Promise<KubeConfig> {
+export async function loadHubKubeConfig(source: HubKubeConfigSource, spoke: KubeHttp): Promise<KubeClientConfig> {
   if (source.kind === 'file') return createKubeConfig({ kind: 'file', path: source.path });
   const path = `/api/v1/namespaces/${encodeURIComponent(source.namespace)}/secrets/${encodeURIComponent(source.name)}`;
   let secret: V1Secret;

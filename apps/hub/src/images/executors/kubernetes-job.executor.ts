@@ -3,9 +3,9 @@
 // (the previous one crashed) adopts the Job still running instead of starting a second one; successful Jobs are
 // deleted, failed ones kept for their logs.
 import { setTimeout as delay } from 'node:timers/promises';
-import { CoreV1Api, type KubeConfig, type V1Job, type V1JobList, type V1PodList } from '@kubernetes/client-node';
+import type { V1Job, V1JobList, V1PodList } from '@kubernetes/client-node';
 import { Inject, Injectable } from '@nestjs/common';
-import { KubeApiError, KubeHttp } from '@kmm-hub/kube';
+import { KubeApiError, KubeHttp, type KubeClientConfig } from '@kmm-hub/kube';
 import { BuildFailedError } from '../image-job-errors.js';
 import { IMAGES_KUBE_CONFIG, IMAGES_OPTIONS, type ImagesOptions } from '../images.options.js';
 import { IMAGE_JOB_NAMES } from '../jobs.js';
@@ -27,13 +27,13 @@ const DEADLINE_GRACE_MS = 120_000;
 export class KubernetesJobExecutor implements BuildExecutor {
   readonly name = 'kubernetes';
   readonly #http: KubeHttp;
-  /** Pod logs are text, which KubeHttp (JSON only) does not read. */
-  readonly #core: CoreV1Api;
   readonly #options: ImagesOptions;
 
-  constructor(@Inject(IMAGES_KUBE_CONFIG) kubeConfig: KubeConfig, @Inject(IMAGES_OPTIONS) options: ImagesOptions) {
+  constructor(
+    @Inject(IMAGES_KUBE_CONFIG) kubeConfig: KubeClientConfig,
+    @Inject(IMAGES_OPTIONS) options: ImagesOptions,
+  ) {
     this.#http = new KubeHttp(kubeConfig);
-    this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#options = options;
   }
 
@@ -140,9 +140,7 @@ export class KubernetesJobExecutor implements BuildExecutor {
       });
       const pod = pods.items.at(-1)?.metadata?.name;
       if (pod === undefined) return [];
-      const text = await this.#core.readNamespacedPodLog({
-        name: pod,
-        namespace: this.#options.namespace,
+      const text = await this.#http.text(`/api/v1/namespaces/${this.#ns()}/pods/${encodeURIComponent(pod)}/log`, {
         container: BUILDER_CONTAINER,
         tailLines: LOG_TAIL_LINES,
       });
