@@ -12,4 +12,10 @@ export {
   type ClusterSelection,
   type SelectorResult,
 } from './select-clusters.js';
+export {
+  DEFAULT_MAX_CLUSTER_STATUS_BYTES,
+  capClusterStatuses,
+  type CappedClusterStatuses,
+} from './cap-cluster-statuses.js';
+export { clustersChangedTo } from './clusters-changed-to.js';
 export { summarizeStatus, type StatusInput } from './summarize-status.js';

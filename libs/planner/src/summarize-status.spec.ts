@@ -54,6 +54,21 @@ describe('summarizeStatus', () => {
     });
   });
 
+  it('lists only what fits its size budget, Ready clusters left out first, and counts the rest', () => {
+    const degraded: ClusterDeliveryStatus = { ...ready('z'), state: 'Degraded', reason: 'ManifestWorkNotAvailable' };
+    const all = [ready('a'), ready('b'), degraded, ready('c')];
+    const room = JSON.stringify(ready('a')).length + JSON.stringify(degraded).length + 2;
+    const sut = summarizeStatus({ mcm, clusters: all, manifestWorks: new Map(), now, maxClusterBytes: room });
+    expect(sut.clusters?.map((c) => c.name)).toEqual(['a', 'z']);
+    expect(sut.clustersOmitted).toBe(2);
+    // Counters and conditions still cover every selected cluster.
+    expect(sut.numberSelected).toBe(4);
+    expect(conditionsOf(sut).Degraded).toEqual(['True', 'ManifestWorkNotAvailable']);
+    expect(summarizeStatus({ mcm, clusters: all, manifestWorks: new Map(), now })).not.toHaveProperty(
+      'clustersOmitted',
+    );
+  });
+
   it('reports an invalid spec and no selection plainly', () => {
     const sut = summarizeStatus({
       mcm,

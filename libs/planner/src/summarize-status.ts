@@ -9,6 +9,7 @@ import {
   type ManifestWork,
 } from '@kmm-hub/api';
 import { decodeManifestWorkStatus } from '@kmm-hub/manifestwork';
+import { capClusterStatuses } from './cap-cluster-statuses.js';
 
 export interface StatusInput {
   mcm: ManagedClusterModule;
@@ -19,6 +20,8 @@ export interface StatusInput {
   /** Our ManifestWorks by cluster, as the hub sees them. */
   manifestWorks: ReadonlyMap<string, ManifestWork>;
   now: Date;
+  /** Room for status.clusters (default DEFAULT_MAX_CLUSTER_STATUS_BYTES); see capClusterStatuses. */
+  maxClusterBytes?: number;
 }
 
 const MAX_MESSAGE = 1024;
@@ -147,6 +150,7 @@ export function summarizeStatus(input: StatusInput): ManagedClusterModuleStatus 
     ),
   ];
 
+  const listed = capClusterStatuses(clusters, input.maxClusterBytes);
   return {
     numberSelected: clusters.length,
     numberDesired: manifestWorks.size,
@@ -155,6 +159,7 @@ export function summarizeStatus(input: StatusInput): ManagedClusterModuleStatus 
     numberDegraded: degraded,
     ...(generation !== undefined && { observedGeneration: generation }),
     conditions,
-    clusters: [...clusters],
+    clusters: listed.clusters,
+    ...(listed.omitted > 0 && { clustersOmitted: listed.omitted }),
   };
 }

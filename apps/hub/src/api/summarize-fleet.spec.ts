@@ -110,6 +110,20 @@ describe('summarizeFleet', () => {
     });
   });
 
+  it('tells clusters left out of a very large status by their ManifestWork: Ready when applied and available', () => {
+    const big = mcm('gpu', { fleet: 'x' }, { clustersOmitted: 2, clusters: [] });
+    const fleet = summarizeFleet({
+      modules: [big],
+      clusters,
+      manifestWorks: [work('gpu', 'a', true), work('gpu', 'b', false)],
+    });
+    expect(fleet.modules.get('gpu')?.placement.map((p) => [p.cluster, p.state, p.reason])).toEqual([
+      ['a', 'Ready', 'OmittedFromStatus'],
+      ['b', 'Pending', 'OmittedFromStatus'],
+    ]);
+    expect(fleet.modules.get('gpu')?.clusters).toMatchObject({ selected: 2, ready: 1 });
+  });
+
   it('decodes the work agent report of our ManifestWork only', () => {
     expect(model.modules.get('gpu')?.placement[0]?.manifestWork).toEqual({
       applied: true,

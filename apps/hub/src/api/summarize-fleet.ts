@@ -132,7 +132,12 @@ function describeModule(
   const placement: ModuleOnCluster[] = selection.ok
     ? selection.selection.selected.map((c) => {
         const cluster = c.metadata.name ?? '';
-        return describePlacement(cluster, reported.get(cluster), works.get(`${name}/${cluster}`));
+        return describePlacement(
+          cluster,
+          reported.get(cluster),
+          works.get(`${name}/${cluster}`),
+          (mcm.status?.clustersOmitted ?? 0) > 0,
+        );
       })
     : [];
   const count = (state: string) => placement.filter((p) => p.state === state).length;
@@ -157,10 +162,25 @@ function describeModule(
   };
 }
 
+/**
+ * A selected cluster the MCM status does not list: not planned yet, or left out of a very large status (Ready ones
+ * go first), in which case its ManifestWork tells whether it still is.
+ */
+function unlistedState(
+  decoded: ReturnType<typeof decodeManifestWorkStatus> | undefined,
+  statusOmitsClusters: boolean,
+): ClusterDeliveryStatus['state'] {
+  if (statusOmitsClusters && decoded?.applied && decoded.available && !decoded.degraded) {
+    return CLUSTER_DELIVERY_STATES.Ready;
+  }
+  return CLUSTER_DELIVERY_STATES.Pending;
+}
+
 function describePlacement(
   cluster: string,
   status: ClusterDeliveryStatus | undefined,
   mw: ManifestWork | undefined,
+  statusOmitsClusters: boolean,
 ): ModuleOnCluster {
   const decoded = mw ? decodeManifestWorkStatus(mw) : undefined;
   const kernels: KernelImageView[] = (status?.kernels ?? []).map((k) => ({
@@ -181,9 +201,9 @@ function describePlacement(
   };
   return {
     cluster,
-    state: status?.state ?? CLUSTER_DELIVERY_STATES.Pending,
+    state: status?.state ?? unlistedState(decoded, statusOmitsClusters),
     ...(status === undefined
-      ? { reason: 'NotPlannedYet' }
+      ? { reason: statusOmitsClusters ? 'OmittedFromStatus' : 'NotPlannedYet' }
       : {
           ...(status.reason !== undefined && { reason: status.reason }),
           ...(status.message !== undefined && { message: status.message }),

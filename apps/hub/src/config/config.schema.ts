@@ -27,6 +27,11 @@ export const hubConfigSchema = z.object({
   RECHECK_INTERVAL_S: z.coerce.number().int().min(1).default(30),
   /** Shortest time between two status writes of one ManagedClusterModule (changes in between are coalesced). */
   STATUS_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+  /**
+   * Room for status.clusters in one ManagedClusterModule, in bytes of JSON; clusters beyond it (Ready ones first)
+   * are counted in status.clustersOmitted instead, so a very large fleet never pushes the object past etcd's limit.
+   */
+  STATUS_MAX_CLUSTER_BYTES: z.coerce.number().int().min(1_000).max(1_200_000).default(600_000),
   /** (MCM, cluster) pairs planned at the same time. */
   RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** Lease of the controller role: one leader plans and writes; the others wait. */

@@ -13,6 +13,7 @@ import {
   FINALIZERS,
   RESOURCES,
   validateManagedClusterModule,
+  type ClusterDeliveryState,
   type ClusterDeliveryStatus,
   type ManagedClusterModule,
   type ManifestWork,
@@ -31,6 +32,7 @@ import {
   kernelTargets,
   planClusterDelivery,
   selectClusters,
+  clustersChangedTo,
   summarizeStatus,
   type ImageFinding,
   type KernelTargets,
@@ -465,6 +467,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       clusters,
       manifestWorks: this.caches.manifestWorksOf(name),
       now: new Date(),
+      maxClusterBytes: this.config.STATUS_MAX_CLUSTER_BYTES,
       ...(this.invalid.has(name) && { invalid: this.invalid.get(name)! }),
     });
     if (canonicalJson(status) === canonicalJson(mcm.status ?? {})) {
@@ -499,10 +502,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
         `ManifestWork written for ${applied.length} clusters: ${names(applied)}`,
       );
     }
-    const changedTo = (state: string) =>
-      clusters.filter(
-        (c) => c.state === state && mcm.status?.clusters?.find((p) => p.name === c.name)?.state !== state,
-      );
+    const changedTo = (state: ClusterDeliveryState) => clustersChangedTo(mcm.status, clusters, state);
     const degraded = changedTo(CLUSTER_DELIVERY_STATES.Degraded);
     if (degraded.length > 0) {
       await this.events.record(

@@ -778,7 +778,11 @@ export interface ManagedClusterModuleV1Beta1 {
       message: string;
     }[];
     /**
-     * Clusters reports, per selected cluster, what was delivered and what is missing.
+     * ClustersOmitted is how many selected clusters are left out of clusters to keep this object within etcd's size limit (the hub setting STATUS_MAX_CLUSTER_BYTES). Ready clusters are left out first; the counters and conditions still cover every cluster.
+     */
+    clustersOmitted?: number;
+    /**
+     * Clusters reports, per selected cluster, what was delivered and what is missing. In a very large fleet some Ready clusters may be left out (see clustersOmitted).
      */
     clusters?: {
       /**

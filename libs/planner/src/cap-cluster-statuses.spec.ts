@@ -1,0 +1,62 @@
+import { CLUSTER_DELIVERY_STATES, type ClusterDeliveryStatus } from '@kmm-hub/api';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_CLUSTER_STATUS_BYTES, capClusterStatuses } from './cap-cluster-statuses.js';
+
+const { Ready, Degraded, Pending } = CLUSTER_DELIVERY_STATES;
+
+function cluster(name: string, state: ClusterDeliveryStatus['state'], kernels = 1): ClusterDeliveryStatus {
+  return {
+    name,
+    state,
+    kernels: Array.from({ length: kernels }, (_, i) => ({
+      kernel: `6.1.0-${i}-amd64`,
+      state: 'Ready',
+      image: `registry.example/kmm/driver:6.1.0-${i}-amd64`,
+      digest: `sha256:${'ab'.repeat(32)}`,
+    })),
+  } as ClusterDeliveryStatus;
+}
+
+const bytes = (list: readonly ClusterDeliveryStatus[]) => list.reduce((n, c) => n + JSON.stringify(c).length + 1, 0);
+
+describe('capClusterStatuses', () => {
+  it('keeps everything, in order, when it fits', () => {
+    const all = [cluster('b', Ready), cluster('a', Degraded)];
+    expect(capClusterStatuses(all, bytes(all))).toEqual({ clusters: all, omitted: 0 });
+  });
+
+  it('leaves out Ready clusters before the ones that need attention, keeping the original order', () => {
+    const all = [cluster('r1', Ready), cluster('d1', Degraded), cluster('r2', Ready), cluster('p1', Pending)];
+    const capped = capClusterStatuses(all, bytes([all[0]!, all[1]!, all[3]!]));
+    expect(capped.clusters.map((c) => c.name)).toEqual(['r1', 'd1', 'p1']);
+    expect(capped.omitted).toBe(1);
+  });
+
+  it('leaves out clusters needing attention too when they alone do not fit, never exceeding the budget', () => {
+    const all = Array.from({ length: 10 }, (_, i) => cluster(`d${i}`, Degraded));
+    const budget = bytes(all.slice(0, 4)) + 10;
+    const capped = capClusterStatuses(all, budget);
+    expect(capped.clusters.map((c) => c.name)).toEqual(['d0', 'd1', 'd2', 'd3']);
+    expect(capped.omitted).toBe(6);
+    expect(bytes(capped.clusters)).toBeLessThanOrEqual(budget);
+  });
+
+  it('fits a smaller entry after a larger one that did not fit', () => {
+    const all = [cluster('big', Degraded, 20), cluster('small', Degraded, 1)];
+    const capped = capClusterStatuses(all, bytes([all[1]!]) + 5);
+    expect(capped.clusters.map((c) => c.name)).toEqual(['small']);
+    expect(capped.omitted).toBe(1);
+  });
+
+  it('keeps a fleet of 3,500 clusters with two kernels each under the default budget', () => {
+    const fleet = Array.from({ length: 3_500 }, (_, i) =>
+      cluster(`edge-${String(i).padStart(4, '0')}`, i % 100 === 0 ? Degraded : Ready, 2),
+    );
+    const capped = capClusterStatuses(fleet);
+    expect(bytes(capped.clusters)).toBeLessThanOrEqual(DEFAULT_MAX_CLUSTER_STATUS_BYTES);
+    expect(capped.omitted).toBeGreaterThan(0);
+    expect(capped.clusters.length + capped.omitted).toBe(3_500);
+    // Every degraded cluster is still listed.
+    expect(capped.clusters.filter((c) => c.state === Degraded)).toHaveLength(35);
+  });
+});
