@@ -3,8 +3,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { KubeApiError, KubeHttp, type KubeClientConfig } from '@kmm-hub/kube';
 import { ImageInputError, SupersededError } from './image-job-errors.js';
-import { IMAGES_KUBE_CONFIG, IMAGES_OPTIONS, type ImagesOptions } from './images.options.js';
+import { IMAGES_OPTIONS, type ImagesOptions } from './images.options.js';
 import type { ObjectVersion } from './jobs.js';
+import { HUB_KUBE_CONFIG } from '../kube/hub-kube.module.js';
 
 interface ObjectWithData {
   metadata?: { resourceVersion?: string };
@@ -21,10 +22,7 @@ export class HubInputsService {
   readonly #http: KubeHttp;
   readonly #namespace: string;
 
-  constructor(
-    @Inject(IMAGES_KUBE_CONFIG) kubeConfig: KubeClientConfig,
-    @Inject(IMAGES_OPTIONS) options: ImagesOptions,
-  ) {
+  constructor(@Inject(HUB_KUBE_CONFIG) kubeConfig: KubeClientConfig, @Inject(IMAGES_OPTIONS) options: ImagesOptions) {
     this.#http = new KubeHttp(kubeConfig);
     this.#namespace = options.namespace;
   }

@@ -1,7 +1,7 @@
 // The image pipeline as a Nest module. The pipeline (request, progress, logs, events) serves the controller and
-// API roles; the workers (processors, executors, signing) run in the `all` and `worker` roles.
+// API roles; the workers (processors, executors, signing) run in the `all` and `worker` roles. The hub connection
+// comes from the global HubKubeModule.
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { createKubeConfig, type KubeClientConfig } from '@kmm-hub/kube';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig, HubRole } from '../config/config.schema.js';
 import { BuildProcessor } from './build.processor.js';
@@ -14,21 +14,13 @@ import { IMAGE_PIPELINE } from './image-pipeline.js';
 import { ImagePipelineService } from './image-pipeline.service.js';
 import { ImageQueueClient } from './image-queue.client.js';
 import { ImageWorkersService } from './image-workers.service.js';
-import {
-  BUILD_EXECUTOR,
-  IMAGES_KUBE_CONFIG,
-  IMAGES_OPTIONS,
-  type ImagesOptions,
-  imagesOptionsFromConfig,
-} from './images.options.js';
+import { BUILD_EXECUTOR, IMAGES_OPTIONS, type ImagesOptions, imagesOptionsFromConfig } from './images.options.js';
 import { ModuleSignerService } from './module-signer.service.js';
 import { RegistryAccessService } from './registry-access.service.js';
 import { SignProcessor } from './sign.processor.js';
 
 export interface ImagesModuleOptions {
   role: HubRole;
-  /** KubeConfig of the hub cluster; default: HUB_KUBECONFIG, else in-cluster credentials. */
-  kubeConfig?: KubeClientConfig;
   /** Settings that have no environment variable (tests shorten waits with them). */
   overrides?: Partial<Pick<ImagesOptions, 'signWaitForBuildMs'>>;
 }
@@ -45,17 +37,6 @@ export class ImagesModule {
           ...imagesOptionsFromConfig(config),
           ...options.overrides,
         }),
-        inject: [HUB_CONFIG],
-      },
-      {
-        provide: IMAGES_KUBE_CONFIG,
-        useFactory: (config: HubConfig): KubeClientConfig =>
-          options.kubeConfig ??
-          createKubeConfig(
-            config.HUB_KUBECONFIG !== undefined
-              ? { kind: 'file', path: config.HUB_KUBECONFIG }
-              : { kind: 'in-cluster' },
-          ),
         inject: [HUB_CONFIG],
       },
       ImageQueueClient,

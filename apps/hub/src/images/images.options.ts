@@ -4,8 +4,6 @@ import type { HubConfig } from '../config/config.schema.js';
 import type { QueueName } from './jobs.js';
 
 export const IMAGES_OPTIONS = Symbol('IMAGES_OPTIONS');
-/** KubeConfig of the hub cluster, where Dockerfile ConfigMaps, Secrets and build Jobs live. */
-export const IMAGES_KUBE_CONFIG = Symbol('IMAGES_KUBE_CONFIG');
 /** The BuildExecutor chosen by BUILD_EXECUTOR. */
 export const BUILD_EXECUTOR = Symbol('BUILD_EXECUTOR');
 

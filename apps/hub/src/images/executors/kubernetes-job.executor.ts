@@ -7,7 +7,7 @@ import type { V1Job, V1JobList, V1PodList } from '@kubernetes/client-node';
 import { Inject, Injectable } from '@nestjs/common';
 import { KubeApiError, KubeHttp, type KubeClientConfig } from '@kmm-hub/kube';
 import { BuildFailedError } from '../image-job-errors.js';
-import { IMAGES_KUBE_CONFIG, IMAGES_OPTIONS, type ImagesOptions } from '../images.options.js';
+import { IMAGES_OPTIONS, type ImagesOptions } from '../images.options.js';
 import { IMAGE_JOB_NAMES } from '../jobs.js';
 import type { BuildExecutor, BuildInputs, BuildOutcome, BuildSpec, JobReporter } from './build-executor.js';
 import {
@@ -18,6 +18,7 @@ import {
   renderBuildJob,
   type BuildJobPhase,
 } from './render-build-job.js';
+import { HUB_KUBE_CONFIG } from '../../kube/hub-kube.module.js';
 
 const LOG_TAIL_LINES = 30;
 /** Extra time past the Job's activeDeadlineSeconds before the worker gives up on a Job whose status never moves. */
@@ -29,10 +30,7 @@ export class KubernetesJobExecutor implements BuildExecutor {
   readonly #http: KubeHttp;
   readonly #options: ImagesOptions;
 
-  constructor(
-    @Inject(IMAGES_KUBE_CONFIG) kubeConfig: KubeClientConfig,
-    @Inject(IMAGES_OPTIONS) options: ImagesOptions,
-  ) {
+  constructor(@Inject(HUB_KUBE_CONFIG) kubeConfig: KubeClientConfig, @Inject(IMAGES_OPTIONS) options: ImagesOptions) {
     this.#http = new KubeHttp(kubeConfig);
     this.#options = options;
   }
