@@ -9,7 +9,7 @@ import { WebModule } from '../web/web.module.js';
 import { AuthModule } from './auth.module.js';
 import { AuthController } from './auth.controller.js';
 import { BuildJobsService } from './build-jobs.service.js';
-import { BuildQueuesModule } from './build-queues.module.js';
+import { ImageQueuesModule } from '../images/image-queues.module.js';
 import { BuildsController } from './builds.controller.js';
 import { EventsController } from './events.controller.js';
 import { cachesModuleFor } from './fleet-caches.module.js';
@@ -29,7 +29,7 @@ export class ApiModule {
     const caches = cachesModuleFor(options.role);
     return {
       module: ApiModule,
-      imports: [HubKubeModule, AuthModule, BuildQueuesModule, MetricsModule, WebModule, ...(caches ? [caches] : [])],
+      imports: [HubKubeModule, AuthModule, ImageQueuesModule, MetricsModule, WebModule, ...(caches ? [caches] : [])],
       controllers: [FleetController, BuildsController, EventsController, AuthController],
       providers: [
         FleetService,

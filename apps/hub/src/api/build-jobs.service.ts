@@ -5,11 +5,10 @@ import type { Job, JobType } from 'bullmq';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
-import type { ImageQueueClient } from '../images/image-queue.client.js';
+import { ImageQueueClient } from '../images/image-queue.client.js';
 import { QUEUES, type QueueName } from '../images/jobs.js';
 import { HubMetrics } from '../health/metrics.js';
 import { ResourceNotFoundError, StateConflictError } from './api-errors.js';
-import { BUILD_QUEUES } from './build-queues.module.js';
 import type { BuildDetail, BuildSummary, ListBuildsQuery } from './dto/builds.dto.js';
 import type { BuildTotals } from './dto/fleet.dto.js';
 import { FleetService } from './fleet.service.js';
@@ -40,7 +39,7 @@ export class BuildJobsService implements OnApplicationBootstrap {
   readonly #listeners: ((event: JobEvent) => void)[] = [];
 
   constructor(
-    @Inject(BUILD_QUEUES) private readonly queues: ImageQueueClient,
+    private readonly queues: ImageQueueClient,
     private readonly fleet: FleetService,
     private readonly metrics: HubMetrics,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,

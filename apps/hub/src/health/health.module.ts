@@ -1,7 +1,7 @@
 import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule } from '../api/auth.module.js';
-import { BuildQueuesModule } from '../api/build-queues.module.js';
+import { ImageQueuesModule } from '../images/image-queues.module.js';
 import { cachesModuleFor } from '../api/fleet-caches.module.js';
 import type { HubRole } from '../config/config.schema.js';
 import { HubKubeModule } from '../kube/hub-kube.module.js';
@@ -29,7 +29,7 @@ export class HealthModule implements NestModule {
       imports: [
         TerminusModule.forRoot({ logger: false }),
         HubKubeModule,
-        BuildQueuesModule,
+        ImageQueuesModule,
         MetricsModule,
         ...(caches ? [caches] : []),
         ...(options.controller ? [options.controller] : []),

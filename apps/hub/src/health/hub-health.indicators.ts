@@ -1,13 +1,12 @@
 // The checks behind /healthz and /readyz. Liveness says only that the process serves requests; readiness needs
 // Redis, the hub API server and (where this role runs them) synced informers. Leadership is reported, never
 // required: a standby controller is ready to take over.
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { KubeHttp } from '@kmm-hub/kube';
-import { BUILD_QUEUES } from '../api/build-queues.module.js';
 import { HubCacheService } from '../controller/hub-cache.service.js';
 import { ManagedClusterModuleReconciler } from '../controller/managed-cluster-module.reconciler.js';
-import type { ImageQueueClient } from '../images/image-queue.client.js';
+import { ImageQueueClient } from '../images/image-queue.client.js';
 import { QUEUES } from '../images/jobs.js';
 
 const CHECK_TIMEOUT_MS = 3_000;
@@ -17,7 +16,7 @@ export class HubHealthIndicators {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly http: KubeHttp,
-    @Inject(BUILD_QUEUES) private readonly queues: ImageQueueClient,
+    private readonly queues: ImageQueueClient,
     @Optional() private readonly caches?: HubCacheService,
     @Optional() private readonly controller?: ManagedClusterModuleReconciler,
   ) {}

@@ -12,7 +12,7 @@ import { HubInputsService } from './hub-inputs.service.js';
 import { ImageBuilderService } from './image-builder.service.js';
 import { IMAGE_PIPELINE } from './image-pipeline.js';
 import { ImagePipelineService } from './image-pipeline.service.js';
-import { ImageQueueClient } from './image-queue.client.js';
+import { ImageQueuesModule } from './image-queues.module.js';
 import { ImageWorkersService } from './image-workers.service.js';
 import { BUILD_EXECUTOR, IMAGES_OPTIONS, type ImagesOptions, imagesOptionsFromConfig } from './images.options.js';
 import { ModuleSignerService } from './module-signer.service.js';
@@ -39,7 +39,6 @@ export class ImagesModule {
         }),
         inject: [HUB_CONFIG],
       },
-      ImageQueueClient,
     ];
     const pipeline: Provider[] = [ImagePipelineService, { provide: IMAGE_PIPELINE, useExisting: ImagePipelineService }];
     const workers: Provider[] = [
@@ -64,6 +63,7 @@ export class ImagesModule {
     ];
     return {
       module: ImagesModule,
+      imports: [ImageQueuesModule],
       providers: [...shared, ...(servesPipeline ? pipeline : []), ...(runsWorkers ? workers : [])],
       exports: servesPipeline ? [IMAGE_PIPELINE, ImagePipelineService] : [],
     };

@@ -1,0 +1,54 @@
+// The dependency graph of each role, compiled without starting anything (no connection is opened before init).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ModulesContainer } from '@nestjs/core';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { parseHubConfig } from './config/config.schema.js';
+import { HubModule } from './hub.module.js';
+import { ImageQueueClient } from './images/image-queue.client.js';
+
+/** Every provider instance of a class in the app, whatever token it is registered under. */
+function instancesOf<T>(app: TestingModule, type: abstract new (...args: never[]) => T): Set<T> {
+  const found = new Set<T>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.providers.values()) if (wrapper.instance instanceof type) found.add(wrapper.instance);
+  }
+  return found;
+}
+
+describe(HubModule.name, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kmm-hub-module-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    stringify({
+      'current-context': 'hub',
+      clusters: [{ name: 'hub', cluster: { server: 'https://127.0.0.1:1' } }],
+      users: [{ name: 'hub', user: { token: 't' } }],
+      contexts: [{ name: 'hub', context: { cluster: 'hub', user: 'hub' } }],
+    }),
+  );
+
+  it.each(['all', 'controller', 'api', 'worker'] as const)(
+    'role %s: one queue client (one set of Redis connections) serves the pipeline, API and health checks',
+    async (role) => {
+      const config = parseHubConfig({
+        HUB_ROLE: role,
+        HUB_KUBECONFIG: kubeconfig,
+        REDIS_URL: 'redis://127.0.0.1:1',
+        AUTH_MODE: 'disabled',
+        LOG_LEVEL: 'fatal',
+      });
+      const app = await Test.createTestingModule({ imports: [HubModule.forRole(config)] }).compile();
+      try {
+        expect(instancesOf(app, ImageQueueClient).size).toBe(1);
+      } finally {
+        await app.close();
+      }
+    },
+  );
+});
