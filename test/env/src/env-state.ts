@@ -14,7 +14,7 @@ export interface ClusterInfo {
   kubeconfigPath: string;
   /** etcd prefix the API server stores under. */
   etcdPrefix: string;
-  /** JSON lines of audit events for writes and watches (metadata level). */
+  /** JSON lines of audit events for reads, writes and watches (metadata level; leases of the API server itself left out). */
   auditLogPath: string;
 }
 

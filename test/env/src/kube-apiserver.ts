@@ -127,7 +127,7 @@ rules:
     resources: [{ group: coordination.k8s.io, resources: [leases] }]
     users: [system:apiserver]
   - level: Metadata
-    verbs: [create, update, patch, delete, deletecollection, watch]
+    verbs: [create, update, patch, delete, deletecollection, watch, get, list]
   - level: None
 `;
 
