@@ -3,7 +3,7 @@
 // kube-apiserver (with an admin token, no OIDC). The API answers from its informer caches and verifies a JWT on
 // every request. Fleet: BENCH_API_CLUSTERS ManagedClusters (default 200), two MCMs. Run: `npm run bench`.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { RESOURCES, newManagedClusterModule } from '@kmm-hub/api';
+import { RESOURCES, newLoaderManagedClusterModule } from '@kmm-hub/api';
 import { RegistryClient } from '@kmm-hub/oci';
 import { pushImage } from '@kmm-hub/test-env';
 import { describe, expect, inject, it } from 'vitest';
@@ -56,27 +56,11 @@ describe('fleet API latency', () => {
         ['nic', { half: '0' }],
       ] as const) {
         await f.applier.apply(
-          newManagedClusterModule({
-            metadata: { name: mcm },
-            spec: {
-              spokeNamespace: 'kmm',
-              selector,
-              moduleSpec: {
-                selector: {},
-                moduleLoader: {
-                  container: {
-                    modprobe: { moduleName: mcm },
-                    kernelMappings: [
-                      {
-                        regexp: '^6\\.1\\.',
-                        containerImage: `${env.registry.host}/${repository}/gpu:\${KERNEL_FULL_VERSION}`,
-                      },
-                    ],
-                    registryTLS: { insecure: true },
-                  },
-                },
-              },
-            },
+          newLoaderManagedClusterModule({
+            name: mcm,
+            selector,
+            regexp: '^6\\.1\\.',
+            image: `${env.registry.host}/${repository}/gpu:\${KERNEL_FULL_VERSION}`,
           }),
         );
       }

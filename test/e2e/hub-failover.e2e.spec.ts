@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { V1Lease } from '@kubernetes/client-node';
-import { newManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
+import { newLoaderManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
 import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
 import { RegistryClient } from '@kmm-hub/oci';
 import {
@@ -85,24 +85,11 @@ describe('hub leader failover', () => {
     await startHub('hub-b');
     await applyManagedCluster(applier, { name: 'edge-1', labels: { failover: 'yes' }, kernels: [KERNEL] });
     await applier.apply(
-      newManagedClusterModule({
-        metadata: { name: 'fo' },
-        spec: {
-          spokeNamespace: 'kmm',
-          selector: { failover: 'yes' },
-          moduleSpec: {
-            selector: {},
-            moduleLoader: {
-              container: {
-                modprobe: { moduleName: 'fo' },
-                kernelMappings: [
-                  { regexp: '^6\\.1\\.', containerImage: `${env.registry.host}/${repository}:\${KERNEL_FULL_VERSION}` },
-                ],
-                registryTLS: { insecure: true },
-              },
-            },
-          },
-        },
+      newLoaderManagedClusterModule({
+        name: 'fo',
+        selector: { failover: 'yes' },
+        regexp: '^6\\.1\\.',
+        image: `${env.registry.host}/${repository}:\${KERNEL_FULL_VERSION}`,
       }),
     );
     await expect.poll(() => literals('edge-1'), { timeout: 30_000, interval: 200 }).toEqual([KERNEL]);

@@ -44,3 +44,4 @@ export {
   type FleetProcesses,
 } from './demo-fleet.js';
 export { applyManagedCluster, type ManagedClusterSeed } from './managed-clusters.js';
+export { workConditions } from './work-conditions.js';

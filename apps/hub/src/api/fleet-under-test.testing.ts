@@ -15,6 +15,7 @@ import {
   type EnvState,
   type OidcIssuerInfo,
   clientNodeConfig,
+  workConditions,
 } from '@kmm-hub/test-env';
 import { Logger } from 'nestjs-pino';
 import { parseHubConfig, type HubConfig } from '../config/config.schema.js';
@@ -141,20 +142,11 @@ export async function startFleetUnderTest(
     async reportWork(ns, mcm, loader) {
       const mw = await http.json<ManifestWork>('GET', mwPath(ns, mcm));
       const module = mw.spec?.workload?.manifests?.[0] as { metadata?: { name?: string; namespace?: string } };
-      const generation = mw.metadata.generation;
-      const cond = (type: string) => ({
-        type,
-        status: 'True',
-        reason: type,
-        message: '',
-        lastTransitionTime: '2026-11-27T00:00:00Z',
-        observedGeneration: generation,
-      });
       await http.json('PATCH', `${mwPath(ns, mcm)}/status`, {
         contentType: 'application/merge-patch+json',
         body: {
           status: {
-            conditions: [cond('Applied'), cond('Available')],
+            conditions: workConditions(mw.metadata.generation),
             resourceStatus: {
               manifests: [
                 {
@@ -174,7 +166,7 @@ export async function startFleetUnderTest(
                       int('moduleLoader.nodesMatchingSelectorNumber', loader.desired),
                     ],
                   },
-                  conditions: [cond('Applied'), cond('Available'), cond('StatusFeedbackSynced')],
+                  conditions: workConditions(mw.metadata.generation, ['Applied', 'Available', 'StatusFeedbackSynced']),
                 },
               ],
             },

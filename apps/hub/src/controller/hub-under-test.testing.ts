@@ -11,6 +11,7 @@ import {
   type DedicatedCluster,
   type EnvState,
   clientNodeConfig,
+  workConditions,
 } from '@kmm-hub/test-env';
 import { parseHubConfig } from '../config/config.schema.js';
 import { HubModule } from '../hub.module.js';
@@ -32,6 +33,8 @@ export interface HubUnderTest {
   applyCluster(name: string, labels: Record<string, string>, kernels: string[]): Promise<void>;
   getMcm(name: string): Promise<ManagedClusterModule>;
   getMw(cluster: string, name: string): Promise<ManifestWork | undefined>;
+  /** Sets Applied and Available on a ManifestWork's current generation, as a work agent reports a successful apply. */
+  reportApplied(cluster: string, name: string): Promise<void>;
   mcmPath(name: string): string;
   mwPath(cluster: string, name: string): string;
   stop(): Promise<void>;
@@ -79,6 +82,13 @@ export async function startHubUnderTest(env: EnvState, name: string, namespaces:
     applyCluster: (cluster, labels, kernels) => applyManagedCluster(applier, { name: cluster, labels, kernels }),
     getMcm: (mcm) => http.json<ManagedClusterModule>('GET', mcmPath(mcm)),
     getMw: (cluster, mw) => http.json<ManifestWork>('GET', mwPath(cluster, mw)).catch(() => undefined),
+    async reportApplied(cluster, work) {
+      const mw = await http.json<ManifestWork>('GET', mwPath(cluster, work));
+      await http.json('PATCH', `${mwPath(cluster, work)}/status`, {
+        body: { status: { conditions: workConditions(mw.metadata.generation) } },
+        contentType: 'application/merge-patch+json',
+      });
+    },
     async stop() {
       // Closing twice is harmless: a test may have stopped a hub already (failover).
       for (const app of apps) await app.close().catch(() => undefined);

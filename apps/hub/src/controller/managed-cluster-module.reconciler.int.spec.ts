@@ -109,21 +109,7 @@ describe(ManagedClusterModuleReconciler.name, () => {
   });
 
   it('reports Ready once the work agent applied the ManifestWork, and then writes nothing while the fleet is steady', async () => {
-    for (const cluster of ['edge-1', 'edge-2']) {
-      const mw = (await getMw(cluster))!;
-      const cond = (type: string) => ({
-        type,
-        status: 'True',
-        reason: type,
-        message: '',
-        lastTransitionTime: '2026-11-27T00:00:00Z',
-        observedGeneration: mw.metadata.generation,
-      });
-      await http.json('PATCH', `${mwPath(cluster)}/status`, {
-        body: { status: { conditions: [cond('Applied'), cond('Available')] } },
-        contentType: 'application/merge-patch+json',
-      });
-    }
+    for (const cluster of ['edge-1', 'edge-2']) await t.reportApplied(cluster, 'gpu');
     await expect.poll(() => clusterState('edge-1'), { timeout: 20_000 }).toBe('Ready');
     await expect.poll(() => clusterState('edge-2'), { timeout: 20_000 }).toBe('Ready');
     const conditions = async () =>

@@ -1,7 +1,7 @@
 // A very large fleet must not push a ManagedClusterModule past etcd's object size limit: status.clusters keeps
 // what fits in STATUS_MAX_CLUSTER_BYTES (set tiny here so six clusters overflow it), clusters that need attention
 // first, and counts the rest in clustersOmitted.
-import { newManagedClusterModule } from '@kmm-hub/api';
+import { newLoaderManagedClusterModule } from '@kmm-hub/api';
 import { RegistryClient } from '@kmm-hub/oci';
 import { pushImage } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
@@ -34,41 +34,16 @@ describe('status size limit', () => {
 
   it('lists what fits, the degraded cluster first, and counts the Ready clusters left out', async () => {
     await t.applier.apply(
-      newManagedClusterModule({
-        metadata: { name: 'size' },
-        spec: {
-          spokeNamespace: 'kmm',
-          selector: { size: 'yes' },
-          moduleSpec: {
-            selector: {},
-            moduleLoader: {
-              container: {
-                modprobe: { moduleName: 'size' },
-                kernelMappings: [
-                  { regexp: '^6\\.1\\.', containerImage: `${env.registry.host}/${repository}:\${KERNEL_FULL_VERSION}` },
-                ],
-                registryTLS: { insecure: true },
-              },
-            },
-          },
-        },
+      newLoaderManagedClusterModule({
+        name: 'size',
+        selector: { size: 'yes' },
+        regexp: '^6\\.1\\.',
+        image: `${env.registry.host}/${repository}:\${KERNEL_FULL_VERSION}`,
       }),
     );
     for (const cluster of READY) {
       await expect.poll(() => t.getMw(cluster, 'size'), { timeout: 20_000 }).toBeDefined();
-      const mw = (await t.getMw(cluster, 'size'))!;
-      const cond = (type: string) => ({
-        type,
-        status: 'True',
-        reason: type,
-        message: '',
-        lastTransitionTime: '2026-11-27T00:00:00Z',
-        observedGeneration: mw.metadata.generation,
-      });
-      await t.http.json('PATCH', `${t.mwPath(cluster, 'size')}/status`, {
-        body: { status: { conditions: [cond('Applied'), cond('Available')] } },
-        contentType: 'application/merge-patch+json',
-      });
+      await t.reportApplied(cluster, 'size');
     }
 
     await expect
