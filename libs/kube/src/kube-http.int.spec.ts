@@ -1,4 +1,4 @@
-import { clusterKubeConfig, startDedicatedCluster, type DedicatedCluster } from '@kmm-hub/test-env';
+import { clusterKubeConfig, freezeProcess, startDedicatedCluster, type DedicatedCluster } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeApiError, KubeHttp } from './kube-http.js';
 
@@ -22,7 +22,7 @@ describe(KubeHttp.name, () => {
     await expect(sut.json('GET', '/api/v1/namespaces/default')).resolves.toMatchObject({
       metadata: { name: 'default' },
     });
-    process.kill(cluster.pid, 'SIGSTOP');
+    await freezeProcess(cluster.pid);
     try {
       const started = Date.now();
       const err = await sut.json('GET', '/api/v1/namespaces/default').catch((e: unknown) => e);
@@ -48,7 +48,7 @@ describe(KubeHttp.name, () => {
       { resourceVersion: list.metadata.resourceVersion },
       () => undefined,
     );
-    process.kill(cluster.pid, 'SIGSTOP');
+    await freezeProcess(cluster.pid);
     try {
       const started = Date.now();
       await expect(watching).rejects.toMatchObject({ reason: 'Timeout' });

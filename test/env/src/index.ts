@@ -8,7 +8,7 @@ export {
   type EnvironmentOptions,
 } from './environment.js';
 export { startApiServer, renderKubeconfig, type RunningApiServer } from './kube-apiserver.js';
-export { ProcessGroup, reapOrphans } from './processes.js';
+export { ProcessGroup, freezeProcess, reapOrphans } from './processes.js';
 export { waitUntil } from './wait.js';
 export { createCertificateAuthority, createClientCert } from './pki.js';
 export { clientWritesSince, readAuditLog, type AuditEvent } from './audit-log.js';

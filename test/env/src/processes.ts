@@ -128,3 +128,31 @@ export function reapOrphans(base = tmpdir()): string[] {
 }
 
 export const ENV_DIR_PREFIX = RUNS_PREFIX;
+
+/** Run states of every thread of a process, from /proc (a thread that exited meanwhile is left out). */
+function threadStates(pid: number): string[] {
+  const states: string[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      states.push(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
+    } catch {
+      // The thread exited between the listing and the read.
+    }
+  }
+  return states;
+}
+
+/**
+ * SIGSTOPs a process and resolves once every one of its threads has stopped. kill(2) returns before the group stop
+ * completes: on a loaded machine a thread can still answer a request right after it, so a test of a frozen peer
+ * must wait for this.
+ */
+export async function freezeProcess(pid: number, timeoutMs = 10_000): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  const deadline = Date.now() + timeoutMs;
+  while (!threadStates(pid).every((s) => s === 'T' || s === 't')) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not stop within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -128,6 +128,8 @@ describe('health and metrics', () => {
     });
 
     it('stays alive but not ready, naming the check that failed, and is ready again when Redis is back', async () => {
+      // Connection errors go to the hub's structured log, not raw to stderr on every reconnect attempt.
+      const rawErrors = vi.spyOn(console, 'error');
       const exited = new Promise((r) => redis.once('exit', r));
       redis.kill('SIGTERM');
       await exited;
@@ -144,6 +146,8 @@ describe('health and metrics', () => {
         timeout: 15_000,
         interval: 200,
       });
+      expect(rawErrors.mock.calls.map((args) => String(args[0]))).toEqual([]);
+      rawErrors.mockRestore();
     });
   });
 });

@@ -1,6 +1,7 @@
 // The one adapter to BullMQ (and through it Redis) of the hub: the `build` and `sign` queues, their event streams
 // and workers. Connections are BullMQ's own (from REDIS_URL), opened lazily and closed at shutdown.
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { backoffDelay } from '@kmm-hub/kube';
 import {
   type ConnectionOptions,
@@ -27,6 +28,8 @@ export interface AttemptFailedEvent {
 /** Backoff type of our jobs: exponential with the configured base, capped. */
 const CAPPED_EXPONENTIAL = 'capped-exponential';
 const REDIS_READY_TIMEOUT_MS = 15_000;
+/** The same Redis error (a reconnect loop during an outage) is logged at most this often. */
+const REPEATED_ERROR_LOG_MS = 60_000;
 
 @Injectable()
 export class ImageQueueClient implements OnApplicationShutdown {
@@ -37,8 +40,12 @@ export class ImageQueueClient implements OnApplicationShutdown {
   readonly #workers: Worker[] = [];
   /** Aborted when the workers close, so processors stop (kill buildah, stop watching a Job) and leave the job. */
   readonly #shutdown = new AbortController();
+  #lastError: { message: string; at: number } | undefined;
 
-  constructor(@Inject(IMAGES_OPTIONS) options: ImagesOptions) {
+  constructor(
+    @Inject(IMAGES_OPTIONS) options: ImagesOptions,
+    @InjectPinoLogger(ImageQueueClient.name) private readonly logger: PinoLogger,
+  ) {
     this.#options = options;
   }
 
@@ -46,6 +53,7 @@ export class ImageQueueClient implements OnApplicationShutdown {
     let queue = this.#queues.get(name);
     if (queue === undefined) {
       queue = new Queue(name, { connection: this.#connection(), prefix: this.#options.queuePrefix });
+      this.#reportErrors(`queue ${name}`, queue);
       this.#queues.set(name, queue);
     }
     return queue;
@@ -56,6 +64,7 @@ export class ImageQueueClient implements OnApplicationShutdown {
     let events = this.#events.get(name);
     if (events === undefined) {
       events = new QueueEvents(name, { connection: this.#connection(), prefix: this.#options.queuePrefix });
+      this.#reportErrors(`events of ${name}`, events);
       this.#events.set(name, events);
     }
     return events;
@@ -91,6 +100,7 @@ export class ImageQueueClient implements OnApplicationShutdown {
     let producer = this.#producers.get(name);
     if (producer === undefined) {
       producer = new QueueEventsProducer(name, { connection: this.#connection(), prefix: this.#options.queuePrefix });
+      this.#reportErrors(`event producer of ${name}`, producer);
       this.#producers.set(name, producer);
     }
     await producer.publishEvent({
@@ -120,6 +130,7 @@ export class ImageQueueClient implements OnApplicationShutdown {
           type === CAPPED_EXPONENTIAL ? backoffDelay(attemptsMade, backoffMs, backoffMaxMs) : backoffMs,
       },
     });
+    this.#reportErrors(`worker of ${name}`, worker);
     this.#workers.push(worker);
     return worker;
   }
@@ -156,6 +167,23 @@ export class ImageQueueClient implements OnApplicationShutdown {
     this.#producers.clear();
     this.#queues.clear();
     await Promise.all(closing.map((c) => c.close()));
+  }
+
+  /**
+   * Connection errors go to our log, once per distinct error and minute: without a listener BullMQ writes every
+   * reconnect attempt's stack to stderr, unstructured, for as long as Redis is away.
+   */
+  #reportErrors(source: string, emitter: { on(event: 'error', listener: (error: Error) => void): unknown }): void {
+    emitter.on('error', (error: Error) => {
+      const now = Date.now();
+      const last = this.#lastError;
+      if (last !== undefined && last.message === error.message && now - last.at < REPEATED_ERROR_LOG_MS) return;
+      this.#lastError = { message: error.message, at: now };
+      this.logger.warn(
+        { redis: redactedUrl(this.#options.redisUrl), source, err: error.message },
+        'Redis connection error; BullMQ reconnects by itself',
+      );
+    });
   }
 
   #connection(): ConnectionOptions {

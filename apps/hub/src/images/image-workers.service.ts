@@ -38,7 +38,6 @@ export class ImageWorkersService implements OnApplicationBootstrap, BeforeApplic
       worker.on('completed', (job) =>
         this.logger.info({ queue, jobId: job.id, attempts: job.attemptsMade }, 'image job completed'),
       );
-      worker.on('error', (error) => this.logger.warn({ queue, err: error }, 'image worker error'));
       this.logger.info({ queue, concurrency: this.options.concurrency[queue] }, 'image worker started');
     }
   }
