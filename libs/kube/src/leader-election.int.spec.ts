@@ -44,7 +44,8 @@ describe(LeaderElector.name, () => {
     (a as unknown as { stopped: boolean }).stopped = true;
     await expect.poll(() => leading.has('hub-b'), { timeout: 10_000, interval: 100 }).toBe(true);
     const tookOverMs = Date.now() - died;
-    expect(tookOverMs).toBeLessThan(3_000 + 1_500);
+    // Lease duration plus a retry period, with room for a loaded machine.
+    expect(tookOverMs).toBeLessThan(3_000 + 2_000);
     const lease = await clientNodeConfig(kc)
       .makeApiClient(CoordinationV1Api)
       .readNamespacedLease({ name: 'kmm-hub-controller', namespace });
@@ -58,7 +59,8 @@ describe(LeaderElector.name, () => {
     const t0 = Date.now();
     c.start();
     await expect.poll(() => leading.has('hub-c')).toBe(true);
-    expect(Date.now() - t0).toBeLessThan(1_500);
+    // Waiting for expiry instead would take about the lease duration (3 s).
+    expect(Date.now() - t0).toBeLessThan(2_000);
     await c.stop();
   });
 });
