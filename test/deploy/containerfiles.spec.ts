@@ -4,31 +4,39 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../deploy/scripts/kustomize.mjs';
 
 const APPS = ['hub', 'spoke-agent'] as const;
-const read = (app: string) => readFile(join(REPO_ROOT, 'deploy', app, 'Containerfile'), 'utf8');
+const read = () => readFile(join(REPO_ROOT, 'deploy', 'Containerfile'), 'utf8');
 
-describe('deploy/*/Containerfile', () => {
-  it('defaults every stage to the same official Node.js LTS image, overridable with NODE_IMAGE', async () => {
-    const defaults = new Set<string>();
-    for (const app of APPS) {
-      const text = await read(app);
-      const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(text)?.[1] ?? '';
-      defaults.add(image);
-      // LTS lines are the even majors.
-      expect(Number(/^docker\.io\/library\/node:(\d+)-slim$/.exec(image)?.[1]) % 2, image).toBe(0);
-      expect([...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1])).toEqual(Array(4).fill('${NODE_IMAGE}'));
-    }
-    expect(defaults.size).toBe(1);
+/** The instructions of one stage: from its FROM line to the next. */
+function stage(text: string, name: string): string {
+  const start = text.search(new RegExp(`^FROM \\S+ AS ${name}$`, 'm'));
+  if (start < 0) throw new Error(`no stage ${name}`);
+  const next = text.slice(start + 1).search(/^FROM /m);
+  return next < 0 ? text.slice(start) : text.slice(start, start + 1 + next);
+}
+
+describe('deploy/Containerfile', () => {
+  it('bases every stage on one official Node.js LTS image, overridable with NODE_IMAGE', async () => {
+    const text = await read();
+    const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(text)?.[1] ?? '';
+    // LTS lines are the even majors.
+    expect(Number(/^docker\.io\/library\/node:(\d+)-slim$/.exec(image)?.[1]) % 2, image).toBe(0);
+    expect([...text.matchAll(/^FROM (\S+)(?: AS (\S+))?$/gm)].map((m) => `${m[1]} ${m[2]}`)).toEqual([
+      '${NODE_IMAGE} manifests',
+      '${NODE_IMAGE} deps',
+      '${NODE_IMAGE} dist',
+      '${NODE_IMAGE} runtime',
+      'runtime hub',
+      'runtime spoke-agent',
+    ]);
   });
 
   it.each(APPS)(
     '%s: installs production dependencies only and runs its build output as a non-root user',
     async (app) => {
-      const text = await read(app);
-      const finalStage = text.slice(text.lastIndexOf('\nFROM '));
-
-      expect(text).toMatch(/npm ci --omit=dev /);
-      expect(/^USER (\d+):(\d+)$/m.exec(finalStage)?.slice(1).map(Number)).toEqual([1000, 1000]);
-      const [command, ...args] = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(finalStage)?.[1] ?? '[]') as string[];
+      const text = await read();
+      expect(stage(text, 'deps')).toMatch(/npm ci --omit=dev /);
+      expect(/^USER (\d+):(\d+)$/m.exec(stage(text, 'runtime'))?.slice(1).map(Number)).toEqual([1000, 1000]);
+      const [command, ...args] = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(stage(text, app))?.[1] ?? '[]') as string[];
       expect(command).toBe('node');
       expect(args.at(-1)).toBe(`apps/${app}/dist/main.js`);
       for (const flag of args.slice(0, -1)) expect(flag).toMatch(/^--[a-z-]+(=\d+)?$/);

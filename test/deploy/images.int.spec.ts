@@ -14,7 +14,7 @@ const IMAGES = [
   ['spoke-agent', 'kmm-spoke-agent: applies KMM-Hub ManifestWorks'],
 ] as const;
 
-describe('deploy/*/Containerfile built with buildah', () => {
+describe('deploy/Containerfile built with buildah', () => {
   let buildah: Buildah;
   let workDir: string;
 
@@ -42,7 +42,9 @@ describe('deploy/*/Containerfile built with buildah', () => {
           '--build-arg',
           `NODE_IMAGE=${BASE_IMAGE}`,
           '-f',
-          `deploy/${app}/Containerfile`,
+          'deploy/Containerfile',
+          '--target',
+          app,
           '-t',
           tag,
           '.',

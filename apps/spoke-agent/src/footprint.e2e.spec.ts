@@ -13,13 +13,14 @@ const ROOT = new URL('../../../', import.meta.url).pathname;
 const ENTRY = `${ROOT}apps/spoke-agent/dist/main.js`;
 
 /**
- * The command the image runs (its ENTRYPOINT), so the flags measured here are the flags shipped. The image's
+ * The command the image runs (the ENTRYPOINT of target spoke-agent), so the flags measured here are the flags shipped. The image's
  * /app mirrors the repository layout, so its relative paths resolve from the repository root.
  */
 function imageEntrypoint(): string[] {
-  const containerfile = readFileSync(`${ROOT}deploy/spoke-agent/Containerfile`, 'utf8');
-  const line = /^ENTRYPOINT (\[.*\])$/m.exec(containerfile)?.[1];
-  if (line === undefined) throw new Error('deploy/spoke-agent/Containerfile has no exec-form ENTRYPOINT');
+  const containerfile = readFileSync(`${ROOT}deploy/Containerfile`, 'utf8');
+  const target = containerfile.slice(containerfile.search(/^FROM \S+ AS spoke-agent$/m));
+  const line = /^ENTRYPOINT (\[.*\])$/m.exec(target)?.[1];
+  if (line === undefined) throw new Error('deploy/Containerfile has no exec-form ENTRYPOINT in target spoke-agent');
   const [command, ...args] = JSON.parse(line) as string[];
   if (command !== 'node') throw new Error(`the spoke-agent image runs ${command}, not node`);
   return args;
