@@ -35,7 +35,7 @@ export const CRD_SETS = {
   'cluster.open-cluster-management.io_clusterclaims.yaml': 'ocm-spoke',
   'work.open-cluster-management.io_appliedmanifestworks.yaml': 'ocm-spoke',
   'apps.open-cluster-management.io_placementrules.yaml': null,
-  'cluster.open-cluster-management.io_placementdecisions.yaml': null,
+  'cluster.open-cluster-management.io_placementdecisions.yaml': 'ocm-hub',
   'cluster.open-cluster-management.io_placements.yaml': null,
   'policy.open-cluster-management.io_configurationpolicies.yaml': null,
   'policy.open-cluster-management.io_placementbindings.yaml': null,

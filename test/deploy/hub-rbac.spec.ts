@@ -16,6 +16,7 @@ const ALLOWED: Record<string, string[]> = {
     ...['get', 'patch', 'update'].map((v) => `cluster hub.kmm.sigs.x-k8s.io/managedclustermodules/status ${v}`),
     'cluster hub.kmm.sigs.x-k8s.io/managedclustermodules/finalizers update',
     ...['get', 'list', 'watch'].map((v) => `cluster cluster.open-cluster-management.io/managedclusters ${v}`),
+    ...['get', 'list', 'watch'].map((v) => `cluster cluster.open-cluster-management.io/placementdecisions ${v}`),
     ...['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map(
       (v) => `cluster work.open-cluster-management.io/manifestworks ${v}`,
     ),
@@ -40,6 +41,7 @@ const ALLOWED: Record<string, string[]> = {
   'kmm-hub-api': ['get', 'list', 'watch'].flatMap((v) => [
     `cluster hub.kmm.sigs.x-k8s.io/managedclustermodules ${v}`,
     `cluster cluster.open-cluster-management.io/managedclusters ${v}`,
+    `cluster cluster.open-cluster-management.io/placementdecisions ${v}`,
     `cluster work.open-cluster-management.io/manifestworks ${v}`,
   ]),
 };

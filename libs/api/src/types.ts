@@ -34,6 +34,7 @@ export type ManagedClusterModuleSpec = NonNullable<ManagedClusterModuleV1Beta1['
 export type ManagedClusterModuleStatus = NonNullable<ManagedClusterModuleV1Beta1['status']>;
 /** KMM-Hub extension: a metav1.LabelSelector over ManagedCluster labels. */
 export type ClusterSelector = NonNullable<ManagedClusterModuleSpec['clusterSelector']>;
+export type PlacementRef = NonNullable<ManagedClusterModuleSpec['placementRef']>;
 export type LabelSelectorRequirement = NonNullable<ClusterSelector['matchExpressions']>[number];
 /** KMM-Hub extension: one entry of status.clusters. */
 export type ClusterDeliveryStatus = NonNullable<ManagedClusterModuleStatus['clusters']>[number];

@@ -8,6 +8,8 @@ export {
 } from './plan-cluster-delivery.js';
 export {
   compileClusterSelector,
+  decidedClusters,
+  isDecisionOf,
   selectClusters,
   type ClusterSelection,
   type SelectorResult,

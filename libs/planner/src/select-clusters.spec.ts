@@ -1,6 +1,6 @@
-import type { ManagedCluster, ManagedClusterModule } from '@kmm-hub/api';
+import { LABELS, type ManagedCluster, type ManagedClusterModule, type PlacementDecision } from '@kmm-hub/api';
 import { describe, expect, it } from 'vitest';
-import { compileClusterSelector, selectClusters } from './select-clusters.js';
+import { compileClusterSelector, decidedClusters, isDecisionOf, selectClusters } from './select-clusters.js';
 
 const cluster = (name: string, labels: Record<string, string>, deleting = false): ManagedCluster => ({
   apiVersion: 'cluster.open-cluster-management.io/v1',
@@ -73,5 +73,47 @@ describe('selectClusters', () => {
     if (!sut.ok) return;
     expect(sut.selection.selected.map((c) => c.metadata.name)).toEqual(['a', 'b']);
     expect(sut.selection.terminating).toEqual(['d']);
+  });
+});
+
+describe('selection through an OCM Placement', () => {
+  const decision = (ns: string, placement: string, clusters: string[]): PlacementDecision => ({
+    apiVersion: 'cluster.open-cluster-management.io/v1beta1',
+    kind: 'PlacementDecision',
+    metadata: { name: `${placement}-decision-1`, namespace: ns, labels: { [LABELS.ocmPlacement]: placement } },
+    status: { decisions: clusters.map((clusterName) => ({ clusterName, reason: '' })) },
+  });
+  const fleet = [cluster('a', { gpu: 'yes' }), cluster('b', { gpu: 'yes' }), cluster('c', {}), cluster('d', {})];
+  const names = (r: ReturnType<typeof selectClusters>) => (r.ok ? r.selection.selected.map((c) => c.metadata.name) : r);
+  const ref = { namespace: 'fleet', name: 'gpus' };
+
+  it('unions every decision of the Placement, ignoring empty names and other Placements and namespaces', () => {
+    const decisions = [
+      decision('fleet', 'gpus', ['a', '']),
+      { ...decision('fleet', 'gpus', ['c']), metadata: { ...decision('fleet', 'gpus', []).metadata, name: 'gpus-2' } },
+      decision('fleet', 'other', ['b']),
+      decision('elsewhere', 'gpus', ['d']),
+    ];
+    expect([...decidedClusters(ref, decisions)].toSorted()).toEqual(['a', 'c']);
+    expect(names(selectClusters(mcm({ placementRef: ref }), fleet, decisions))).toEqual(['a', 'c']);
+  });
+
+  it('also applies the label selectors, and ignores decided clusters that do not exist', () => {
+    const decisions = [decision('fleet', 'gpus', ['a', 'c', 'ghost'])];
+    expect(names(selectClusters(mcm({ placementRef: ref, selector: { gpu: 'yes' } }), fleet, decisions))).toEqual([
+      'a',
+    ]);
+    expect(names(selectClusters(mcm({ placementRef: ref }), fleet, decisions))).toEqual(['a', 'c']);
+  });
+
+  it('selects nothing while the Placement has no decision, and ignores decisions without a placementRef', () => {
+    expect(names(selectClusters(mcm({ placementRef: ref }), fleet, []))).toEqual([]);
+    expect(names(selectClusters(mcm({}), fleet, [decision('fleet', 'gpus', ['a'])]))).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('matches a decision to its Placement by namespace and placement label', () => {
+    expect(isDecisionOf(ref, decision('fleet', 'gpus', []))).toBe(true);
+    expect(isDecisionOf(ref, decision('fleet', 'gpus-2', []))).toBe(false);
+    expect(isDecisionOf(ref, decision('other', 'gpus', []))).toBe(false);
   });
 });

@@ -1,4 +1,12 @@
-import type { ClusterSelector, LabelSelectorRequirement, ManagedCluster, ManagedClusterModule } from '@kmm-hub/api';
+import {
+  LABELS,
+  type ClusterSelector,
+  type LabelSelectorRequirement,
+  type ManagedCluster,
+  type ManagedClusterModule,
+  type PlacementDecision,
+  type PlacementRef,
+} from '@kmm-hub/api';
 
 export type SelectorResult =
   { ok: true; matches: (labels: Record<string, string>) => boolean } | { ok: false; reason: string };
@@ -70,20 +78,45 @@ export interface ClusterSelection {
   terminating: string[];
 }
 
-/** The clusters an MCM targets, sorted by name so every plan and status lists them in one order. */
+/** Whether a PlacementDecision belongs to the Placement a ref names (OCM labels each with its Placement's name). */
+export function isDecisionOf(ref: PlacementRef, decision: PlacementDecision): boolean {
+  return decision.metadata.namespace === ref.namespace && decision.metadata.labels?.[LABELS.ocmPlacement] === ref.name;
+}
+
+/**
+ * The clusters a Placement decided: the union of every PlacementDecision of it (OCM splits large decisions over
+ * several objects of at most 100 clusters), ignoring empty names as OCM's consumers do.
+ */
+export function decidedClusters(ref: PlacementRef, decisions: readonly PlacementDecision[]): Set<string> {
+  const names = new Set<string>();
+  for (const d of decisions) {
+    if (!isDecisionOf(ref, d)) continue;
+    for (const entry of d.status?.decisions ?? []) if (entry.clusterName) names.add(entry.clusterName);
+  }
+  return names;
+}
+
+/**
+ * The clusters an MCM targets, sorted by name so every plan and status lists them in one order. With a
+ * placementRef, only clusters that its Placement decided and that match the label selectors are selected.
+ */
 export function selectClusters(
   mcm: ManagedClusterModule,
   clusters: readonly ManagedCluster[],
+  placementDecisions: readonly PlacementDecision[] = [],
 ): { ok: true; selection: ClusterSelection } | { ok: false; reason: string } {
   const compiled = compileClusterSelector(
     mcm.spec?.selector as Record<string, string> | undefined,
     mcm.spec?.clusterSelector,
   );
   if (!compiled.ok) return compiled;
+  const ref = mcm.spec?.placementRef;
+  const decided = ref ? decidedClusters(ref, placementDecisions) : undefined;
   const selected: ManagedCluster[] = [];
   const terminating: string[] = [];
   for (const c of clusters.toSorted((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))) {
     if (!compiled.matches(c.metadata.labels ?? {})) continue;
+    if (decided && !decided.has(c.metadata.name ?? '')) continue;
     if (c.metadata.deletionTimestamp) terminating.push(c.metadata.name ?? '');
     else selected.push(c);
   }

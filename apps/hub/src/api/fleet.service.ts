@@ -27,6 +27,7 @@ export class FleetService implements OnApplicationBootstrap {
       this.caches.managedClusterModules.on(ev, changed);
       this.caches.managedClusters.on(ev, changed);
       this.caches.manifestWorks.on(ev, changed);
+      this.caches.placementDecisions.on(ev, changed);
     }
     this.metrics.setSource('clusters', () => this.model().totals.clusters.byAvailability);
     this.metrics.setSource('modules', () => this.model().totals.modules.byState);
@@ -47,6 +48,7 @@ export class FleetService implements OnApplicationBootstrap {
       modules: this.caches.managedClusterModules.list(),
       clusters: this.caches.managedClusters.list(),
       manifestWorks: this.caches.manifestWorks.list(),
+      placementDecisions: this.caches.placementDecisions.list(),
     });
     return this.#model;
   }

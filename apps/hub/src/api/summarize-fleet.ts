@@ -11,6 +11,7 @@ import {
   type ManagedCluster,
   type ManagedClusterModule,
   type ManifestWork,
+  type PlacementDecision,
 } from '@kmm-hub/api';
 import { parseKernelClaim } from '@kmm-hub/kernel';
 import { decodeManifestWorkStatus } from '@kmm-hub/manifestwork';
@@ -32,6 +33,8 @@ export interface FleetSnapshot {
   clusters: readonly ManagedCluster[];
   /** Our ManifestWorks (labelled with the MCM name), any namespace. */
   manifestWorks: readonly ManifestWork[];
+  /** OCM PlacementDecisions, for modules selecting through a placementRef. */
+  placementDecisions?: readonly PlacementDecision[];
 }
 
 /** Everything the API answers, computed once per change of the caches. */
@@ -76,7 +79,7 @@ export function summarizeFleet(snapshot: FleetSnapshot): FleetModel {
 
   for (const mcm of [...snapshot.modules].toSorted((a, b) => byName(a.metadata.name ?? '', b.metadata.name ?? ''))) {
     const name = mcm.metadata.name ?? '';
-    const detail = describeModule(mcm, snapshot.clusters, works);
+    const detail = describeModule(mcm, snapshot.clusters, works, snapshot.placementDecisions ?? []);
     modules.set(name, detail);
     const refs = new Set<string>();
     for (const p of detail.placement) {
@@ -123,11 +126,12 @@ function describeModule(
   mcm: ManagedClusterModule,
   clusters: readonly ManagedCluster[],
   works: ReadonlyMap<string, ManifestWork>,
+  placementDecisions: readonly PlacementDecision[],
 ): ModuleDetail {
   const name = mcm.metadata.name ?? '';
   const conditions = mcm.status?.conditions ?? [];
   const invalid = conditions.some((c) => c.type === 'Valid' && c.status === 'False');
-  const selection = selectClusters(mcm, clusters);
+  const selection = selectClusters(mcm, clusters, placementDecisions);
   const reported = new Map((mcm.status?.clusters ?? []).map((c) => [c.name, c]));
   const placement: ModuleOnCluster[] = selection.ok
     ? selection.selection.selected.map((c) => {

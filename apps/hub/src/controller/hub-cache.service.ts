@@ -6,7 +6,14 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
-import { LABELS, RESOURCES, type ManagedCluster, type ManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
+import {
+  LABELS,
+  RESOURCES,
+  type ManagedCluster,
+  type ManagedClusterModule,
+  type ManifestWork,
+  type PlacementDecision,
+} from '@kmm-hub/api';
 import { Informer, KubeHttp, type InformerLifecycle } from '@kmm-hub/kube';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
@@ -24,6 +31,7 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
   readonly managedClusterModules: Informer<ManagedClusterModule>;
   readonly managedClusters: Informer<ManagedCluster>;
   readonly manifestWorks: Informer<ManifestWork>;
+  readonly placementDecisions: Informer<PlacementDecision>;
   readonly secrets: Informer<V1Secret>;
   readonly configMaps: Informer<V1ConfigMap>;
 
@@ -40,6 +48,11 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
     this.manifestWorks = this.track(
       'ManifestWork',
       new Informer(http, { path: collection(RESOURCES.ManifestWork), labelSelector: LABELS.managedClusterModuleName }),
+    );
+    // For MCMs with a placementRef; all namespaces, since a Placement may live in any.
+    this.placementDecisions = this.track(
+      'PlacementDecision',
+      new Informer(http, { path: collection(RESOURCES.PlacementDecision) }),
     );
     this.secrets = this.track(
       'Secret',
@@ -86,6 +99,7 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
       this.managedClusterModules,
       this.managedClusters,
       this.manifestWorks,
+      this.placementDecisions,
       ...inputs,
     ] as Informer<KubernetesObject>[];
   }

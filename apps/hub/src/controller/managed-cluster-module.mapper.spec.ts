@@ -1,4 +1,11 @@
-import { CLUSTER_CLAIMS, LABELS, newManagedClusterModule, type ManagedCluster, type ManifestWork } from '@kmm-hub/api';
+import {
+  CLUSTER_CLAIMS,
+  LABELS,
+  newManagedClusterModule,
+  type ManagedCluster,
+  type ManifestWork,
+  type PlacementDecision,
+} from '@kmm-hub/api';
 import { describe, expect, it } from 'vitest';
 import {
   hubInputsOf,
@@ -6,6 +13,7 @@ import {
   keysForManagedCluster,
   keysForManagedClusterModule,
   keysForManifestWork,
+  keysForPlacementDecision,
 } from './managed-cluster-module.mapper.js';
 
 const cluster = (name: string, labels: Record<string, string>): ManagedCluster => ({
@@ -77,5 +85,35 @@ describe('keysForHubInput', () => {
     ['unrelated', []],
   ])('a change of %s re-plans %j', (name, keys) => {
     expect(keysForHubInput(name, [mcm])).toEqual(keys);
+  });
+});
+
+describe('keysForPlacementDecision', () => {
+  const decision = (placement: string, clusters: string[], namespace = 'fleet'): PlacementDecision => ({
+    apiVersion: 'cluster.open-cluster-management.io/v1beta1',
+    kind: 'PlacementDecision',
+    metadata: { name: `${placement}-decision-1`, namespace, labels: { [LABELS.ocmPlacement]: placement } },
+    status: { decisions: clusters.map((clusterName) => ({ clusterName, reason: '' })) },
+  });
+  const byPlacement = newManagedClusterModule({
+    metadata: { name: 'gpu' },
+    spec: { selector: {}, placementRef: { namespace: 'fleet', name: 'gpus' } },
+  });
+  const byLabels = newManagedClusterModule({ metadata: { name: 'nic' }, spec: { selector: {} } });
+  const mcms = [byPlacement, byLabels];
+
+  it('re-plans the MCMs whose placementRef names the decision’s Placement', () => {
+    expect(keysForPlacementDecision(decision('gpus', ['a']), mcms)).toEqual(['mcm:gpu']);
+    expect(keysForPlacementDecision(decision('other', ['a']), mcms)).toEqual([]);
+    expect(keysForPlacementDecision(decision('gpus', ['a'], 'elsewhere'), mcms)).toEqual([]);
+  });
+
+  it('ignores an update that keeps the decided clusters, in any order', () => {
+    expect(keysForPlacementDecision(decision('gpus', ['b', 'a']), mcms, decision('gpus', ['a', 'b']))).toEqual([]);
+    expect(keysForPlacementDecision(decision('gpus', ['a']), mcms, decision('gpus', ['a', 'b']))).toEqual(['mcm:gpu']);
+  });
+
+  it('re-plans the MCMs of the Placement a decision was relabelled away from', () => {
+    expect(keysForPlacementDecision(decision('other', ['a']), mcms, decision('gpus', ['a']))).toEqual(['mcm:gpu']);
   });
 });

@@ -1,5 +1,11 @@
-import { LABELS, type ManagedCluster, type ManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
-import { compileClusterSelector } from '@kmm-hub/planner';
+import {
+  LABELS,
+  type ManagedCluster,
+  type ManagedClusterModule,
+  type ManifestWork,
+  type PlacementDecision,
+} from '@kmm-hub/api';
+import { compileClusterSelector, isDecisionOf } from '@kmm-hub/planner';
 import { clusterKey, mcmKey, type ReconcileKey } from './reconcile-keys.js';
 
 // Event → keys. Pure: handlers only map an object to the keys it affects; the queue coalesces them.
@@ -50,6 +56,30 @@ export function keysForManagedCluster(
     if (selected || hasManifestWork(mcmName, name)) keys.push(clusterKey(mcmName, name), mcmKey(mcmName));
   }
   return keys;
+}
+
+/**
+ * A PlacementDecision change re-plans every MCM whose placementRef names its Placement: clusters joined or left the
+ * decision. An update that leaves the decided clusters as they were (OCM rewrites reasons) maps to nothing.
+ */
+export function keysForPlacementDecision(
+  decision: PlacementDecision,
+  mcms: readonly ManagedClusterModule[],
+  old?: PlacementDecision,
+): ReconcileKey[] {
+  const clustersOf = (d: PlacementDecision) =>
+    (d.status?.decisions ?? [])
+      .map((e) => e.clusterName)
+      .toSorted()
+      .join();
+  const placementOf = (d: PlacementDecision) => d.metadata.labels?.[LABELS.ocmPlacement];
+  if (old && clustersOf(old) === clustersOf(decision) && placementOf(old) === placementOf(decision)) return [];
+  return mcms
+    .filter((m) => {
+      const ref = m.spec?.placementRef;
+      return ref !== undefined && (isDecisionOf(ref, decision) || (old !== undefined && isDecisionOf(ref, old)));
+    })
+    .map((m) => mcmKey(m.metadata.name ?? ''));
 }
 
 /** Names of the hub-namespace Secrets and ConfigMaps an MCM reads (pull secret, Dockerfiles, build and sign secrets). */

@@ -57,6 +57,7 @@ import {
   keysForManagedCluster,
   keysForManagedClusterModule,
   keysForManifestWork,
+  keysForPlacementDecision,
 } from './managed-cluster-module.mapper.js';
 import { clusterKey, mcmKey, parseKey, statusKey, type ReconcileKey } from './reconcile-keys.js';
 
@@ -127,6 +128,11 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
         enqueueAll(keysForManagedClusterModule(mcm, ev === 'update' ? old : undefined)),
       );
       c.manifestWorks.on(ev, (mw) => enqueueAll(keysForManifestWork(mw)));
+      c.placementDecisions.on(ev, (decision, old) =>
+        enqueueAll(
+          keysForPlacementDecision(decision, c.managedClusterModules.list(), ev === 'update' ? old : undefined),
+        ),
+      );
       c.managedClusters.on(ev, (cluster, old) => {
         // A heartbeat that changes neither labels, claims nor deletion needs no re-plan.
         if (ev === 'update' && old && !clusterChanged(old, cluster)) return;
@@ -283,7 +289,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     await this.setFinalizer(mcm, true);
 
     const validation = validateManagedClusterModule(mcm);
-    const selection = selectClusters(mcm, this.caches.managedClusters.list());
+    const selection = selectClusters(mcm, this.caches.managedClusters.list(), this.caches.placementDecisions.list());
     const problems = [
       ...(validation.ok ? [] : validation.issues.map((i) => `${i.path}: ${i.message}`)),
       ...(selection.ok ? [] : [selection.reason]),
@@ -327,7 +333,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     if (this.invalid.has(name)) return;
     const current = this.caches.manifestWork(name, clusterName);
     const cluster = this.caches.managedClusters.get(clusterName);
-    const selection = cluster ? selectClusters(mcm, [cluster]) : undefined;
+    const selection = cluster ? selectClusters(mcm, [cluster], this.caches.placementDecisions.list()) : undefined;
     const selected = selection?.ok === true && selection.selection.selected.length === 1;
     if (!cluster || !selected) {
       if (current) await this.deleteManifestWork(current, mcm, `cluster ${clusterName} is no longer selected`);
@@ -450,7 +456,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     // per interval (the queue coalesces the keys that arrive meanwhile) instead of once per cluster.
     const wait = (this.lastStatusWrite.get(name) ?? 0) + this.config.STATUS_WRITE_INTERVAL_MS - Date.now();
     if (wait > 0) return { requeueAfterMs: wait };
-    const selection = selectClusters(mcm, this.caches.managedClusters.list());
+    const selection = selectClusters(mcm, this.caches.managedClusters.list(), this.caches.placementDecisions.list());
     const results = this.results.get(name);
     const clusters = selection.ok
       ? selection.selection.selected.map(

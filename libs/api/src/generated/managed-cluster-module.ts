@@ -690,6 +690,19 @@ export interface ManagedClusterModuleV1Beta1 {
       [k: string]: string;
     };
     /**
+     * PlacementRef (a KMM-Hub extension) names an Open Cluster Management Placement. Only the clusters its PlacementDecisions list are selected, and they must also match `selector` and `clusterSelector`. A Placement with no decision selects nothing (with RHACM, bind a ManagedClusterSet to its namespace).
+     */
+    placementRef?: {
+      /**
+       * Namespace of the Placement.
+       */
+      namespace: string;
+      /**
+       * Name of the Placement.
+       */
+      name: string;
+    };
+    /**
      * ClusterSelector (a KMM-Hub extension) is a label selector with matchLabels and matchExpressions over ManagedCluster labels. A cluster is selected when it matches both `selector` and `clusterSelector`.
      */
     clusterSelector?: {
