@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '@kmm-hub/test-env';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -24,15 +24,6 @@ const hubEnv = {
   OIDC_VIEWER_GROUPS: env.oidc.groups.viewer,
   LOG_LEVEL: 'warn',
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 describe('built apps', () => {
   const children: ChildProcess[] = [];
