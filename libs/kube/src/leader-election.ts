@@ -55,7 +55,9 @@ export class LeaderElector {
     kc: KubeClientConfig,
     private readonly opts: LeaderElectionOptions,
   ) {
-    this.http = new KubeHttp(kc);
+    // A Lease call that takes longer than half the lease is useless (the lease may be gone by then) and must not
+    // hold up a renewal round or a shutdown for the default 30 s.
+    this.http = new KubeHttp(kc, { requestTimeoutMs: Math.max(1_000, ((opts.leaseDurationSeconds ?? 15) * 1000) / 2) });
   }
 
   private leasePath(withName = true): string {

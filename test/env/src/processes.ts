@@ -40,6 +40,9 @@ export class ProcessGroup {
       cwd: opts.cwd ?? this.workDir,
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own: a terminal's Ctrl-C (SIGINT to the whole foreground group) must not stop the
+      // servers under the hub and agents still shutting down; stop() ends them, in order, by PID.
+      detached: true,
     });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
