@@ -150,4 +150,65 @@ describe(Informer.name, () => {
       await cluster.stop();
     }
   });
+
+  it('treats an optional resource that is not served as empty and synced, and lists it once its CRD exists', async () => {
+    const http = new KubeHttp(clusterKubeConfig(env.hub));
+    const group = `w${Date.now()}.kmm-test.example`;
+    const path = `/apis/${group}/v1/widgets`;
+    const required = new Informer(http, { path, backoff: { baseMs: 100, maxMs: 200 } });
+    const optional = new Informer(http, { path, optional: { retryMs: 200 } });
+    const seen = recorder(optional);
+    required.start();
+    optional.start();
+    try {
+      await expect.poll(() => optional.hasSynced()).toBe(true);
+      expect(optional.list()).toEqual([]);
+      expect(seen.lifecycle.some((e) => e.type === 'notServed')).toBe(true);
+      await expect.poll(() => required.hasSynced(), { timeout: 1_000 }).toBe(false);
+
+      await http.json('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+        body: {
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          metadata: { name: `widgets.${group}` },
+          spec: {
+            group,
+            scope: 'Namespaced',
+            names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+            versions: [
+              {
+                name: 'v1',
+                served: true,
+                storage: true,
+                schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+              },
+            ],
+          },
+        },
+      });
+      const create = () =>
+        http.json('POST', `/apis/${group}/v1/namespaces/default/widgets`, {
+          body: { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1' } },
+        });
+      // The CRD takes a moment to be served.
+      await expect
+        .poll(
+          () =>
+            create().then(
+              () => true,
+              () => false,
+            ),
+          { timeout: 20_000 },
+        )
+        .toBe(true);
+      await expect.poll(() => optional.list().map((o) => o.metadata?.name), { timeout: 10_000 }).toEqual(['w1']);
+      expect(seen.events).toContain('add:w1');
+    } finally {
+      await required.stop();
+      await optional.stop();
+      await http
+        .json('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}`)
+        .catch(() => undefined);
+    }
+  });
 });

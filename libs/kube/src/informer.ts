@@ -8,7 +8,9 @@ export type InformerLifecycle =
   | { type: 'watching'; resourceVersion: string }
   | { type: 'gone'; resourceVersion: string }
   | { type: 'bookmark'; resourceVersion: string }
-  | { type: 'error'; phase: 'list' | 'watch'; error: unknown; retryInMs: number };
+  | { type: 'error'; phase: 'list' | 'watch'; error: unknown; retryInMs: number }
+  /** An optional resource that the API server does not serve (404 on list); listing is tried again later. */
+  | { type: 'notServed'; retryInMs: number };
 
 export interface InformerOptions {
   /** Collection path, e.g. /apis/work.open-cluster-management.io/v1/manifestworks or …/namespaces/x/manifestworks. */
@@ -19,6 +21,11 @@ export interface InformerOptions {
   watchTimeoutSeconds?: number;
   backoff?: { baseMs: number; maxMs: number };
   pageSize?: number;
+  /**
+   * The resource may not be served (its CRD is not installed): a 404 on list then counts as an empty, synced cache
+   * instead of an error that keeps the informer unsynced, and the list is tried again every retryMs.
+   */
+  optional?: { retryMs: number };
 }
 
 type Handler<T> = (obj: T, old?: T) => void;
@@ -110,6 +117,17 @@ export class Informer<T extends KubernetesObject> {
           this.resourceVersion = undefined;
           continue;
         }
+        if (this.opts.optional && phase === 'list' && error instanceof KubeApiError && error.status === 404) {
+          this.markNotServed();
+          this.emit({ type: 'notServed', retryInMs: this.opts.optional.retryMs });
+          this.abort = new AbortController();
+          await delay(this.opts.optional.retryMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
+          continue;
+        }
+        if (this.opts.optional && phase === 'watch' && error instanceof KubeApiError && error.status === 404) {
+          // The resource went away while watched (CRD deleted): list again, which finds it not served.
+          this.resourceVersion = undefined;
+        }
         this.failures++;
         const retryInMs = backoffDelay(this.failures, baseMs, maxMs);
         this.emit({ type: 'error', phase, error, retryInMs });
@@ -155,6 +173,18 @@ export class Informer<T extends KubernetesObject> {
     }
     this.resourceVersion = rv;
     this.emit({ type: 'listed', resourceVersion: rv, count: items.length });
+    if (!this.isSynced) {
+      this.isSynced = true;
+      this.syncedResolve();
+    }
+  }
+
+  /** Not served: nothing exists, which is a complete (synced) answer. */
+  private markNotServed(): void {
+    for (const [key, old] of this.cache) {
+      this.cache.delete(key);
+      for (const h of this.handlers.delete) h(old);
+    }
     if (!this.isSynced) {
       this.isSynced = true;
       this.syncedResolve();

@@ -52,7 +52,8 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
     // For MCMs with a placementRef; all namespaces, since a Placement may live in any.
     this.placementDecisions = this.track(
       'PlacementDecision',
-      new Informer(http, { path: collection(RESOURCES.PlacementDecision) }),
+      // Optional: a hub without OCM's placement CRDs still works for MCMs that select by labels only.
+      new Informer(http, { path: collection(RESOURCES.PlacementDecision), optional: { retryMs: 60_000 } }),
     );
     this.secrets = this.track(
       'Secret',
@@ -66,6 +67,7 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private readonly kinds = new Map<Informer<KubernetesObject>, string>();
+  private readonly notServed = new Set<string>();
 
   private track<T extends KubernetesObject>(kind: string, informer: Informer<T>): Informer<T> {
     this.kinds.set(informer as unknown as Informer<KubernetesObject>, kind);
@@ -76,6 +78,15 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
             { kind, phase: ev.phase, retryInMs: ev.retryInMs, err: String(ev.error) },
             'watch failed, retrying',
           );
+          break;
+        case 'notServed':
+          if (!this.notServed.has(kind)) {
+            this.notServed.add(kind);
+            this.logger.warn(
+              { kind, retryInMs: ev.retryInMs },
+              `the hub API server does not serve ${kind}s: MCMs with a placementRef select nothing until its CRD is installed`,
+            );
+          }
           break;
         case 'gone':
           this.logger.log({ kind, resourceVersion: ev.resourceVersion }, 'watch expired, re-listing');

@@ -10,6 +10,7 @@ import {
   type DedicatedCluster,
   clientNodeConfig,
 } from '@kmm-hub/test-env';
+import { KubeApiError, KubeHttp } from '@kmm-hub/kube';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { startApiHub, type ApiHub } from '../api/fleet-under-test.testing.js';
@@ -148,6 +149,35 @@ describe('health and metrics', () => {
       });
       expect(rawErrors.mock.calls.map((args) => String(args[0]))).toEqual([]);
       rawErrors.mockRestore();
+    });
+  });
+
+  // Last in this file: it removes a CRD from the file's API server.
+  describe('on a hub API server without the PlacementDecision CRD (a hub without OCM placement)', () => {
+    let hub: ApiHub | undefined;
+    afterAll(() => hub?.close());
+
+    it('still becomes ready: PlacementDecisions are optional', async () => {
+      const http = new KubeHttp(clusterKubeConfig(cluster.info));
+      await http.json(
+        'DELETE',
+        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/placementdecisions.cluster.open-cluster-management.io',
+      );
+      await vi.waitFor(
+        async () =>
+          expect(
+            await http.json('GET', '/apis/cluster.open-cluster-management.io/v1beta1/placementdecisions').then(
+              () => 'served',
+              (e: unknown) => (e instanceof KubeApiError ? e.status : 'error'),
+            ),
+          ).toBe(404),
+        { timeout: 20_000, interval: 200 },
+      );
+      hub = await startApiHub(hubEnv('controller', { LEASE_NAME: `health-nocrd-${Date.now()}` }));
+      await vi.waitFor(async () => expect((await request(hub!.url).get('/readyz')).status).toBe(200), {
+        timeout: 15_000,
+        interval: 200,
+      });
     });
   });
 });
