@@ -37,7 +37,7 @@ describe('ProcessGroup', () => {
       expect(pgrp).not.toBe(Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[2]));
     } finally {
       await group.stopAll();
-      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -10,6 +10,8 @@ export interface StartedProcess {
   child: ChildProcess;
   /** Resolves when the process has exited. */
   exited: Promise<number | null>;
+  /** Resolves when its output is flushed and its log file closed. */
+  logClosed: Promise<void>;
 }
 
 const RUNS_PREFIX = 'kmm-hub-env-';
@@ -44,11 +46,13 @@ export class ProcessGroup {
       // servers under the hub and agents still shutting down; stop() ends them, in order, by PID.
       detached: true,
     });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+    // Both streams feed one file: neither may end it (the other could still write), 'close' (all output read) does.
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    const logClosed = new Promise<void>((resolve) => child.once('close', () => log.end(() => resolve())));
     if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const proc: StartedProcess = { name, pid: child.pid, logPath, child, exited };
+    const proc: StartedProcess = { name, pid: child.pid, logPath, child, exited, logClosed };
     this.procs.push(proc);
     this.writePidFile();
     return proc;
@@ -62,6 +66,8 @@ export class ProcessGroup {
       await proc.exited;
       clearTimeout(timer);
     }
+    // A grandchild holding the output open must not hold up a stop.
+    await Promise.race([proc.logClosed, new Promise((r) => setTimeout(r, 2_000).unref())]);
     const i = this.procs.indexOf(proc);
     if (i >= 0) this.procs.splice(i, 1);
     this.writePidFile();
