@@ -1,6 +1,12 @@
 import { CoreV1Api, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
-import { clusterKubeConfig, readAuditLog, startDedicatedCluster, clientNodeConfig } from '@kmm-hub/test-env';
+import {
+  clusterKubeConfig,
+  readAuditLog,
+  startDedicatedCluster,
+  clientNodeConfig,
+  widgetCustomResourceDefinition,
+} from '@kmm-hub/test-env';
 import { Informer, type InformerLifecycle } from './informer.js';
 import { KubeHttp } from './kube-http.js';
 
@@ -167,24 +173,7 @@ describe(Informer.name, () => {
       await expect.poll(() => required.hasSynced(), { timeout: 1_000 }).toBe(false);
 
       await http.json('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
-        body: {
-          apiVersion: 'apiextensions.k8s.io/v1',
-          kind: 'CustomResourceDefinition',
-          metadata: { name: `widgets.${group}` },
-          spec: {
-            group,
-            scope: 'Namespaced',
-            names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
-            versions: [
-              {
-                name: 'v1',
-                served: true,
-                storage: true,
-                schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-              },
-            ],
-          },
-        },
+        body: widgetCustomResourceDefinition(group),
       });
       const create = () =>
         http.json('POST', `/apis/${group}/v1/namespaces/default/widgets`, {

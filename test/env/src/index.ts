@@ -45,3 +45,4 @@ export {
 } from './demo-fleet.js';
 export { applyManagedCluster, type ManagedClusterSeed } from './managed-clusters.js';
 export { workConditions } from './work-conditions.js';
+export { widgetCustomResourceDefinition } from './widget-crd.js';

@@ -3,6 +3,7 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { FINALIZERS, RESOURCES, type AppliedManifestWork, type ManifestWork } from '@kmm-hub/api';
 import { KubeApiError } from '@kmm-hub/kube';
+import { widgetCustomResourceDefinition } from '@kmm-hub/test-env';
 import {
   adminHttp,
   conditionOf,
@@ -180,29 +181,7 @@ describe('ManifestWork apply', () => {
   it('applies a CRD and a resource of it from one work, retrying the resource until the CRD is served', async () => {
     const { cluster } = await setup('mw-crd');
     const group = `${cluster}.example.com`;
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: `widgets.${group}` },
-      spec: {
-        group,
-        scope: 'Namespaced',
-        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } },
-              },
-            },
-          },
-        ],
-      },
-    };
+    const crd = widgetCustomResourceDefinition(group);
     const widget = {
       apiVersion: `${group}/v1`,
       kind: 'Widget',
