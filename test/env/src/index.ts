@@ -8,7 +8,7 @@ export {
   type EnvironmentOptions,
 } from './environment.js';
 export { startApiServer, renderKubeconfig, type RunningApiServer } from './kube-apiserver.js';
-export { ProcessGroup, freezeProcess, reapOrphans } from './processes.js';
+export { ENV_DIR_PREFIX, ProcessGroup, freezeProcess, reapOrphans } from './processes.js';
 export { waitUntil } from './wait.js';
 export { createCertificateAuthority, createClientCert } from './pki.js';
 export { clientWritesSince, readAuditLog, type AuditEvent } from './audit-log.js';
@@ -46,3 +46,4 @@ export {
 export { applyManagedCluster, type ManagedClusterSeed } from './managed-clusters.js';
 export { workConditions } from './work-conditions.js';
 export { widgetCustomResourceDefinition } from './widget-crd.js';
+export { startRedis, type RunningRedis } from './redis.js';

@@ -24,8 +24,9 @@ function ping(port: number): Promise<boolean> {
 }
 
 /** Debian's redis-server with persistence off: Redis holds only jobs, which the controller can recreate. */
-export async function startRedis(group: ProcessGroup, workDir: string): Promise<RunningRedis> {
-  const port = await freePort();
+export async function startRedis(group: ProcessGroup, workDir: string, fixedPort?: number): Promise<RunningRedis> {
+  // A fixed port brings a stopped Redis back at the address its clients know (an outage test).
+  const port = fixedPort ?? (await freePort());
   const dir = join(workDir, 'redis');
   mkdirSync(dir, { recursive: true });
   const proc = group.start('redis', 'redis-server', [

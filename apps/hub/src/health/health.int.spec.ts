@@ -1,13 +1,17 @@
 // Liveness, readiness and metrics of each hub role against the real environment, including a Redis that does not
 // answer (readiness fails, liveness does not).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import {
+  ENV_DIR_PREFIX,
+  ProcessGroup,
   clusterKubeConfig,
-  freePort,
   startDedicatedCluster,
+  startRedis,
   type DedicatedCluster,
+  type RunningRedis,
   clientNodeConfig,
 } from '@kmm-hub/test-env';
 import { KubeApiError, KubeHttp } from '@kmm-hub/kube';
@@ -27,17 +31,6 @@ beforeAll(async () => {
   await core.createNamespace({ body: { metadata: { name: HUB_NAMESPACE } } });
 }, 60_000);
 afterAll(() => cluster?.stop());
-
-function redisAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = createConnection({ host: '127.0.0.1', port }, () => sock.write('PING\r\n'));
-    sock.once('data', (d) => {
-      sock.destroy();
-      resolve(d.toString().startsWith('+PONG'));
-    });
-    sock.once('error', () => resolve(false));
-  });
-}
 
 function hubEnv(role: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -96,24 +89,14 @@ describe('health and metrics', () => {
   });
 
   describe('when its Redis goes away', () => {
-    let redis: ChildProcess;
+    // A Redis of this test alone, so it can be stopped and brought back on the same port.
+    let group: ProcessGroup;
+    let redis: RunningRedis;
     let hub: ApiHub;
-    let port: number;
-    const startRedis = async () => {
-      redis = spawn(
-        'redis-server',
-        ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
-        {
-          stdio: 'ignore',
-        },
-      );
-      await vi.waitFor(async () => expect(await redisAnswers(port)).toBe(true), { timeout: 10_000, interval: 100 });
-    };
     beforeAll(async () => {
-      // A Redis of this test alone, so it can be stopped.
-      port = await freePort();
-      await startRedis();
-      hub = await startApiHub(hubEnv('worker', { REDIS_URL: `redis://127.0.0.1:${port}`, BUILD_EXECUTOR: 'buildah' }));
+      group = new ProcessGroup(mkdtempSync(join(tmpdir(), `${ENV_DIR_PREFIX}health-redis-`)));
+      redis = await startRedis(group, group.workDir);
+      hub = await startApiHub(hubEnv('worker', { REDIS_URL: redis.url, BUILD_EXECUTOR: 'buildah' }));
       await vi.waitFor(async () => expect((await request(hub.url).get('/readyz')).status).toBe(200), {
         timeout: 15_000,
         interval: 200,
@@ -121,19 +104,15 @@ describe('health and metrics', () => {
     }, 60_000);
     afterAll(async () => {
       // Redis back first: the hub's queue connections close cleanly only against a live server.
-      if (redis.exitCode !== null) await startRedis();
+      if (redis.proc.child.exitCode !== null) redis = await startRedis(group, group.workDir, redis.port);
       await hub?.close().catch(() => undefined);
-      const exited = new Promise((r) => redis.once('exit', r));
-      redis.kill('SIGTERM');
-      await exited;
+      await group?.stopAll();
     });
 
     it('stays alive but not ready, naming the check that failed, and is ready again when Redis is back', async () => {
       // Connection errors go to the hub's structured log, not raw to stderr on every reconnect attempt.
       const rawErrors = vi.spyOn(console, 'error');
-      const exited = new Promise((r) => redis.once('exit', r));
-      redis.kill('SIGTERM');
-      await exited;
+      await group.stop(redis.proc);
       expect((await request(hub.url).get('/healthz')).status).toBe(200);
       const ready = await request(hub.url).get('/readyz');
       expect(ready.status).toBe(503);
@@ -142,7 +121,7 @@ describe('health and metrics', () => {
         error: { redis: { status: 'down' } },
         info: { kubernetes: { status: 'up' } },
       });
-      await startRedis();
+      redis = await startRedis(group, group.workDir, redis.port);
       await vi.waitFor(async () => expect((await request(hub.url).get('/readyz')).status).toBe(200), {
         timeout: 15_000,
         interval: 200,
