@@ -17,7 +17,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ImageRequest } from '../apps/hub/src/images/image-pipeline.js';
 import { ModuleSignerService } from '../apps/hub/src/images/module-signer.service.js';
 import { planImageJobs } from '../apps/hub/src/images/plan-image-jobs.js';
-import { HubObjects, startImages, uniqueName, type ImagesHarness } from '../test/fixtures/kmod/hub-images-harness.js';
+import {
+  HubObjects,
+  signImageRequest,
+  startImages,
+  uniqueName,
+  type ImagesHarness,
+} from '../test/fixtures/kmod/hub-images-harness.js';
 
 const env = inject('env');
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -47,22 +53,16 @@ describe('image pipeline queue overhead', () => {
     for (const h of hubs) await h.close();
   });
 
-  const signRequest = (tag: string, kernel = module.kernel): ImageRequest => ({
-    mcm: 'bench',
-    moduleName: 'hello',
-    moduleNamespace: 'kmm',
-    kernel,
-    image: `${env.registry.host}/${repository}/hello:${tag}`,
-    sign: {
+  const signRequest = (tag: string, kernel = module.kernel): ImageRequest =>
+    signImageRequest({
+      mcm: 'bench',
+      moduleNamespace: 'kmm',
+      kernel,
+      image: `${env.registry.host}/${repository}/hello:${tag}`,
       unsignedImage,
-      unsignedImageRegistryTLS: { insecure: true },
-      keySecret: { name: 'signing-key' },
-      certSecret: { name: 'signing-cert' },
       filesToSign: [`/opt/lib/modules/${module.kernel}/*.ko`],
-    },
-    registryTLS: { insecure: true },
-    inputVersions: { ...versions },
-  });
+      inputVersions: versions,
+    });
 
   const plans = (prefix: string) =>
     Array.from({ length: COUNT }, (_, i) => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   HubObjects,
   dockerConfigJson,
+  signImageRequest,
   startImages,
   startReadOnlyRegistry,
   uniqueName,
@@ -73,20 +74,15 @@ describe(SignProcessor.name, () => {
   function signRequest(overrides: Partial<ImageRequest> & { tag: string }): ImageRequest {
     const { tag, ...rest } = overrides;
     return {
-      mcm: 'hello',
-      moduleName: 'hello',
-      moduleNamespace: 'kmm-operator',
-      kernel: module.kernel,
-      image: `${env.registry.host}/${repository}/hello:${tag}`,
-      sign: {
+      ...signImageRequest({
+        mcm: 'hello',
+        moduleNamespace: 'kmm-operator',
+        kernel: module.kernel,
+        image: `${env.registry.host}/${repository}/hello:${tag}`,
         unsignedImage,
-        unsignedImageRegistryTLS: { insecure: true },
-        keySecret: { name: 'signing-key' },
-        certSecret: { name: 'signing-cert' },
         filesToSign: [`/opt/lib/modules/${module.kernel}/*.ko`],
-      },
-      registryTLS: { insecure: true },
-      inputVersions: { ...versions },
+        inputVersions: versions,
+      }),
       ...rest,
     };
   }
