@@ -13,11 +13,21 @@ export class ServerSideApplier {
   readonly paths: ResourcePaths;
 
   constructor(
-    kc: KubeClientConfig,
+    source: KubeClientConfig | ServerSideApplier,
     private readonly fieldManager: string,
   ) {
-    this.http = new KubeHttp(kc);
-    this.paths = new ResourcePaths(this.http);
+    if (source instanceof ServerSideApplier) {
+      this.http = source.http;
+      this.paths = source.paths;
+    } else {
+      this.http = new KubeHttp(source);
+      this.paths = new ResourcePaths(this.http);
+    }
+  }
+
+  /** The same connection and discovery cache, applying under another field manager. */
+  forFieldManager(fieldManager: string): ServerSideApplier {
+    return new ServerSideApplier(this, fieldManager);
   }
 
   async apply<T extends KubernetesObject>(obj: T, opts: { force?: boolean; subresource?: 'status' } = {}): Promise<T> {

@@ -1,11 +1,10 @@
 // Reads the ConfigMaps and Secrets of the hub namespace that builds and signs use, checking each against the
 // resourceVersion its job was planned with. Secret content stays in memory for the job and is never logged.
 import { Inject, Injectable } from '@nestjs/common';
-import { KubeApiError, KubeHttp, type KubeClientConfig } from '@kmm-hub/kube';
+import { KubeApiError, KubeHttp } from '@kmm-hub/kube';
 import { ImageInputError, SupersededError } from './image-job-errors.js';
 import { IMAGES_OPTIONS, type ImagesOptions } from './images.options.js';
 import type { ObjectVersion } from './jobs.js';
-import { HUB_KUBE_CONFIG } from '../kube/hub-kube.module.js';
 
 interface ObjectWithData {
   metadata?: { resourceVersion?: string };
@@ -22,8 +21,8 @@ export class HubInputsService {
   readonly #http: KubeHttp;
   readonly #namespace: string;
 
-  constructor(@Inject(HUB_KUBE_CONFIG) kubeConfig: KubeClientConfig, @Inject(IMAGES_OPTIONS) options: ImagesOptions) {
-    this.#http = new KubeHttp(kubeConfig);
+  constructor(http: KubeHttp, @Inject(IMAGES_OPTIONS) options: ImagesOptions) {
+    this.#http = http;
     this.#namespace = options.namespace;
   }
 

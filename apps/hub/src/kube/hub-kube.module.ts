@@ -19,12 +19,13 @@ export const HUB_KUBE_CONFIG = Symbol('HUB_KUBE_CONFIG');
           config.HUB_KUBECONFIG ? { kind: 'file', path: config.HUB_KUBECONFIG } : { kind: 'in-cluster' },
         ),
     },
-    { provide: KubeHttp, inject: [HUB_KUBE_CONFIG], useFactory: (kc: KubeClientConfig) => new KubeHttp(kc) },
     {
       provide: ServerSideApplier,
       inject: [HUB_KUBE_CONFIG],
       useFactory: (kc: KubeClientConfig) => new ServerSideApplier(kc, FIELD_MANAGERS.hub),
     },
+    // The applier's own connection: one request wrapper per process for the hub API server.
+    { provide: KubeHttp, inject: [ServerSideApplier], useFactory: (applier: ServerSideApplier) => applier.http },
   ],
   exports: [HUB_KUBE_CONFIG, KubeHttp, ServerSideApplier],
 })

@@ -17,7 +17,7 @@ export class SpokeClient {
   readonly http: KubeHttp;
   private readonly appliers = new Map<string, ServerSideApplier>();
 
-  constructor(@Inject(SPOKE_KUBE_CONFIG) private readonly kc: KubeClientConfig) {
+  constructor(@Inject(SPOKE_KUBE_CONFIG) kc: KubeClientConfig) {
     this.applier = new ServerSideApplier(kc, SPOKE_FIELD_MANAGER);
     this.http = this.applier.http;
     this.appliers.set(SPOKE_FIELD_MANAGER, this.applier);
@@ -31,7 +31,7 @@ export class SpokeClient {
   applierFor(fieldManager: string): ServerSideApplier {
     let applier = this.appliers.get(fieldManager);
     if (applier === undefined) {
-      applier = new ServerSideApplier(this.kc, fieldManager);
+      applier = this.applier.forFieldManager(fieldManager);
       this.appliers.set(fieldManager, applier);
     }
     return applier;

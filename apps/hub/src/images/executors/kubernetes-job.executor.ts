@@ -5,7 +5,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { V1Job, V1JobList, V1PodList } from '@kubernetes/client-node';
 import { Inject, Injectable } from '@nestjs/common';
-import { KubeApiError, KubeHttp, type KubeClientConfig } from '@kmm-hub/kube';
+import { KubeApiError, KubeHttp } from '@kmm-hub/kube';
 import { BuildFailedError } from '../image-job-errors.js';
 import { IMAGES_OPTIONS, type ImagesOptions } from '../images.options.js';
 import { IMAGE_JOB_NAMES } from '../jobs.js';
@@ -18,7 +18,6 @@ import {
   renderBuildJob,
   type BuildJobPhase,
 } from './render-build-job.js';
-import { HUB_KUBE_CONFIG } from '../../kube/hub-kube.module.js';
 
 const LOG_TAIL_LINES = 30;
 /** Extra time past the Job's activeDeadlineSeconds before the worker gives up on a Job whose status never moves. */
@@ -30,8 +29,8 @@ export class KubernetesJobExecutor implements BuildExecutor {
   readonly #http: KubeHttp;
   readonly #options: ImagesOptions;
 
-  constructor(@Inject(HUB_KUBE_CONFIG) kubeConfig: KubeClientConfig, @Inject(IMAGES_OPTIONS) options: ImagesOptions) {
-    this.#http = new KubeHttp(kubeConfig);
+  constructor(http: KubeHttp, @Inject(IMAGES_OPTIONS) options: ImagesOptions) {
+    this.#http = http;
     this.#options = options;
   }
 
