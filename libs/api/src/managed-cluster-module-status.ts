@@ -22,6 +22,8 @@ export const KERNEL_IMAGE_STATES = {
   Unmapped: 'Unmapped',
   /** Not checked yet. */
   Pending: 'Pending',
+  /** Its registry is being asked (the check runs in the background) and nothing is published for it yet. */
+  Checking: 'Checking',
   Building: 'Building',
   Signing: 'Signing',
   /** The image exists, its digest is known and it is published. */

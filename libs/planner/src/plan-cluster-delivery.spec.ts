@@ -120,6 +120,41 @@ describe('planClusterDelivery', () => {
     expect(sut.status).toMatchObject({ state: 'Pending', reason: 'ImagesNotReady' });
   });
 
+  it('reports Checking and renders nothing while the only kernel is being checked', () => {
+    const sut = plan('6.1.0-56-amd64', { '6.1.0-56-amd64': { kind: 'checking' } });
+    expect(sut.desired).toBeUndefined();
+    expect(sut.status).toMatchObject({ state: 'Pending', reason: 'ImagesNotReady' });
+    expect(sut.status.kernels).toEqual([
+      { kernel: '6.1.0-56-amd64', image: 'registry.test:5000/gpu:6.1.0-56-amd64', state: 'Checking' },
+    ]);
+  });
+
+  it('publishes the ready kernel while another is being checked', () => {
+    const sut = plan('6.1.0-56-amd64\n5.14.0-284.el9.x86_64', {
+      '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_A },
+      '5.14.0-284.el9.x86_64': { kind: 'checking' },
+    });
+    expect(moduleOf(sut.desired).spec!.moduleLoader!.container.kernelMappings.map((m) => m.literal)).toEqual([
+      '6.1.0-56-amd64',
+    ]);
+    expect(sut.status.kernels?.find((k) => k.kernel === '5.14.0-284.el9.x86_64')?.state).toBe('Checking');
+  });
+
+  it('keeps a published digest Ready and names the failing recheck in lastError', () => {
+    const recheckError = 'registry registry.test:5000 failing: 500; next check in 30 s';
+    const sut = plan('6.1.0-56-amd64', { '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_A, recheckError } });
+    expect(moduleOf(sut.desired).spec!.moduleLoader!.container.kernelMappings[0]?.containerImage).toBe(
+      `registry.test:5000/gpu@${DIGEST_A}`,
+    );
+    expect(sut.status.kernels?.[0]).toEqual({
+      kernel: '6.1.0-56-amd64',
+      image: 'registry.test:5000/gpu:6.1.0-56-amd64',
+      state: 'Ready',
+      digest: DIGEST_A,
+      lastError: recheckError,
+    });
+  });
+
   it('says no mapping matches when none of the kernels is targeted', () => {
     const sut = plan('4.18.0-1', {});
     expect(sut.status).toMatchObject({ state: 'Pending', reason: 'NoMatchingKernel' });

@@ -28,13 +28,16 @@ export interface PipelineProgress {
 export type ImageFinding =
   /**
    * The tag exists with this digest. With build or sign, `rebuild` is the pipeline's job for the current inputs:
-   * until it succeeds (a changed Dockerfile, key or build arg) the digest in use stays published.
+   * until it succeeds (a changed Dockerfile, key or build arg) the digest in use stays published. `recheckError`:
+   * the digest is the one already published, kept because the registry could not be asked again.
    */
-  | { kind: 'present'; digest: string; rebuild?: PipelineProgress }
+  | { kind: 'present'; digest: string; rebuild?: PipelineProgress; recheckError?: string }
   /** The registry has no such manifest and the module has neither build nor sign. */
   | { kind: 'missing' }
   /** The registry could not be asked (unreachable, 5xx, auth failure). */
   | { kind: 'error'; message: string }
+  /** Its registry is being asked in the background; nothing is known about the image yet. */
+  | { kind: 'checking' }
   /** Absent and handed to the image pipeline. */
   | ({ kind: 'pipeline' } & PipelineProgress)
   /** Not looked up yet. */
@@ -76,7 +79,12 @@ function kernelStatus(kernel: string, image: string | undefined, finding: ImageF
       if (finding.rebuild && finding.rebuild.state !== 'succeeded') {
         return { ...pipelineStatus(base, finding.rebuild), digest: finding.digest };
       }
-      return { ...base, state: KERNEL_IMAGE_STATES.Ready, digest: finding.digest };
+      return {
+        ...base,
+        state: KERNEL_IMAGE_STATES.Ready,
+        digest: finding.digest,
+        ...(finding.recheckError !== undefined && { lastError: finding.recheckError }),
+      };
     case 'missing':
       return {
         ...base,
@@ -87,6 +95,8 @@ function kernelStatus(kernel: string, image: string | undefined, finding: ImageF
       return { ...base, state: KERNEL_IMAGE_STATES.Failed, lastError: finding.message };
     case 'pipeline':
       return pipelineStatus(base, finding);
+    case 'checking':
+      return { ...base, state: KERNEL_IMAGE_STATES.Checking };
     case 'unknown':
       return { ...base, state: KERNEL_IMAGE_STATES.Pending };
   }

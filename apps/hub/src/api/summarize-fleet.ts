@@ -54,9 +54,10 @@ const IMAGE_STATE_RANK: Readonly<Record<KernelImageState, number>> = {
   Missing: 1,
   Building: 2,
   Signing: 3,
-  Pending: 4,
-  Ready: 5,
-  Unmapped: 6,
+  Checking: 4,
+  Pending: 5,
+  Ready: 6,
+  Unmapped: 7,
 };
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -26,7 +26,7 @@ td.cell { text-align: center; cursor: pointer; color: #fff; font-weight: 600; mi
 td.cell.none { background: #fff; color: #8c959f; cursor: default; font-weight: normal; }
 .s-Ready { background: var(--ok); }
 .s-Progressing, .s-Building, .s-Signing, .s-building, .s-signing { background: var(--prog); }
-.s-Pending, .s-Idle, .s-queued { background: var(--pend); }
+.s-Pending, .s-Checking, .s-Idle, .s-queued { background: var(--pend); }
 .s-NoKernels, .s-Unmapped { background: #afb8c1; }
 .s-Degraded, .s-Failed, .s-Invalid, .s-failed { background: var(--bad); }
 .s-Missing { background: var(--warn); }

@@ -860,11 +860,11 @@ export interface ManagedClusterModuleV1Beta1 {
          */
         digest?: string;
         /**
-         * State of the image for this kernel. Unmapped: no kernel mapping matches it. Pending: not checked yet. Building and Signing: a job is running. Ready: the image exists and is published. Missing: the image does not exist and the mapping has neither build nor sign. Failed: the last check, build or sign failed, see lastError.
+         * State of the image for this kernel. Unmapped: no kernel mapping matches it. Pending: not checked yet. Checking: its registry is being asked and nothing is published for this kernel yet (a published kernel keeps its digest and state while it is checked again). Building and Signing: a job is running. Ready: the image exists and is published. Missing: the image does not exist and the mapping has neither build nor sign. Failed: the last check, build or sign failed, see lastError.
          */
-        state: 'Unmapped' | 'Pending' | 'Building' | 'Signing' | 'Ready' | 'Missing' | 'Failed';
+        state: 'Unmapped' | 'Pending' | 'Checking' | 'Building' | 'Signing' | 'Ready' | 'Missing' | 'Failed';
         /**
-         * LastError is the message of the last failed check, build or sign.
+         * LastError is the message of the last failed check, build or sign. A failing registry check says when the next check is due; on a Ready kernel it means the published digest could not be confirmed and stays in use.
          */
         lastError?: string;
         /**
