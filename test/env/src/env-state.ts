@@ -23,6 +23,8 @@ export interface RegistryInfo {
   url: string;
   /** 127.0.0.1:<port>, as it appears in image references. */
   host: string;
+  /** The registry's log (text; one `error authenticating user` line per request with a wrong password). */
+  logPath?: string;
   /** Set when the registry requires htpasswd basic auth. */
   username?: string;
   password?: string;

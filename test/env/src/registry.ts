@@ -47,5 +47,5 @@ export async function startRegistry(
     },
     { logPath: proc.logPath, exited: proc.exited },
   );
-  return { info: { url, host: `127.0.0.1:${port}`, ...auth }, proc };
+  return { info: { url, host: `127.0.0.1:${port}`, logPath: proc.logPath, ...auth }, proc };
 }

@@ -23,6 +23,20 @@ export const hubConfigSchema = z.object({
   // Controller (apps/hub/src/controller).
   /** How long a registry answer "this tag has that digest" is trusted; a build or sign push forgets it at once. */
   IMAGE_CHECK_TTL_S: z.coerce.number().int().min(1).default(60),
+  /**
+   * Limit of one registry exchange of an image check (HEAD, token, GET). Checks run in the background, so a registry
+   * that never answers holds no reconcile worker; its kernels show `Checking` until the check fails after this long.
+   */
+  IMAGE_CHECK_TIMEOUT_S: z.coerce.number().int().min(1).max(600).default(30),
+  /** Image checks running at the same time against one registry; the others wait their turn (other registries do not). */
+  IMAGE_CHECK_CONCURRENCY_PER_REGISTRY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * After a failed image check (timeout, 5xx, 401/403) the same check waits this long, doubled after each further
+   * failure in a row, before the registry is asked again; status says when.
+   */
+  IMAGE_CHECK_BACKOFF_S: z.coerce.number().int().min(1).default(15),
+  /** Cap of the wait between failed image checks. */
+  IMAGE_CHECK_BACKOFF_MAX_S: z.coerce.number().int().min(1).default(600),
   /** How often a cluster with a missing, failed or building image is planned again (a settled job wakes it too). */
   RECHECK_INTERVAL_S: z.coerce.number().int().min(1).default(30),
   /** Shortest time between two status writes of one ManagedClusterModule (changes in between are coalesced). */

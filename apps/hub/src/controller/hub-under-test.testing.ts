@@ -70,6 +70,8 @@ export async function startHubUnderTest(env: EnvState, name: string, namespaces:
         LEASE_DURATION_S: '3',
         RECHECK_INTERVAL_S: '1',
         IMAGE_CHECK_TTL_S: '1',
+        IMAGE_CHECK_BACKOFF_S: '1',
+        IMAGE_CHECK_BACKOFF_MAX_S: '8',
         POD_NAME: `hub-${apps.length}`,
         LOG_LEVEL: 'warn',
         ...overrides,

@@ -1,95 +1,148 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { RegistryTLS } from '@kmm-hub/api';
 import {
   findCredentials,
   parseDockerConfig,
   parseImageReference,
   RegistryClient,
-  RegistryError,
+  type ImageReference,
   type RegistryCredentials,
 } from '@kmm-hub/oci';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
+import { HubMetrics } from '../health/metrics.js';
 import { HubCacheService } from './hub-cache.service.js';
+import { ImageCheckScheduler, type CheckAnswer, type CheckResult, type FailingCheck } from './image-check-scheduler.js';
+import type { ReconcileKey } from './reconcile-keys.js';
 
-export type ImageLookup = { kind: 'present'; digest: string } | { kind: 'absent' } | { kind: 'error'; message: string };
+/** `checking`: the registry is being asked in the background and nothing is known yet. */
+export type ImageLookup = CheckAnswer;
 
-interface Entry {
-  result: ImageLookup;
-  expiresAt: number;
-}
-
-const MAX_ENTRIES = 10_000;
+/** Registries whose checks fail, for the health details (at most this many). */
+const MAX_FAILING_REGISTRIES = 20;
 
 /**
  * Whether rendered images exist, by HEAD in their registry with the module's imageRepoSecret and registryTLS.
- * Answers are cached briefly (a tag can move) and dropped at once when a build or sign pushes the image.
+ * `peek` never waits for a registry: it answers with what is known and checks in the background, one check per
+ * (image, credential, TLS flags) however many clusters ask, at most IMAGE_CHECK_CONCURRENCY_PER_REGISTRY at a time
+ * per registry, backing off after failures. When a check lands with a new answer, the reconcile keys that asked are
+ * handed to the `onChecked` listeners. Answers are cached from the check's completion (a tag can move) and dropped
+ * at once when a build or sign pushes the image.
  */
 @Injectable()
 export class ImageTrackerService {
-  private readonly cache = new Map<string, Entry>();
-  private readonly presentTtlMs: number;
-  private readonly absentTtlMs: number;
+  private readonly logger = new Logger(ImageTrackerService.name);
+  private readonly scheduler: ImageCheckScheduler<ReconcileKey>;
+  private readonly listeners: ((waiters: ReconcileKey[]) => void)[] = [];
+  private readonly timeoutMs: number;
 
   constructor(
     private readonly caches: HubCacheService,
     @Inject(HUB_CONFIG) config: HubConfig,
+    private readonly metrics: HubMetrics,
   ) {
-    this.presentTtlMs = config.IMAGE_CHECK_TTL_S * 1000;
-    this.absentTtlMs = Math.min(this.presentTtlMs, 15_000);
+    const presentTtlMs = config.IMAGE_CHECK_TTL_S * 1000;
+    this.timeoutMs = config.IMAGE_CHECK_TIMEOUT_S * 1000;
+    this.scheduler = new ImageCheckScheduler<ReconcileKey>({
+      policy: {
+        presentTtlMs,
+        absentTtlMs: Math.min(presentTtlMs, 15_000),
+        backoffBaseMs: config.IMAGE_CHECK_BACKOFF_S * 1000,
+        backoffMaxMs: Math.max(config.IMAGE_CHECK_BACKOFF_MAX_S, config.IMAGE_CHECK_BACKOFF_S) * 1000,
+      },
+      concurrencyPerRegistry: config.IMAGE_CHECK_CONCURRENCY_PER_REGISTRY,
+      now: Date.now,
+      onAnswer: (waiters) => this.listeners.forEach((listener) => listener(waiters)),
+    });
+    metrics.setChecksInFlightSource(() => this.scheduler.inFlight());
   }
 
-  async lookup(
-    image: string,
-    tls: RegistryTLS,
-    imageRepoSecret: string | undefined,
-    now = Date.now(),
-  ): Promise<ImageLookup> {
-    const key = JSON.stringify([
-      image,
-      imageRepoSecret ?? '',
-      tls.insecure ?? false,
-      tls.insecureSkipTLSVerify ?? false,
-    ]);
-    const hit = this.cache.get(key);
-    if (hit && hit.expiresAt > now) return hit.result;
-    const result = await this.check(image, tls, imageRepoSecret);
-    this.remember(key, result, now);
-    return result;
+  /**
+   * What is known now about the image, without waiting for its registry: its digest, its absence, the last
+   * failure (with the backoff), or `checking`. Starts a check when the answer is missing or expired; `waiter` is
+   * handed to the `onChecked` listeners when that check lands with a new answer.
+   */
+  peek(image: string, tls: RegistryTLS, imageRepoSecret: string | undefined, waiter?: ReconcileKey): ImageLookup {
+    let ref: ImageReference;
+    try {
+      ref = parseImageReference(image);
+    } catch (err) {
+      return { kind: 'error', message: `checking ${image}: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    // Read from the informer cache, so a wrong or missing Secret is reported at once and asks no registry.
+    const credentials = this.credentialsFor(imageRepoSecret, ref.registry, ref.repository);
+    if ('error' in credentials) return { kind: 'error', message: credentials.error };
+    const insecure = tls.insecure ?? false;
+    const insecureSkipTLSVerify = tls.insecureSkipTLSVerify ?? false;
+    return this.scheduler.peek(
+      {
+        // A changed Secret is a new credential: its first check is not held back by the old one's failures.
+        key: JSON.stringify([image, credentials.version, insecure, insecureSkipTLSVerify]),
+        image,
+        registry: ref.registry,
+        run: () => this.check(ref, { insecure, insecureSkipTLSVerify, credentials: credentials.value }),
+      },
+      waiter,
+    );
+  }
+
+  /** Called with the reconcile keys that asked about an image whose check landed with a new answer. */
+  onChecked(listener: (waiters: ReconcileKey[]) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Forgets every answer about this image (any credentials or TLS flags), e.g. after a push. */
   invalidate(image: string): void {
-    for (const key of this.cache.keys()) if ((JSON.parse(key) as string[])[0] === image) this.cache.delete(key);
+    this.scheduler.invalidate(image);
   }
 
-  private remember(key: string, result: ImageLookup, now: number): void {
-    if (this.cache.size >= MAX_ENTRIES) {
-      for (const [k, e] of this.cache) if (e.expiresAt <= now) this.cache.delete(k);
-      if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+  /**
+   * Registries whose last checks failed, for the health details: per registry the number of failing checks, the
+   * newest failure and when the first of them is asked again.
+   */
+  failingRegistries(): Record<string, { failingChecks: number; lastError: string; nextCheckInS: number }> {
+    const byRegistry = new Map<string, FailingCheck[]>();
+    for (const failure of this.scheduler.failing()) {
+      const list = byRegistry.get(failure.registry) ?? [];
+      list.push(failure);
+      byRegistry.set(failure.registry, list);
     }
-    this.cache.set(key, {
-      result,
-      expiresAt: now + (result.kind === 'present' ? this.presentTtlMs : this.absentTtlMs),
-    });
+    const now = Date.now();
+    return Object.fromEntries(
+      [...byRegistry]
+        .toSorted(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .slice(0, MAX_FAILING_REGISTRIES)
+        .map(([registry, failures]) => [
+          registry,
+          {
+            failingChecks: failures.length,
+            lastError: failures.reduce((a, b) => (a.nextCheckAt >= b.nextCheckAt ? a : b)).message,
+            nextCheckInS: Math.max(0, Math.ceil((Math.min(...failures.map((f) => f.nextCheckAt)) - now) / 1000)),
+          },
+        ]),
+    );
   }
 
-  private async check(image: string, tls: RegistryTLS, imageRepoSecret: string | undefined): Promise<ImageLookup> {
+  private async check(
+    ref: ImageReference,
+    options: { insecure: boolean; insecureSkipTLSVerify: boolean; credentials: RegistryCredentials | undefined },
+  ): Promise<CheckResult> {
+    const client = new RegistryClient({
+      registry: ref.registry,
+      insecure: options.insecure,
+      insecureSkipTLSVerify: options.insecureSkipTLSVerify,
+      timeoutMs: this.timeoutMs,
+      ...(options.credentials && { credentials: options.credentials }),
+    });
     try {
-      const ref = parseImageReference(image);
-      const credentials = this.credentialsFor(imageRepoSecret, ref.registry, ref.repository);
-      if ('error' in credentials) return { kind: 'error', message: credentials.error };
-      const client = new RegistryClient({
-        registry: ref.registry,
-        insecure: tls.insecure ?? false,
-        insecureSkipTLSVerify: tls.insecureSkipTLSVerify ?? false,
-        ...(credentials.value && { credentials: credentials.value }),
-      });
       const found = await client.resolveDigest(ref);
+      this.metrics.observeRegistryCheck(ref.registry, true);
       return found ? { kind: 'present', digest: found.digest } : { kind: 'absent' };
     } catch (err) {
-      const message = err instanceof RegistryError || err instanceof Error ? err.message : String(err);
-      return { kind: 'error', message: `checking ${image}: ${message}` };
+      this.metrics.observeRegistryCheck(ref.registry, false);
+      const message = err instanceof Error ? err.message : String(err);
+      this.logger.warn({ registry: ref.registry, repository: ref.repository, err: message }, 'image check failed');
+      return { kind: 'error', message };
     }
   }
 
@@ -97,8 +150,8 @@ export class ImageTrackerService {
     secretName: string | undefined,
     registry: string,
     repository: string,
-  ): { value: RegistryCredentials | undefined } | { error: string } {
-    if (!secretName) return { value: undefined };
+  ): { value: RegistryCredentials | undefined; version: string } | { error: string } {
+    if (!secretName) return { value: undefined, version: '' };
     const namespace = this.caches.secrets.list()[0]?.metadata?.namespace;
     const secret = this.caches.secrets.list().find((s) => s.metadata?.name === secretName);
     if (!secret)
@@ -109,6 +162,9 @@ export class ImageTrackerService {
     if (!raw) return { error: `imageRepoSecret ${secretName} has no key .dockerconfigjson` };
     const parsed = parseDockerConfig(Buffer.from(raw, 'base64'));
     if (!parsed.ok) return { error: `imageRepoSecret ${secretName}: ${parsed.issues.join('; ')}` };
-    return { value: findCredentials(parsed.config, registry, repository) };
+    return {
+      value: findCredentials(parsed.config, registry, repository),
+      version: `${secretName}@${secret.metadata?.uid ?? ''}/${secret.metadata?.resourceVersion ?? ''}`,
+    };
   }
 }

@@ -28,6 +28,7 @@ import {
   type KubeClientConfig,
 } from '@kmm-hub/kube';
 import { canonicalJson } from '@kmm-hub/manifestwork';
+import { isDigest, withDigest } from '@kmm-hub/oci';
 import {
   kernelTargets,
   planClusterDelivery,
@@ -183,6 +184,8 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       ),
     );
     this.pipeline?.onImagePushed((pushed) => this.images.invalidate(pushed.image));
+    // Image checks run in the background; the (MCM, cluster) keys that asked are planned again when one lands.
+    this.images.onChecked((waiters) => waiters.forEach((key) => this.queue?.add(key)));
     this.elector.start();
   }
 
@@ -343,7 +346,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     }
 
     const targets = kernelTargets(mcm, cluster);
-    const findings = await this.findImages(mcm, targets, current);
+    const findings = await this.findImages(mcm, targets, clusterKey(name, clusterName), current);
     const plan = planClusterDelivery({ mcm, cluster: clusterName, targets, findings, ...(current && { current }) });
     if (plan.desired && current?.metadata.annotations?.[ANNOTATIONS.specHash] !== plan.specHash) {
       await this.applier.apply(plan.desired);
@@ -367,21 +370,25 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     return { requeueAfterMs: (waiting ? this.config.RECHECK_INTERVAL_S : this.config.IMAGE_CHECK_TTL_S) * 1000 };
   }
 
-  /** Looks every targeted kernel's image up, and hands absent images that have build or sign to the pipeline. */
+  /**
+   * Looks every targeted kernel's image up (without waiting for registries: `key` is woken when a check lands),
+   * and hands absent images that have build or sign to the pipeline.
+   */
   private async findImages(
     mcm: ManagedClusterModule,
     targets: KernelTargets,
+    key: ReconcileKey,
     current?: ManifestWork,
   ): Promise<Map<string, ImageFinding>> {
     const findings = new Map<string, ImageFinding>();
     if (!targets.ok) return findings;
     const pullSecret = mcm.spec?.moduleSpec?.imageRepoSecret?.name;
-    const published = publishedDigests(current);
+    const published = publishedImages(current);
     await Promise.all(
       targets.targets.map(async ({ kernel, resolution }) => {
         if (!resolution.ok) return;
         const m = resolution.mapping;
-        const found = await this.images.lookup(m.containerImage, m.registryTLS, pullSecret);
+        const found = this.images.peek(m.containerImage, m.registryTLS, pullSecret, key);
         if (found.kind === 'present') {
           // Built or signed images are asked for anyway: the job id hashes every input, so a changed Dockerfile,
           // build arg or key means a new job (the worker skips a tag that already holds this job's output).
@@ -389,10 +396,15 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
           const rebuild = await this.pipeline.request(this.imageRequest(mcm, kernel, m));
           return findings.set(kernel, { ...found, rebuild: pick(rebuild) });
         }
-        if (found.kind === 'error') {
-          // A registry hiccup must not unpublish a kernel: keep the digest the cluster already runs.
-          const kept = published.get(kernel);
-          return findings.set(kernel, kept ? { kind: 'present', digest: kept } : found);
+        if (found.kind === 'error' || found.kind === 'checking') {
+          // A failing or slow registry must not unpublish a kernel: keep the digest the cluster already runs.
+          const kept = keptDigest(published.get(kernel), m.containerImage);
+          if (!kept) return findings.set(kernel, found);
+          return findings.set(kernel, {
+            kind: 'present',
+            digest: kept,
+            ...(found.kind === 'error' && { recheckError: found.message }),
+          });
         }
         if (!m.build && !m.sign) return findings.set(kernel, { kind: 'missing' });
         if (!this.pipeline) {
@@ -573,15 +585,28 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
   }
 }
 
-/** Kernel → digest the ManifestWork publishes now (literal mappings with `repo@sha256:…`). */
-function publishedDigests(mw: ManifestWork | undefined): Map<string, string> {
+/** Kernel → pinned image the ManifestWork publishes now (literal mappings with `repo@sha256:…`). */
+function publishedImages(mw: ManifestWork | undefined): Map<string, string> {
   const module = mw?.spec?.workload?.manifests?.[0] as unknown as Module | undefined;
-  const digests = new Map<string, string>();
+  const images = new Map<string, string>();
   for (const m of module?.spec?.moduleLoader?.container.kernelMappings ?? []) {
-    const at = m.containerImage?.lastIndexOf('@') ?? -1;
-    if (m.literal && at >= 0) digests.set(m.literal, m.containerImage!.slice(at + 1));
+    if (m.literal && m.containerImage?.includes('@')) images.set(m.literal, m.containerImage);
   }
-  return digests;
+  return images;
+}
+
+/**
+ * The digest of a published image, if it pins the repository `image` names now: a mapping moved to another
+ * repository must not get the old repository's digest while its new image is checked.
+ */
+function keptDigest(pinned: string | undefined, image: string): string | undefined {
+  const digest = pinned?.slice(pinned.lastIndexOf('@') + 1);
+  if (!pinned || !digest || !isDigest(digest)) return undefined;
+  try {
+    return withDigest(image, digest) === pinned ? digest : undefined;
+  } catch {
+    return undefined; // an image reference that does not parse pins nothing
+  }
 }
 
 function clusterChanged(

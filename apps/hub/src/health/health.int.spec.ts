@@ -49,7 +49,7 @@ function hubEnv(role: string, extra: Record<string, string> = {}): Record<string
 describe('health and metrics', () => {
   describe.each([
     ['worker', ['redis', 'kubernetes']],
-    ['controller', ['redis', 'kubernetes', 'informers', 'leader']],
+    ['controller', ['redis', 'kubernetes', 'informers', 'leader', 'registries']],
   ])('of the %s role', (role, checks) => {
     let hub: ApiHub;
     beforeAll(async () => {

@@ -1,10 +1,12 @@
 // The checks behind /healthz and /readyz. Liveness says only that the process serves requests; readiness needs
 // Redis, the hub API server and (where this role runs them) synced informers. Leadership is reported, never
-// required: a standby controller is ready to take over.
+// required: a standby controller is ready to take over. Registries whose image checks fail are reported too, never
+// required: a user's registry being down must not get the hub restarted (kmm_hub_registry_up shows it as well).
 import { Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { KubeHttp } from '@kmm-hub/kube';
 import { HubCacheService } from '../controller/hub-cache.service.js';
+import { ImageTrackerService } from '../controller/image-tracker.service.js';
 import { ManagedClusterModuleReconciler } from '../controller/managed-cluster-module.reconciler.js';
 import { ImageQueueClient } from '../images/image-queue.client.js';
 import { QUEUES } from '../images/jobs.js';
@@ -19,6 +21,7 @@ export class HubHealthIndicators {
     private readonly queues: ImageQueueClient,
     @Optional() private readonly caches?: HubCacheService,
     @Optional() private readonly controller?: ManagedClusterModuleReconciler,
+    @Optional() private readonly images?: ImageTrackerService,
   ) {}
 
   liveness(): HealthIndicatorFunction[] {
@@ -44,6 +47,9 @@ export class HubHealthIndicators {
           .withTimeout(CHECK_TIMEOUT_MS),
       ...(this.caches ? [() => this.#informers(this.caches!)] : []),
       ...(this.controller ? [() => this.indicators.check('leader').up({ leader: this.controller!.isLeader })] : []),
+      ...(this.images
+        ? [() => this.indicators.check('registries').up({ failing: this.images!.failingRegistries() })]
+        : []),
     ];
   }
 

@@ -6,6 +6,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 type Collect = () => Promise<Record<string, number> | null> | Record<string, number> | null;
 
+/** Registries named in labels at most; the checks of any further ones count under `other`. */
+const MAX_REGISTRY_LABELS = 50;
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const JOB_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600];
 
@@ -51,7 +53,22 @@ export class HubMetrics {
     help: 'Open server-sent-event streams',
     registers: [this.registry],
   });
+  /** For the image tracker: failed image checks (timeout, network, 5xx, 401/403) by registry. */
+  readonly registryCheckFailures = new Counter({
+    name: 'kmm_hub_registry_check_failures_total',
+    help: 'Image checks that failed (timeout, network, 5xx, 401/403), by registry',
+    labelNames: ['registry'] as const,
+    registers: [this.registry],
+  });
+  readonly registryUp = new Gauge({
+    name: 'kmm_hub_registry_up',
+    help: '1 when the last image check against the registry got an answer, 0 when it failed',
+    labelNames: ['registry'] as const,
+    registers: [this.registry],
+  });
   readonly #sources = new Map<string, Collect>();
+  readonly #registryLabels = new Set<string>();
+  #checksInFlight: (() => Map<string, number>) | undefined;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kmm_hub_' });
@@ -59,6 +76,42 @@ export class HubMetrics {
     this.#gauge('kmm_hub_modules', 'ManagedClusterModules by state', 'state', 'modules');
     this.#gauge('kmm_hub_images', 'Distinct module images (image, kernel) by state', 'state', 'images');
     this.#gauge('kmm_hub_queue_jobs', 'Image jobs by queue and state', 'queue_state', 'queues');
+    const inFlight = () => this.#checksInFlight?.() ?? new Map<string, number>();
+    const label = (registry: string) => this.#registryLabel(registry);
+    this.registry.registerMetric(
+      new Gauge({
+        name: 'kmm_hub_registry_checks_in_flight',
+        help: 'Image checks queued or running, by registry (a registry that does not answer keeps them here)',
+        labelNames: ['registry'],
+        registers: [],
+        collect() {
+          this.reset();
+          const totals = new Map<string, number>();
+          for (const [registry, n] of inFlight()) totals.set(label(registry), (totals.get(label(registry)) ?? 0) + n);
+          for (const [registry, n] of totals) this.set({ registry }, n);
+        },
+      }),
+    );
+  }
+
+  /** Records the end of one image check against a registry. */
+  observeRegistryCheck(registry: string, answered: boolean): void {
+    const labels = { registry: this.#registryLabel(registry) };
+    if (!answered) this.registryCheckFailures.inc(labels);
+    this.registryUp.set(labels, answered ? 1 : 0);
+  }
+
+  /** Registers where the in-flight gauge reads the image checks per registry at scrape time. */
+  setChecksInFlightSource(collect: () => Map<string, number>): void {
+    this.#checksInFlight = collect;
+  }
+
+  /** Registry hosts come from user specs: name the first ones, fold the rest into `other` to bound the series. */
+  #registryLabel(registry: string): string {
+    if (this.#registryLabels.has(registry)) return registry;
+    if (this.#registryLabels.size >= MAX_REGISTRY_LABELS) return 'other';
+    this.#registryLabels.add(registry);
+    return registry;
   }
 
   /** Registers where a fleet gauge reads its values at scrape time. */
