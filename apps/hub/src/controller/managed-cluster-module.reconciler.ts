@@ -388,7 +388,15 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       targets.targets.map(async ({ kernel, resolution }) => {
         if (!resolution.ok) return;
         const m = resolution.mapping;
-        const found = this.images.peek(m.containerImage, m.registryTLS, pullSecret, key);
+        const peeked = this.images.peek(m.containerImage, m.registryTLS, pullSecret, key);
+        // A failing or slow registry must not unpublish a kernel: keep the digest the cluster already runs.
+        const kept =
+          peeked.kind === 'error' || peeked.kind === 'checking'
+            ? keptDigest(published.get(kernel), m.containerImage)
+            : undefined;
+        const found = kept
+          ? { kind: 'present' as const, digest: kept, ...(peeked.kind === 'error' && { recheckError: peeked.message }) }
+          : peeked;
         if (found.kind === 'present') {
           // Built or signed images are asked for anyway: the job id hashes every input, so a changed Dockerfile,
           // build arg or key means a new job (the worker skips a tag that already holds this job's output).
@@ -396,16 +404,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
           const rebuild = await this.pipeline.request(this.imageRequest(mcm, kernel, m));
           return findings.set(kernel, { ...found, rebuild: pick(rebuild) });
         }
-        if (found.kind === 'error' || found.kind === 'checking') {
-          // A failing or slow registry must not unpublish a kernel: keep the digest the cluster already runs.
-          const kept = keptDigest(published.get(kernel), m.containerImage);
-          if (!kept) return findings.set(kernel, found);
-          return findings.set(kernel, {
-            kind: 'present',
-            digest: kept,
-            ...(found.kind === 'error' && { recheckError: found.message }),
-          });
-        }
+        if (found.kind === 'error' || found.kind === 'checking') return findings.set(kernel, found);
         if (!m.build && !m.sign) return findings.set(kernel, { kind: 'missing' });
         if (!this.pipeline) {
           return findings.set(kernel, {

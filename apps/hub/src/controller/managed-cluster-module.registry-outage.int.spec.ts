@@ -123,8 +123,8 @@ describe('image checks against registries that hang or fail', () => {
       )
     ).items;
   const pinnedImage = (mw: ManifestWork) =>
-    (mw.spec?.workload?.manifests?.[0] as unknown as Module).spec?.moduleLoader?.container.kernelMappings[0]
-      ?.containerImage;
+    (mw.spec?.workload?.manifests?.[0] as unknown as Module | undefined)?.spec?.moduleLoader?.container
+      .kernelMappings[0]?.containerImage;
 
   /** Every cluster has the ManifestWork with the digest, and status shows every cluster's kernel Ready. */
   async function converged(name: string, image: string): Promise<boolean> {
@@ -205,17 +205,17 @@ describe('image checks against registries that hang or fail', () => {
     const unauthorized = mcm('unauthorized', `${env.authRegistry.host}/${unauthorizedRepo}:\${KERNEL_FULL_VERSION}`);
     unauthorized.spec.moduleSpec.imageRepoSecret = { name: 'wrong-password' };
     await t.applier.apply(unauthorized);
-    // The bad checks are under way: the hanging peer holds a connection, the others have answered.
+    // The hanging registry holds a check.
     await expect.poll(() => hanging.held.size, { timeout: 20_000, interval: 100 }).toBeGreaterThan(0);
-    await expect.poll(() => failing.requests.length, { timeout: 20_000, interval: 100 }).toBeGreaterThan(0);
-    await expect
-      .poll(() => wrongPasswordRequests(unauthorizedRepo).length, { timeout: 20_000, interval: 100 })
-      .toBeGreaterThan(0);
 
     const beside = await timeToConverge('healthy-beside');
     console.log(`healthy MCM over ${CLUSTERS.length} clusters: ${alone} ms alone, ${beside} ms beside bad registries`);
-    expect(beside).toBeLessThan(Math.max(3 * alone, alone + 5_000));
+    expect(beside).toBeLessThan(Math.max(3 * alone, alone + 10_000));
     expect(beside).toBeLessThan((TIMEOUT_S * 1000) / 4);
+    // Meanwhile the other two bad registries were asked too, and the hanging one still holds its check.
+    expect(failing.requests.length).toBeGreaterThan(0);
+    expect(wrongPasswordRequests(unauthorizedRepo).length).toBeGreaterThan(0);
+    expect(hanging.held.size).toBeGreaterThan(0);
   }, 60_000);
 
   it('shows Checking while the registry hangs, with one connection for every cluster, then the failure and its backoff', async () => {
