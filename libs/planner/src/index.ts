@@ -20,4 +20,5 @@ export {
   type CappedClusterStatuses,
 } from './cap-cluster-statuses.js';
 export { clustersChangedTo } from './clusters-changed-to.js';
+export { keptDigest, publishedImages } from './kept-digest.js';
 export { summarizeStatus, type StatusInput } from './summarize-status.js';

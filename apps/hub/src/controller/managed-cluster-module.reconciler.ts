@@ -17,7 +17,6 @@ import {
   type ClusterDeliveryStatus,
   type ManagedClusterModule,
   type ManifestWork,
-  type Module,
 } from '@kmm-hub/api';
 import {
   KubeApiError,
@@ -28,12 +27,13 @@ import {
   type KubeClientConfig,
 } from '@kmm-hub/kube';
 import { canonicalJson } from '@kmm-hub/manifestwork';
-import { isDigest, withDigest } from '@kmm-hub/oci';
 import {
   kernelTargets,
   planClusterDelivery,
   selectClusters,
   clustersChangedTo,
+  keptDigest,
+  publishedImages,
   summarizeStatus,
   type ImageFinding,
   type KernelTargets,
@@ -581,30 +581,6 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       body: { metadata: { finalizers: next, resourceVersion: mcm.metadata.resourceVersion } },
       contentType: 'application/merge-patch+json',
     });
-  }
-}
-
-/** Kernel → pinned image the ManifestWork publishes now (literal mappings with `repo@sha256:…`). */
-function publishedImages(mw: ManifestWork | undefined): Map<string, string> {
-  const module = mw?.spec?.workload?.manifests?.[0] as unknown as Module | undefined;
-  const images = new Map<string, string>();
-  for (const m of module?.spec?.moduleLoader?.container.kernelMappings ?? []) {
-    if (m.literal && m.containerImage?.includes('@')) images.set(m.literal, m.containerImage);
-  }
-  return images;
-}
-
-/**
- * The digest of a published image, if it pins the repository `image` names now: a mapping moved to another
- * repository must not get the old repository's digest while its new image is checked.
- */
-function keptDigest(pinned: string | undefined, image: string): string | undefined {
-  const digest = pinned?.slice(pinned.lastIndexOf('@') + 1);
-  if (!pinned || !digest || !isDigest(digest)) return undefined;
-  try {
-    return withDigest(image, digest) === pinned ? digest : undefined;
-  } catch {
-    return undefined; // an image reference that does not parse pins nothing
   }
 }
 
