@@ -20,11 +20,6 @@ export {
   type CappedClusterStatuses,
 } from './cap-cluster-statuses.js';
 export { clustersChangedTo } from './clusters-changed-to.js';
-export {
-  CONDITION_REASONS,
-  summarizeStatus,
-  type DeletingManifestWork,
-  type SpecValidity,
-  type StatusInput,
-} from './summarize-status.js';
+export { summarizeStatus, type DeletingManifestWork, type SpecValidity, type StatusInput } from './summarize-status.js';
 export { CLUSTER_DELIVERY_REASONS, type ClusterDeliveryReason } from './cluster-delivery-reasons.js';
+export { CONDITION_REASONS, type ConditionReason } from './condition-reasons.js';

@@ -11,6 +11,7 @@ import {
 import { decodeManifestWorkStatus } from '@kmm-hub/manifestwork';
 import { capClusterStatuses } from './cap-cluster-statuses.js';
 import { CLUSTER_DELIVERY_REASONS as REASONS } from './cluster-delivery-reasons.js';
+import { CONDITION_REASONS } from './condition-reasons.js';
 
 /** What the hub knows about the spec of the MCM's current generation. */
 export type SpecValidity =
@@ -46,24 +47,6 @@ export interface StatusInput {
 
 type ConditionStatus = Condition['status'];
 
-/** Condition reasons of ManagedClusterModule.status.conditions, besides the per-cluster reasons they may repeat. */
-export const CONDITION_REASONS = {
-  Valid: 'Valid',
-  InvalidSpec: 'InvalidSpec',
-  NotValidatedYet: 'NotValidatedYet',
-  /** Some input of the condition is not known yet; the message lists which. */
-  NotKnownYet: 'NotKnownYet',
-  NoClustersSelected: 'NoClustersSelected',
-  AllImagesReady: 'AllImagesReady',
-  ImagesNotReady: 'ImagesNotReady',
-  AllApplied: 'AllApplied',
-  NotApplied: 'NotApplied',
-  AllAvailable: 'AllAvailable',
-  NotAvailable: 'NotAvailable',
-  NotDegraded: 'NotDegraded',
-  ClusterDegraded: 'ClusterDegraded',
-  Deleting: 'Deleting',
-} as const;
 const R = CONDITION_REASONS;
 
 const MAX_MESSAGE = 1024;
