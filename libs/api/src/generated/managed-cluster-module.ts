@@ -803,11 +803,11 @@ export interface ManagedClusterModuleV1Beta1 {
        */
       name: string;
       /**
-       * State of the delivery to this cluster. Pending: nothing published yet. NoKernels: the cluster reports no kernel claim. Progressing: published, some kernels or the apply still pending. Ready: every targeted kernel is published and the ManifestWork is applied. Degraded: the apply or some kernel failed.
+       * State of the delivery to this cluster. Pending: nothing published yet. NoKernels: the cluster reports no kernel claim. Progressing: published, some kernels or the apply still pending. Ready: every targeted kernel is published and the ManifestWork is applied. Degraded: the apply or some kernel failed, or no kernel matches any more and the Module applied before is kept (reason NoMatchingKernelModuleKept).
        */
       state: 'Pending' | 'NoKernels' | 'Progressing' | 'Ready' | 'Degraded';
       /**
-       * Reason is a CamelCase word explaining the state.
+       * Reason is a CamelCase word explaining the state (NotPlannedYet while the hub has not planned the cluster; Deleting while the ManagedClusterModule is deleted and this cluster's ManifestWork is not gone).
        */
       reason?: string;
       /**
