@@ -178,11 +178,13 @@ export function planClusterDelivery(input: ClusterDeliveryInput): ClusterDeliver
 
   if (hasLoader && ready.size === 0) {
     // Nothing is published, so nothing is written, and a ManifestWork applied before stays as it is. Upstream's hub
-    // (internal/manifestwork/manifestwork.go, SetManifestWorkAsDesired; internal/controllers/hub/
-    // managedclustermodule_reconciler.go, Reconcile) never deletes the ManifestWork of a selected cluster whose
-    // kernels match no mapping: it rewrites the Module with `kernelMappings: []`, which upstream's spoke Module CRD
-    // (minItems: 1) rejects, so the Module applied before stays on the spoke. We keep that outcome, without the
-    // failing apply: a kernel-mapping typo must not unload a driver from a whole fleet. Status says so (Degraded).
+    // (kubernetes-sigs/kernel-module-management internal/controllers/hub/managedclustermodule_reconciler.go,
+    // Reconcile; internal/manifestwork/manifestwork.go, SetManifestWorkAsDesired, tested by "should empty the
+    // Module's kernel mappings when no kernel mappings match") never deletes the ManifestWork of a selected cluster
+    // whose kernels match no mapping: it rewrites the Module with `kernelMappings: []`, which its spoke Module CRD
+    // (config/crd/bases/kmm.sigs.x-k8s.io_modules.yaml, minItems: 1) rejects, so the Module applied before stays on
+    // the spoke. We keep that outcome without the failing apply: a kernel-mapping typo must not unload a driver from
+    // a whole fleet. Status says so (Degraded), and deselecting the cluster removes the Module.
     const kept = current !== undefined && !current.metadata.deletionTimestamp;
     const keptNote = kept
       ? `; the previously applied Module stays on the cluster (ManifestWork ${current.metadata.namespace}/${current.metadata.name} is kept unchanged)`
