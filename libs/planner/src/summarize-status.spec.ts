@@ -171,6 +171,18 @@ describe('summarizeStatus', () => {
     }
   });
 
+  it('counts nothing known about a cluster planned from an older generation, and still lists it', () => {
+    const sut = summarize([ready('a'), ready('b')], { stale: new Set(['b']) });
+    expect(conditionsOf(sut)).toMatchObject({
+      ImagesReady: ['Unknown', 'NotKnownYet'],
+      Applied: ['Unknown', 'NotKnownYet'],
+      Available: ['Unknown', 'NotKnownYet'],
+      Degraded: ['Unknown', 'NotKnownYet'],
+    });
+    expect(byType(sut).Applied?.message).toBe('not known yet: b not planned for generation 4 yet');
+    expect(sut.clusters).toEqual([ready('a'), ready('b')]);
+  });
+
   it('never says ImagesReady=True while clusters are unplanned and a build runs (the first status write)', () => {
     const building: ClusterDeliveryStatus = {
       name: 'b',

@@ -43,6 +43,11 @@ export interface StatusInput {
   now: Date;
   /** Room for status.clusters (default DEFAULT_MAX_CLUSTER_STATUS_BYTES); see capClusterStatuses. */
   maxClusterBytes?: number;
+  /**
+   * Clusters whose entry was planned from an older generation of the spec (the new one is being planned): they are
+   * listed as they were, but none of the conditions, which carry the current observedGeneration, counts them known.
+   */
+  stale?: ReadonlySet<string>;
 }
 
 type ConditionStatus = Condition['status'];
@@ -202,8 +207,15 @@ function fold(
  * from the live status.
  */
 export function summarizeStatus(input: StatusInput): ManagedClusterModuleStatus {
-  const { mcm, clusters, manifestWorks, now, validity, deleting } = input;
+  const { mcm, clusters, manifestWorks, now, validity, deleting, stale } = input;
   const generation = mcm.metadata.generation;
+  const isStale = (c: ClusterDeliveryStatus) => stale?.has(c.name) === true;
+  const staleFinding = (c: ClusterDeliveryStatus): Finding => ({
+    status: 'Unknown',
+    detail: `${c.name} not planned for generation ${generation ?? '?'} yet`,
+  });
+  const judge = (of: (c: ClusterDeliveryStatus) => Finding) => (c: ClusterDeliveryStatus) =>
+    isStale(c) ? staleFinding(c) : of(c);
   const previous = mcm.status?.conditions ?? [];
   let applied = 0;
   let available = 0;
@@ -295,28 +307,28 @@ export function summarizeStatus(input: StatusInput): ManagedClusterModuleStatus 
     const degradedFirst = clusters.find((c) => c.state === CLUSTER_DELIVERY_STATES.Degraded);
     rest = {
       images: fold(
-        clusters.flatMap(imagesOf),
+        clusters.flatMap((c) => (isStale(c) ? [staleFinding(c)] : imagesOf(c))),
         'False',
         { bad: R.ImagesNotReady, good: R.AllImagesReady },
         'every targeted kernel has its image, pinned to a digest',
         'kernels without a ready image: ',
       ),
       applied: fold(
-        clusters.map(appliedOf),
+        clusters.map(judge(appliedOf)),
         'False',
         { bad: R.NotApplied, good: R.AllApplied },
         `applied on ${clusters.length} clusters`,
         'not applied on ',
       ),
       available: fold(
-        clusters.map(availableOf),
+        clusters.map(judge(availableOf)),
         'False',
         { bad: R.NotAvailable, good: R.AllAvailable },
         `available on ${clusters.length} clusters`,
         'not available on ',
       ),
       degraded: fold(
-        clusters.map(degradedOf),
+        clusters.map(judge(degradedOf)),
         'True',
         { bad: degradedFirst?.reason ?? R.ClusterDegraded, good: R.NotDegraded },
         'no cluster is degraded',

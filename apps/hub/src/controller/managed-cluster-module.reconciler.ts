@@ -81,6 +81,8 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
   private readonly elector: LeaderElector;
   /** Per MCM, per cluster: the last planned delivery status. Entries go when a cluster or an MCM goes. */
   private readonly results = new Map<string, Map<string, ClusterDeliveryStatus>>();
+  /** The MCM generation each result was planned from: a result of an older one says nothing about the current. */
+  private readonly plannedGeneration = new WeakMap<ClusterDeliveryStatus, number | undefined>();
   /** Clusters whose ManifestWork was written since the MCM's last status write, for one aggregated Event. */
   private readonly appliedSinceStatus = new Map<string, Set<string>>();
   /** When each MCM's status was last written (entries go with the MCM). */
@@ -383,6 +385,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     if (!byCluster) this.results.set(name, (byCluster = new Map()));
     const previous = byCluster.get(clusterName);
     byCluster.set(clusterName, plan.status);
+    this.plannedGeneration.set(plan.status, mcm.metadata.generation);
     if (canonicalJson(previous) !== canonicalJson(plan.status)) this.queue?.add(statusKey(name));
     this.reconciles++;
     // Images that are missing, failing or on their way are looked at again; a settled job wakes the key sooner.
@@ -493,6 +496,12 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
         )
       : [];
     const manifestWorks = this.caches.manifestWorksOf(name);
+    // A spec change re-plans every cluster, but this write may come first: their old results are not this generation's.
+    const stale = new Set(
+      clusters
+        .filter((c) => results?.get(c.name) === c && this.plannedGeneration.get(c) !== mcm.metadata.generation)
+        .map((c) => c.name),
+    );
     const invalid = this.invalid.get(name);
     const validity: SpecValidity = !this.isValidated(mcm)
       ? { state: 'Unchecked' }
@@ -514,6 +523,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       }),
       now: new Date(),
       maxClusterBytes: this.config.STATUS_MAX_CLUSTER_BYTES,
+      ...(stale.size > 0 && { stale }),
     });
     // While deleting, status lists the clusters being cleaned up, and transitions are judged on those.
     const listed = mcm.metadata.deletionTimestamp ? (status.clusters ?? []) : clusters;

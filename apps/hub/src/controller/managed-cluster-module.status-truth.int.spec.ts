@@ -75,8 +75,16 @@ describe('ManagedClusterModule status', () => {
   };
 
   beforeAll(async () => {
-    t = await startHubUnderTest(env, 'status-truth', ['truth-a1', 'truth-a2', 'truth-b', 'truth-c', 'truth-d']);
-    const { reconciler } = await t.startHub();
+    t = await startHubUnderTest(env, 'status-truth', [
+      'truth-a1',
+      'truth-a2',
+      'truth-b',
+      'truth-c',
+      'truth-d',
+      'truth-e',
+    ]);
+    // Every status change is written at once, so the write that follows a spec change is not deferred.
+    const { reconciler } = await t.startHub({ STATUS_WRITE_INTERVAL_MS: '0' });
     await vi.waitFor(() => expect(reconciler.isLeader).toBe(true), { timeout: 10_000, interval: 100 });
   }, 120_000);
 
@@ -214,6 +222,59 @@ describe('ManagedClusterModule status', () => {
       reason: 'NotApplied',
       message: expect.stringContaining(forbidden),
     });
+  });
+
+  it('never reports a new generation from the plans of the old one', async () => {
+    await pushImage(registry, `${repository}/truth-e`, K, [{ path: '/opt/e.ko', content: Buffer.from('e') }]);
+    await t.applyCluster('truth-e', { truth: 'e' }, [K]);
+    await t.applier.apply(
+      newLoaderManagedClusterModule({
+        name: 'truth-e',
+        selector: { truth: 'e' },
+        regexp: '^5\\.14\\.',
+        image: image('truth-e'),
+      }),
+    );
+    await expect.poll(() => t.getMw('truth-e', 'truth-e'), { timeout: 20_000 }).toBeDefined();
+    await t.reportApplied('truth-e', 'truth-e');
+    await expect.poll(() => conditionOf('truth-e', 'Available'), { timeout: 20_000 }).toMatchObject({ status: 'True' });
+    expect(await conditionOf('truth-e', 'ImagesReady')).toMatchObject({ status: 'True' });
+
+    const seen: ManagedClusterModule[] = [];
+    const watch = new Informer<ManagedClusterModule>(t.http, {
+      path: '/apis/hub.kmm.sigs.x-k8s.io/v1beta1/managedclustermodules',
+    });
+    watch.on('update', (m) => seen.push(m));
+    watch.start();
+    await watch.synced;
+    try {
+      // A new image that does not exist: generation 2 has no ready image.
+      const patched = await t.http.json<ManagedClusterModule>('PATCH', t.mcmPath('truth-e'), {
+        body: {
+          spec: {
+            moduleSpec: {
+              moduleLoader: {
+                container: {
+                  kernelMappings: [{ regexp: '^5\\.14\\.', containerImage: image('truth-e-absent') }],
+                },
+              },
+            },
+          },
+        },
+        contentType: 'application/merge-patch+json',
+      });
+      const generation = patched.metadata.generation;
+      await expect
+        .poll(() => conditionOf('truth-e', 'ImagesReady'), { timeout: 20_000 })
+        .toMatchObject({ status: 'False', observedGeneration: generation });
+      const claims = seen
+        .filter((m) => m.metadata.name === 'truth-e' && m.status?.observedGeneration === generation)
+        .flatMap((m) => m.status?.conditions ?? [])
+        .filter((c) => c.status === 'True' && ['ImagesReady', 'Applied', 'Available'].includes(c.type));
+      expect(claims).toEqual([]);
+    } finally {
+      await watch.stop();
+    }
   });
 
   it('says which clusters are still being cleaned up while deleting, and ManifestWorkDeleted only once it is gone', async () => {
