@@ -30,6 +30,7 @@ describe('decodeManifestWorkStatus', () => {
       available: true,
       degraded: false,
       stale: false,
+      reported: { applied: true, available: true },
       feedbackSynced: true,
       feedback: { moduleLoader: { desired: 3, available: 2, nodesMatching: 3 }, devicePlugin: ZERO, dra: ZERO },
       problems: [],
@@ -44,6 +45,7 @@ describe('decodeManifestWorkStatus', () => {
       available: false,
       degraded: false,
       stale: false,
+      reported: {},
       feedbackSynced: false,
       feedback: { moduleLoader: {}, devicePlugin: {}, dra: {} },
       problems: [],
@@ -53,7 +55,35 @@ describe('decodeManifestWorkStatus', () => {
   it('does not count conditions about an older generation', () => {
     const mw = newReportedWork();
     mw.metadata.generation = 3;
-    expect(decodeManifestWorkStatus(mw)).toMatchObject({ applied: false, available: false, stale: true });
+    expect(decodeManifestWorkStatus(mw)).toMatchObject({ applied: false, available: false, stale: true, reported: {} });
+  });
+
+  // What the agent said about the current generation; anything else is "not said", never false.
+  it.each<[string, 'True' | 'False' | 'Unknown' | undefined, number | undefined, boolean | undefined]>([
+    ['True', 'True', 2, true],
+    ['False', 'False', 2, false],
+    ['Unknown', 'Unknown', 2, undefined],
+    ['no condition', undefined, 2, undefined],
+    ['True about an older generation', 'True', 1, undefined],
+    ['False about an older generation', 'False', 1, undefined],
+    ['True without observedGeneration', 'True', undefined, true],
+  ])('reports Applied %s as %s', (_name, status, observedGeneration, expected) => {
+    const mw = newReportedWork();
+    const conditions = (mw.status?.conditions ?? []).filter((c) => c.type !== 'Applied');
+    if (status !== undefined) {
+      conditions.push({
+        type: 'Applied',
+        status,
+        reason: 'R',
+        message: '',
+        lastTransitionTime: '2026-01-05T10:03:00Z',
+        ...(observedGeneration !== undefined && { observedGeneration }),
+      });
+    }
+    mw.status!.conditions = conditions;
+    const sut = decodeManifestWorkStatus(mw);
+    expect(sut.reported.applied).toBe(expected);
+    expect(sut.applied).toBe(expected === true);
   });
 
   it('treats feedback as synced when StatusFeedbackSynced is True even with no values', () => {

@@ -29,6 +29,12 @@ export interface ManifestWorkStatusSummary {
   /** A work condition describes an older generation than `metadata.generation`: the agent has not caught up. */
   readonly stale: boolean;
   /**
+   * Applied and Available as the agent reported them for the current generation: `true` or `false`, and
+   * `undefined` while it has not said (no such condition, status `Unknown`, or an older generation). `applied` and
+   * `available` above fold "not said" into false; status that must not claim more than it knows reads these.
+   */
+  readonly reported: { readonly applied?: boolean; readonly available?: boolean };
+  /**
    * The agent has reported feedback for the Module. Then an absent counter is 0 (the Module status fields are
    * `omitempty` upstream); before that every counter is `undefined`.
    */
@@ -61,22 +67,29 @@ export function decodeManifestWorkStatus(
   const conditions = manifestWork.status?.conditions ?? [];
   const problems: string[] = [];
   let stale = false;
+  const reported: { applied?: boolean; available?: boolean } = {};
 
-  /** True when the condition is True for the current generation; reports it when its status is the bad one. */
-  const readCondition = (type: string, bad: (status: Condition['status']) => boolean): boolean => {
+  /**
+   * True or False as the agent reports the condition for the current generation, undefined when it has not said;
+   * reports it in `problems` when its status is the bad one.
+   */
+  const readCondition = (type: string, bad: (status: Condition['status']) => boolean): boolean | undefined => {
     const condition = conditions.find((c) => c.type === type);
-    if (condition === undefined) return false;
+    if (condition === undefined) return undefined;
     const isStale =
       generation !== undefined &&
       condition.observedGeneration !== undefined &&
       condition.observedGeneration !== generation;
     stale ||= isStale;
     if (bad(condition.status)) problems.push(describe(condition, 'ManifestWork'));
-    return condition.status === 'True' && !isStale;
+    if (isStale || condition.status === 'Unknown') return undefined;
+    return condition.status === 'True';
   };
-  const applied = readCondition('Applied', (status) => status !== 'True');
-  const available = readCondition('Available', (status) => status !== 'True');
-  const degraded = readCondition('Degraded', (status) => status === 'True');
+  const appliedReport = readCondition('Applied', (status) => status !== 'True');
+  const availableReport = readCondition('Available', (status) => status !== 'True');
+  const degraded = readCondition('Degraded', (status) => status === 'True') === true;
+  if (appliedReport !== undefined) reported.applied = appliedReport;
+  if (availableReport !== undefined) reported.available = availableReport;
 
   const manifest = findModuleManifest(manifestWork);
   for (const condition of manifest?.conditions ?? []) {
@@ -104,7 +117,16 @@ export function decodeManifestWorkStatus(
     feedback[workload] = counts;
   }
 
-  return { applied, available, degraded, stale, feedbackSynced, feedback, problems: [...new Set(problems)] };
+  return {
+    applied: appliedReport === true,
+    available: availableReport === true,
+    degraded,
+    stale,
+    reported,
+    feedbackSynced,
+    feedback,
+    problems: [...new Set(problems)],
+  };
 }
 
 function describe(condition: Condition, subject: string): string {

@@ -21,4 +21,6 @@ export {
 } from './cap-cluster-statuses.js';
 export { clustersChangedTo } from './clusters-changed-to.js';
 export { keptDigest, publishedImages } from './kept-digest.js';
-export { summarizeStatus, type StatusInput } from './summarize-status.js';
+export { summarizeStatus, type DeletingManifestWork, type SpecValidity, type StatusInput } from './summarize-status.js';
+export { CLUSTER_DELIVERY_REASONS, type ClusterDeliveryReason } from './cluster-delivery-reasons.js';
+export { CONDITION_REASONS, type ConditionReason } from './condition-reasons.js';

@@ -49,6 +49,27 @@ function plan(claim: string | undefined, findings: Record<string, ImageFinding>,
   });
 }
 
+/** The ManifestWork as the hub sees it after the agent reported on generation 1 with these conditions. */
+function reported(
+  mw: ManifestWork,
+  conditions: [type: string, status: 'True' | 'False' | 'Unknown', message?: string][],
+) {
+  return {
+    ...mw,
+    metadata: { ...mw.metadata, generation: 1 },
+    status: {
+      conditions: conditions.map(([type, status, message]) => ({
+        type,
+        status,
+        reason: `${type}${status}`,
+        message: message ?? '',
+        lastTransitionTime: '2026-11-27T00:00:00Z',
+        observedGeneration: 1,
+      })),
+    },
+  } satisfies ManifestWork as ManifestWork & { status: NonNullable<ManifestWork['status']> };
+}
+
 const moduleOf = (mw: ManifestWork | undefined) => mw?.spec?.workload?.manifests?.[0] as unknown as Module;
 
 describe('planClusterDelivery', () => {
@@ -159,6 +180,124 @@ describe('planClusterDelivery', () => {
     const sut = plan('4.18.0-1', {});
     expect(sut.status).toMatchObject({ state: 'Pending', reason: 'NoMatchingKernel' });
     expect(sut.status.message).toContain('4.18.0-1');
+  });
+
+  it('keeps the Module applied before when no kernel matches any more, and says so (Degraded)', () => {
+    const applied = plan('6.1.0-56-amd64', { '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_A } }).desired!;
+    const sut = plan(
+      '4.18.0-1',
+      {},
+      reported(applied, [
+        ['Applied', 'True'],
+        ['Available', 'True'],
+      ]),
+    );
+    // Nothing new is desired: the reconciler writes nothing and deletes nothing, so the old ManifestWork stays.
+    expect(sut.desired).toBeUndefined();
+    expect(sut.status).toMatchObject({
+      state: 'Degraded',
+      reason: 'NoMatchingKernelModuleKept',
+      message:
+        'no kernel mapping matches any kernel of cluster edge-1 (4.18.0-1); the previously applied Module stays on the cluster (ManifestWork edge-1/gpu is kept unchanged), so that a kernel-mapping mistake unloads nothing; fix the kernel mappings, or deselect the cluster to remove the Module',
+    });
+    expect(sut.status).not.toHaveProperty('manifestWork');
+  });
+
+  it('says the Module applied before stays while no image of the new spec is ready', () => {
+    const applied = plan('6.1.0-56-amd64', { '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_A } }).desired!;
+    const sut = plan('6.1.0-56-amd64', {}, applied);
+    expect(sut.status).toMatchObject({
+      state: 'Pending',
+      reason: 'ImagesNotReady',
+      message:
+        'waiting for images of 1 kernels: 6.1.0-56-amd64 (registry.test:5000/gpu:6.1.0-56-amd64) Pending; the previously applied Module stays on the cluster (ManifestWork edge-1/gpu is kept unchanged)',
+    });
+  });
+
+  it('reports an apply the work agent refused with its message, not as pending', () => {
+    const findings = { '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_A } } as const;
+    const live = reported(plan('6.1.0-56-amd64', findings).desired!, [
+      ['Applied', 'False', 'Failed to apply manifest work'],
+    ]);
+    live.status.resourceStatus = {
+      manifests: [
+        {
+          resourceMeta: {
+            group: 'kmm.sigs.x-k8s.io',
+            version: 'v1beta1',
+            kind: 'Module',
+            resource: 'modules',
+            name: 'gpu',
+            namespace: 'kmm',
+            ordinal: 0,
+          },
+          conditions: [
+            {
+              type: 'Applied',
+              status: 'False',
+              reason: 'AppliedManifestFailed',
+              message: 'Failed to apply manifest: modules.kmm.sigs.x-k8s.io "gpu" is forbidden',
+              lastTransitionTime: '2026-11-27T00:00:00Z',
+              observedGeneration: 1,
+            },
+          ],
+        },
+      ],
+    };
+    const sut = plan('6.1.0-56-amd64', findings, live);
+    expect(sut.status).toMatchObject({
+      state: 'Degraded',
+      reason: 'ApplyFailed',
+      message: expect.stringContaining('modules.kmm.sigs.x-k8s.io "gpu" is forbidden'),
+      manifestWork: {
+        applied: false,
+        problems: [
+          'ManifestWork Applied=False (AppliedFalse): Failed to apply manifest work',
+          'Module Applied=False (AppliedManifestFailed): Failed to apply manifest: modules.kmm.sigs.x-k8s.io "gpu" is forbidden',
+        ],
+      },
+    });
+  });
+
+  // What the per-cluster manifestWork says: only what the agent reported about the ManifestWork wanted now.
+  it.each<[string, boolean, [string, 'True' | 'False' | 'Unknown'][], object | undefined]>([
+    ['not written yet', false, [], undefined],
+    ['written, no report', true, [], undefined],
+    ['Applied only', true, [['Applied', 'True']], { applied: true }],
+    [
+      'Applied and Available',
+      true,
+      [
+        ['Applied', 'True'],
+        ['Available', 'True'],
+      ],
+      { applied: true, available: true },
+    ],
+    [
+      'Available Unknown',
+      true,
+      [
+        ['Applied', 'True'],
+        ['Available', 'Unknown'],
+      ],
+      { applied: true, problems: ['ManifestWork Available=Unknown (AvailableUnknown)'] },
+    ],
+  ])('reports the ManifestWork %s', (_name, written, conditions, expected) => {
+    const findings = { '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_A } } as const;
+    const desired = plan('6.1.0-56-amd64', findings).desired!;
+    const sut = plan('6.1.0-56-amd64', findings, written ? reported(desired, conditions) : undefined);
+    expect(sut.status.manifestWork).toEqual(expected);
+  });
+
+  it('reports nothing about a ManifestWork the hub is about to rewrite', () => {
+    const old = plan('6.1.0-56-amd64', { '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_B } }).desired!;
+    const sut = plan(
+      '6.1.0-56-amd64',
+      { '6.1.0-56-amd64': { kind: 'present', digest: DIGEST_A } },
+      reported(old, [['Applied', 'False', 'boom']]),
+    );
+    expect(sut.status).toMatchObject({ state: 'Progressing', reason: 'ApplyPending' });
+    expect(sut.status).not.toHaveProperty('manifestWork');
   });
 
   it('is Ready once the live ManifestWork carries the desired hash and the agent applied it', () => {

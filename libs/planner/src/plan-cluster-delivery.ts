@@ -15,6 +15,7 @@ import {
   type WorkloadCounts,
 } from '@kmm-hub/manifestwork';
 import { withDigest } from '@kmm-hub/oci';
+import { CLUSTER_DELIVERY_REASONS as REASONS } from './cluster-delivery-reasons.js';
 import type { KernelTargets } from './kernel-targets.js';
 
 /** What the edges learned about one kernel's image: from the registry, and from the pipeline when it was absent. */
@@ -102,27 +103,39 @@ function kernelStatus(kernel: string, image: string | undefined, finding: ImageF
   }
 }
 
-/** What the work agent reported: Applied/Available of the current spec, and the Module's node counts. */
+/**
+ * What the work agent reported: Applied/Available of the current spec, its failures, and the Module's node counts.
+ * `applied` and `available` are present only once the agent has said them about the ManifestWork we want now; until
+ * then (not written yet, rewritten, agent behind) they are absent, which status reads as unknown, never as false.
+ */
 function observedWork(
   summary: ManifestWorkStatusSummary | undefined,
   upToDate: boolean,
 ): Partial<ClusterDeliveryStatus> {
-  if (!summary) return { manifestWork: { applied: false, available: false } };
+  if (!summary) return {};
   const counts = (w: WorkloadCounts) => ({
     ...(w.nodesMatching !== undefined && { nodesMatchingSelector: w.nodesMatching }),
     ...(w.desired !== undefined && { desired: w.desired }),
     ...(w.available !== undefined && { available: w.available }),
   });
+  const reported = upToDate ? summary.reported : {};
+  const manifestWork = {
+    ...(reported.applied !== undefined && { applied: reported.applied }),
+    ...(reported.available !== undefined && { available: reported.available }),
+    ...(upToDate && summary.problems.length > 0 && { problems: [...summary.problems] }),
+  };
   return {
-    manifestWork: {
-      applied: upToDate && summary.applied && !summary.stale,
-      available: upToDate && summary.available && !summary.stale,
-    },
+    ...(Object.keys(manifestWork).length > 0 && { manifestWork }),
     ...(summary.feedbackSynced && {
       moduleLoader: counts(summary.feedback.moduleLoader),
       devicePlugin: counts(summary.feedback.devicePlugin),
     }),
   };
+}
+
+/** `6.1.0-56-amd64 (registry/gpu:6.1.0-56-amd64) Failed: …` for messages. */
+function describeKernel(k: KernelImageStatus): string {
+  return `${k.kernel}${k.image !== undefined ? ` (${k.image})` : ''} ${k.state}${k.lastError ? `: ${k.lastError}` : ''}`;
 }
 
 /**
@@ -174,25 +187,44 @@ export function planClusterDelivery(input: ClusterDeliveryInput): ClusterDeliver
   const hasLoader = mcm.spec?.moduleSpec?.moduleLoader !== undefined;
 
   if (hasLoader && ready.size === 0) {
+    // Nothing is published, so nothing is written, and a ManifestWork applied before stays as it is. Upstream's hub
+    // (kubernetes-sigs/kernel-module-management internal/controllers/hub/managedclustermodule_reconciler.go,
+    // Reconcile; internal/manifestwork/manifestwork.go, SetManifestWorkAsDesired, tested by "should empty the
+    // Module's kernel mappings when no kernel mappings match") never deletes the ManifestWork of a selected cluster
+    // whose kernels match no mapping: it rewrites the Module with `kernelMappings: []`, which its spoke Module CRD
+    // (config/crd/bases/kmm.sigs.x-k8s.io_modules.yaml, minItems: 1) rejects, so the Module applied before stays on
+    // the spoke. We keep that outcome without the failing apply: a kernel-mapping typo must not unload a driver from
+    // a whole fleet. Status says so (Degraded), and deselecting the cluster removes the Module.
+    const kept = current !== undefined && !current.metadata.deletionTimestamp;
+    const keptNote = kept
+      ? `; the previously applied Module stays on the cluster (ManifestWork ${current.metadata.namespace}/${current.metadata.name} is kept unchanged)`
+      : '';
+    const kernelList = kernels.map((k) => k.kernel).join(', ');
     const status: ClusterDeliveryStatus = {
       name: cluster,
       kernels,
       ...(targeted.length === 0
-        ? {
-            state: CLUSTER_DELIVERY_STATES.Pending,
-            reason: 'NoMatchingKernel',
-            message: `no kernel mapping matches any kernel of cluster ${cluster} (${kernels.map((k) => k.kernel).join(', ')})`,
-          }
-        : failed.length > 0
+        ? kept
           ? {
               state: CLUSTER_DELIVERY_STATES.Degraded,
-              reason: 'ImagesFailed',
-              message: `no image is ready; ${failed.length} of ${targeted.length} kernels failed: ${failed[0]!.lastError ?? ''}`,
+              reason: REASONS.NoMatchingKernelModuleKept,
+              message: `no kernel mapping matches any kernel of cluster ${cluster} (${kernelList})${keptNote}, so that a kernel-mapping mistake unloads nothing; fix the kernel mappings, or deselect the cluster to remove the Module`,
             }
           : {
               state: CLUSTER_DELIVERY_STATES.Pending,
-              reason: 'ImagesNotReady',
-              message: `waiting for images of ${targeted.length} kernels`,
+              reason: REASONS.NoMatchingKernel,
+              message: `no kernel mapping matches any kernel of cluster ${cluster} (${kernelList})`,
+            }
+        : failed.length > 0
+          ? {
+              state: CLUSTER_DELIVERY_STATES.Degraded,
+              reason: REASONS.ImagesFailed,
+              message: `no image is ready; ${failed.length} of ${targeted.length} kernels failed: ${describeKernel(failed[0]!)}${keptNote}`,
+            }
+          : {
+              state: CLUSTER_DELIVERY_STATES.Pending,
+              reason: REASONS.ImagesNotReady,
+              message: `waiting for images of ${targeted.length} kernels: ${targeted.map(describeKernel).join(', ')}${keptNote}`,
             }),
     };
     return { status };
@@ -217,25 +249,30 @@ export function planClusterDelivery(input: ClusterDeliveryInput): ClusterDeliver
   let state: ClusterDeliveryStatus['state'];
   let reason: string;
   let message: string;
-  if (failed.length > 0) {
+  if (upToDate && summary?.reported.applied === false) {
+    // The agent's own words (e.g. a forbidden resource) are the only clue a person has: carry them through.
     state = CLUSTER_DELIVERY_STATES.Degraded;
-    reason = 'SomeImagesFailed';
-    message = `${ready.size} of ${targeted.length} kernels published; ${failed.length} failed: ${failed[0]!.lastError ?? ''}`;
+    reason = REASONS.ApplyFailed;
+    message = `the work agent could not apply ManifestWork ${current!.metadata.namespace}/${current!.metadata.name}: ${summary.problems.join('; ') || 'no message'}`;
+  } else if (failed.length > 0) {
+    state = CLUSTER_DELIVERY_STATES.Degraded;
+    reason = REASONS.SomeImagesFailed;
+    message = `${ready.size} of ${targeted.length} kernels published; ${failed.length} failed: ${describeKernel(failed[0]!)}`;
   } else if (summary?.degraded) {
     state = CLUSTER_DELIVERY_STATES.Degraded;
-    reason = 'ManifestWorkDegraded';
+    reason = REASONS.ManifestWorkDegraded;
     message = summary.problems.join('; ') || 'the work agent reports the ManifestWork Degraded';
   } else if (!upToDate || !summary?.applied || summary.stale) {
     state = CLUSTER_DELIVERY_STATES.Progressing;
-    reason = 'ApplyPending';
+    reason = REASONS.ApplyPending;
     message = `${ready.size} of ${targeted.length} kernels published; waiting for the work agent to apply`;
   } else if (pendingKernels > 0) {
     state = CLUSTER_DELIVERY_STATES.Progressing;
-    reason = 'ImagesPending';
+    reason = REASONS.ImagesPending;
     message = `${ready.size} of ${targeted.length} kernels published; ${pendingKernels} still building or being checked`;
   } else {
     state = CLUSTER_DELIVERY_STATES.Ready;
-    reason = summary.available ? 'Available' : 'Applied';
+    reason = summary.available ? REASONS.Available : REASONS.Applied;
     message = `${ready.size} kernels published and applied`;
   }
   return {

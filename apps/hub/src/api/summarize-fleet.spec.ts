@@ -110,6 +110,22 @@ describe('summarizeFleet', () => {
     });
   });
 
+  it('shows a module being deleted where its status says it is still being cleaned up', () => {
+    const deleting = mcm(
+      'gpu',
+      { fleet: 'x' },
+      {
+        clusters: [{ name: 'a', state: 'Progressing', reason: 'Deleting', message: 'held by finalizers f' }],
+      },
+    );
+    deleting.metadata.deletionTimestamp = new Date('2026-11-27T00:00:00Z');
+    const fleet = summarizeFleet({ modules: [deleting], clusters, manifestWorks: [work('gpu', 'a', true)] });
+    expect(fleet.modules.get('gpu')?.placement.map((p) => [p.cluster, p.state, p.reason, p.message])).toEqual([
+      ['a', 'Progressing', 'Deleting', 'held by finalizers f'],
+    ]);
+    expect(fleet.modules.get('gpu')?.state).toBe('Progressing');
+  });
+
   it('tells clusters left out of a very large status by their ManifestWork: Ready when applied and available', () => {
     const big = mcm('gpu', { fleet: 'x' }, { clustersOmitted: 2, clusters: [] });
     const fleet = summarizeFleet({

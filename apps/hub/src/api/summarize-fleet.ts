@@ -15,7 +15,7 @@ import {
 } from '@kmm-hub/api';
 import { parseKernelClaim } from '@kmm-hub/kernel';
 import { decodeManifestWorkStatus } from '@kmm-hub/manifestwork';
-import { selectClusters } from '@kmm-hub/planner';
+import { CLUSTER_DELIVERY_REASONS, selectClusters } from '@kmm-hub/planner';
 import type {
   ClusterDetail,
   ClusterSummary,
@@ -134,17 +134,21 @@ function describeModule(
   const invalid = conditions.some((c) => c.type === 'Valid' && c.status === 'False');
   const selection = selectClusters(mcm, clusters, placementDecisions);
   const reported = new Map((mcm.status?.clusters ?? []).map((c) => [c.name, c]));
-  const placement: ModuleOnCluster[] = selection.ok
-    ? selection.selection.selected.map((c) => {
-        const cluster = c.metadata.name ?? '';
-        return describePlacement(
-          cluster,
-          reported.get(cluster),
-          works.get(`${name}/${cluster}`),
-          (mcm.status?.clustersOmitted ?? 0) > 0,
-        );
-      })
-    : [];
+  // While the MCM is deleted its status lists the clusters still being cleaned up (reason Deleting): those are
+  // where it still is, whatever the selectors say now.
+  const placement: ModuleOnCluster[] = mcm.metadata.deletionTimestamp
+    ? (mcm.status?.clusters ?? []).map((c) => describePlacement(c.name, c, works.get(`${name}/${c.name}`), false))
+    : selection.ok
+      ? selection.selection.selected.map((c) => {
+          const cluster = c.metadata.name ?? '';
+          return describePlacement(
+            cluster,
+            reported.get(cluster),
+            works.get(`${name}/${cluster}`),
+            (mcm.status?.clustersOmitted ?? 0) > 0,
+          );
+        })
+      : [];
   const count = (state: string) => placement.filter((p) => p.state === state).length;
   return {
     name,
@@ -208,7 +212,7 @@ function describePlacement(
     cluster,
     state: status?.state ?? unlistedState(decoded, statusOmitsClusters),
     ...(status === undefined
-      ? { reason: statusOmitsClusters ? 'OmittedFromStatus' : 'NotPlannedYet' }
+      ? { reason: statusOmitsClusters ? 'OmittedFromStatus' : CLUSTER_DELIVERY_REASONS.NotPlannedYet }
       : {
           ...(status.reason !== undefined && { reason: status.reason }),
           ...(status.message !== undefined && { message: status.message }),

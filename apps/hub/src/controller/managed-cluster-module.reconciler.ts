@@ -28,6 +28,7 @@ import {
 } from '@kmm-hub/kube';
 import { canonicalJson } from '@kmm-hub/manifestwork';
 import {
+  CLUSTER_DELIVERY_REASONS,
   kernelTargets,
   planClusterDelivery,
   selectClusters,
@@ -38,6 +39,7 @@ import {
   type ImageFinding,
   type KernelTargets,
   type PipelineProgress,
+  type SpecValidity,
 } from '@kmm-hub/planner';
 import { HUB_CONFIG } from '../config/config.module.js';
 import { HubMetrics } from '../health/metrics.js';
@@ -80,12 +82,21 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
   private readonly elector: LeaderElector;
   /** Per MCM, per cluster: the last planned delivery status. Entries go when a cluster or an MCM goes. */
   private readonly results = new Map<string, Map<string, ClusterDeliveryStatus>>();
+  /** The MCM generation each result was planned from: a result of an older one says nothing about the current. */
+  private readonly plannedGeneration = new WeakMap<ClusterDeliveryStatus, number | undefined>();
   /** Clusters whose ManifestWork was written since the MCM's last status write, for one aggregated Event. */
   private readonly appliedSinceStatus = new Map<string, Set<string>>();
   /** When each MCM's status was last written (entries go with the MCM). */
   private readonly lastStatusWrite = new Map<string, number>();
   /** MCMs whose spec is invalid, with the message: nothing is planned or removed for them. */
   private readonly invalid = new Map<string, { reason: string; message: string }>();
+  /** The generation of each MCM whose spec was checked under this Lease; status says Valid=Unknown until then. */
+  private readonly validatedGeneration = new Map<string, number | undefined>();
+  /**
+   * Per MCM, per cluster: the uid of a ManifestWork whose deletion was requested or seen, and why. Its
+   * `ManifestWorkDeleted` Event waits until the informer no longer holds it (its DELETE event re-plans the pair).
+   */
+  private readonly deletions = new Map<string, Map<string, { uid: string; why: string }>>();
 
   constructor(
     private readonly caches: HubCacheService,
@@ -238,6 +249,8 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     this.queue = undefined;
     this.results.clear();
     this.invalid.clear();
+    this.validatedGeneration.clear();
+    this.deletions.clear();
     this.lastStatusWrite.clear();
     this.appliedSinceStatus.clear();
   }
@@ -272,18 +285,24 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
   private async reconcileManagedClusterModule(name: string): Promise<{ requeueAfterMs?: number } | void> {
     const mcm = this.caches.managedClusterModules.get(name);
     const owned = this.caches.manifestWorksOf(name);
+    await this.recordDeleted(name, mcm);
     if (!mcm || mcm.metadata.deletionTimestamp) {
       for (const mw of owned.values()) await this.deleteManifestWork(mw, mcm, 'ManagedClusterModule is being deleted');
       if (!mcm) {
         this.results.delete(name);
         this.invalid.delete(name);
+        this.validatedGeneration.delete(name);
+        this.deletions.delete(name);
         this.lastStatusWrite.delete(name);
         this.appliedSinceStatus.delete(name);
         return;
       }
       // The spokes unload the module when their work agent removes the applied Module; only then does the
-      // ManifestWork disappear from the hub, and only then may the MCM go.
-      if (owned.size > 0) return { requeueAfterMs: 2_000 };
+      // ManifestWork disappear from the hub, and only then may the MCM go. Meanwhile status names what is left.
+      if (owned.size > 0) {
+        this.queue?.add(statusKey(name));
+        return { requeueAfterMs: 2_000 };
+      }
       await this.setFinalizer(mcm, false);
       this.results.delete(name);
       this.invalid.delete(name);
@@ -297,6 +316,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       ...(validation.ok ? [] : validation.issues.map((i) => `${i.path}: ${i.message}`)),
       ...(selection.ok ? [] : [selection.reason]),
     ];
+    this.validatedGeneration.set(name, mcm.metadata.generation);
     if (problems.length > 0) {
       const message = problems.join('; ');
       const known = this.invalid.get(name)?.message === message;
@@ -334,6 +354,12 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       return;
     }
     if (this.invalid.has(name)) return;
+    // A new leader, or a spec change not validated yet: plan nothing from a spec nobody checked (the MCM key does it).
+    if (!this.isValidated(mcm)) {
+      this.queue?.add(mcmKey(name));
+      return;
+    }
+    await this.recordDeleted(name, mcm);
     const current = this.caches.manifestWork(name, clusterName);
     const cluster = this.caches.managedClusters.get(clusterName);
     const selection = cluster ? selectClusters(mcm, [cluster], this.caches.placementDecisions.list()) : undefined;
@@ -362,6 +388,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     if (!byCluster) this.results.set(name, (byCluster = new Map()));
     const previous = byCluster.get(clusterName);
     byCluster.set(clusterName, plan.status);
+    this.plannedGeneration.set(plan.status, mcm.metadata.generation);
     if (canonicalJson(previous) !== canonicalJson(plan.status)) this.queue?.add(statusKey(name));
     this.reconciles++;
     // Images that are missing, failing or on their way are looked at again; a settled job wakes the key sooner.
@@ -459,7 +486,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
 
   private async writeStatus(name: string): Promise<{ requeueAfterMs?: number } | void> {
     const mcm = this.caches.managedClusterModules.get(name);
-    if (!mcm || mcm.metadata.deletionTimestamp) {
+    if (!mcm) {
       this.lastStatusWrite.delete(name);
       return;
     }
@@ -475,20 +502,44 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
             results?.get(c.metadata.name ?? '') ?? {
               name: c.metadata.name ?? '',
               state: CLUSTER_DELIVERY_STATES.Pending,
-              reason: 'NotPlannedYet',
+              reason: CLUSTER_DELIVERY_REASONS.NotPlannedYet,
             },
         )
       : [];
+    const manifestWorks = this.caches.manifestWorksOf(name);
+    // A spec change re-plans every cluster, but this write may come first: their old results are not this generation's.
+    const stale = new Set(
+      clusters
+        .filter((c) => results?.get(c.name) === c && this.plannedGeneration.get(c) !== mcm.metadata.generation)
+        .map((c) => c.name),
+    );
+    const invalid = this.invalid.get(name);
+    const validity: SpecValidity = !this.isValidated(mcm)
+      ? { state: 'Unchecked' }
+      : invalid
+        ? { state: 'Invalid', ...invalid }
+        : { state: 'Valid' };
     const status = summarizeStatus({
       mcm,
+      validity,
       clusters,
-      manifestWorks: this.caches.manifestWorksOf(name),
+      manifestWorks,
+      ...(mcm.metadata.deletionTimestamp && {
+        deleting: [...manifestWorks].map(([cluster, mw]) => ({
+          cluster,
+          name: mw.metadata.name ?? name,
+          finalizers: mw.metadata.finalizers ?? [],
+          deletionRequested: Boolean(mw.metadata.deletionTimestamp),
+        })),
+      }),
       now: new Date(),
       maxClusterBytes: this.config.STATUS_MAX_CLUSTER_BYTES,
-      ...(this.invalid.has(name) && { invalid: this.invalid.get(name)! }),
+      ...(stale.size > 0 && { stale }),
     });
+    // While deleting, status lists the clusters being cleaned up, and transitions are judged on those.
+    const listed = mcm.metadata.deletionTimestamp ? (status.clusters ?? []) : clusters;
     if (canonicalJson(status) === canonicalJson(mcm.status ?? {})) {
-      await this.recordTransitions(mcm, clusters);
+      await this.recordTransitions(mcm, listed);
       return;
     }
     this.lastStatusWrite.set(name, Date.now());
@@ -501,7 +552,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       } as ManagedClusterModule,
       { subresource: 'status' },
     );
-    await this.recordTransitions(mcm, clusters);
+    await this.recordTransitions(mcm, listed);
   }
 
   /** One Event per kind of change since the last status write, naming the clusters (the first few of many). */
@@ -547,6 +598,11 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     mcm: ManagedClusterModule | undefined,
     why: string,
   ): Promise<void> {
+    const cluster = mw.metadata.namespace ?? '';
+    const mcmName = mcm?.metadata.name ?? mw.metadata.name ?? '';
+    let pending = this.deletions.get(mcmName);
+    if (!pending) this.deletions.set(mcmName, (pending = new Map()));
+    if (!pending.has(cluster)) pending.set(cluster, { uid: mw.metadata.uid ?? '', why });
     if (mw.metadata.deletionTimestamp) return;
     const path = await this.applier.paths.path({
       apiVersion: RESOURCES.ManifestWork.apiVersion,
@@ -561,9 +617,45 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       });
     } catch (err) {
       if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+      return;
     }
-    this.logger.log({ mcm: mw.metadata.name, cluster: mw.metadata.namespace, why }, 'ManifestWork deleted');
-    if (mcm) await this.events.record(mcm, 'Normal', 'ManifestWorkDeleted', `cluster ${mw.metadata.namespace}: ${why}`);
+    this.logger.log({ mcm: mw.metadata.name, cluster, why }, 'ManifestWork deletion requested');
+    // Requested is not gone: finalizers (the work agent's cleanup) hold it until the spoke removed the Module.
+    // ManifestWorkDeleted follows once the informer has seen it go (recordDeleted).
+    const held = mw.metadata.finalizers ?? [];
+    if (mcm) {
+      await this.events.record(
+        mcm,
+        'Normal',
+        'ManifestWorkDeleting',
+        `cluster ${cluster}: deletion of ManifestWork ${cluster}/${mw.metadata.name} requested (${why})${held.length > 0 ? `; finalizers ${held.join(', ')} hold it until the work agent has removed the Module` : ''}`,
+      );
+    }
+  }
+
+  /** The spec of the MCM's current generation was checked under this Lease. */
+  private isValidated(mcm: ManagedClusterModule): boolean {
+    const name = mcm.metadata.name ?? '';
+    return this.validatedGeneration.has(name) && this.validatedGeneration.get(name) === mcm.metadata.generation;
+  }
+
+  /** `ManifestWorkDeleted` for every ManifestWork of this MCM whose deletion we saw requested and that is now gone. */
+  private async recordDeleted(name: string, mcm: ManagedClusterModule | undefined): Promise<void> {
+    const pending = this.deletions.get(name);
+    if (!pending) return;
+    for (const [cluster, { uid, why }] of pending) {
+      if (this.caches.manifestWork(name, cluster)?.metadata.uid === uid) continue;
+      pending.delete(cluster);
+      this.logger.log({ mcm: name, cluster, why }, 'ManifestWork deleted');
+      if (mcm)
+        await this.events.record(
+          mcm,
+          'Normal',
+          'ManifestWorkDeleted',
+          `cluster ${cluster}: ManifestWork ${cluster}/${name} is gone (${why})`,
+        );
+    }
+    if (pending.size === 0) this.deletions.delete(name);
   }
 
   /** Adds or removes our finalizer with a JSON merge patch guarded by resourceVersion, keeping others' finalizers. */

@@ -803,11 +803,11 @@ export interface ManagedClusterModuleV1Beta1 {
        */
       name: string;
       /**
-       * State of the delivery to this cluster. Pending: nothing published yet. NoKernels: the cluster reports no kernel claim. Progressing: published, some kernels or the apply still pending. Ready: every targeted kernel is published and the ManifestWork is applied. Degraded: the apply or some kernel failed.
+       * State of the delivery to this cluster. Pending: nothing published yet. NoKernels: the cluster reports no kernel claim. Progressing: published, some kernels or the apply still pending. Ready: every targeted kernel is published and the ManifestWork is applied. Degraded: the apply or some kernel failed, or no kernel matches any more and the Module applied before is kept (reason NoMatchingKernelModuleKept).
        */
       state: 'Pending' | 'NoKernels' | 'Progressing' | 'Ready' | 'Degraded';
       /**
-       * Reason is a CamelCase word explaining the state.
+       * Reason is a CamelCase word explaining the state (NotPlannedYet while the hub has not planned the cluster; Deleting while the ManagedClusterModule is deleted and this cluster's ManifestWork is not gone).
        */
       reason?: string;
       /**
@@ -815,17 +815,21 @@ export interface ManagedClusterModuleV1Beta1 {
        */
       message?: string;
       /**
-       * ManifestWork reports what the cluster's work agent says about the ManifestWork.
+       * ManifestWork reports what the cluster's work agent says about the ManifestWork the current spec wants there; absent until it has said anything about it.
        */
       manifestWork?: {
         /**
-         * Applied is true when the work agent applied the current generation.
+         * Applied is the work agent's Applied condition for the current generation; absent while it has not reported it.
          */
         applied?: boolean;
         /**
-         * Available is true when the applied Module exists on the spoke.
+         * Available is the work agent's Available condition for the current generation (the applied Module exists on the spoke); absent while it has not reported it.
          */
         available?: boolean;
+        /**
+         * Problems are the work agent's conditions that are not True (with their reasons and messages, e.g. an apply refused by the spoke) and feedback values that could not be read.
+         */
+        problems?: string[];
       };
       /**
        * ModuleLoader holds the Module's module-loader node counts from status feedback.
