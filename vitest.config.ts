@@ -16,6 +16,15 @@ const shared = {
 
 const sources = ['libs/*/src/**', 'apps/*/src/**', 'test/**'];
 
+/** Projects on the real servers: one environment per run, shared by int and e2e (see global-setup.ts). */
+const realEnvironment = {
+  globalSetup: ['./test/env/src/global-setup.ts'],
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+  // Files share one set of servers; 2 cores do not gain from more parallel files.
+  maxWorkers: 2,
+};
+
 export default defineConfig({
   // globalSetup files are loaded by the root server, so it resolves workspace sources too.
   ...shared,
@@ -37,13 +46,21 @@ export default defineConfig({
         test: {
           name: 'int',
           sequence: { groupOrder: 1 },
-          include: sources.flatMap((s) => [`${s}/*.int.spec.ts`, `${s}/*.e2e.spec.ts`]),
+          include: sources.map((s) => `${s}/*.int.spec.ts`),
           exclude: ['**/node_modules/**', '**/dist/**'],
-          globalSetup: ['./test/env/src/global-setup.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
-          // Files share one set of servers; 2 cores do not gain from more parallel files.
-          maxWorkers: 2,
+          ...realEnvironment,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'e2e',
+          // The same group (and so the same two workers) as int: e2e files start while the last int files run,
+          // and the run takes no longer than when they were one project.
+          sequence: { groupOrder: 1 },
+          include: sources.map((s) => `${s}/*.e2e.spec.ts`),
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          ...realEnvironment,
         },
       },
       {

@@ -14,6 +14,7 @@ import {
   clientWritesSince,
   clusterKubeConfig,
   freePort,
+  holdsFor,
   pushImage,
   startDedicatedCluster,
   clientNodeConfig,
@@ -133,13 +134,18 @@ describe('hub fan-out', () => {
             { query: { labelSelector: 'kmm.node.kubernetes.io/managedclustermodule.name=gpu' } },
           )
         ).items;
-      // Wait for leadership before the clock starts: the MCM is created when the hub is ready to act.
+      // The clock starts when the hub is ready to act: ready (informers synced) and holding the Lease, as /readyz
+      // reports it.
       await expect
-        .poll(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status, {
-          timeout: 30_000,
-        })
-        .toBe(200);
-      await new Promise((r) => setTimeout(r, 3_000));
+        .poll(
+          async () => {
+            const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+            const body = (await res?.json().catch(() => undefined)) as { info?: { leader?: { leader?: boolean } } };
+            return res?.status === 200 && body?.info?.leader?.leader === true;
+          },
+          { timeout: 30_000, interval: 200 },
+        )
+        .toBe(true);
       // Counted from a watch, not by listing 1,000 objects every 200 ms: such polling would load the API server
       // (and the 2 cores) while the hub works, and the baseline is not polled either.
       const worksPath = `/apis/${RESOURCES.ManifestWork.apiVersion}/manifestworks`;
@@ -189,9 +195,18 @@ describe('hub fan-out', () => {
           { timeout: 120_000 },
         )
         .toBe(CLUSTERS);
-      await new Promise((r) => setTimeout(r, 8_000));
+      // Settled: the last status write and its aggregated Event are done once no client has written for a few
+      // status-write intervals (1 s).
+      const lastWriteAgeMs = () =>
+        Date.now() - Date.parse(clientWritesSince(hub.info.auditLogPath, '').at(-1)?.stageTimestamp ?? '0');
+      await expect.poll(lastWriteAgeMs, { timeout: 60_000, interval: 1_000 }).toBeGreaterThan(3_000);
+      // The property is about a period, so it is a bounded observation: for three image-cache expiries (5 s each)
+      // the hub re-plans every cluster and must write nothing; the first write ends it.
       const since = new Date().toISOString();
-      await new Promise((r) => setTimeout(r, 15_000));
+      await holdsFor(() => clientWritesSince(hub.info.auditLogPath, since).length === 0, {
+        durationMs: 15_000,
+        intervalMs: 2_500,
+      });
       const steady = clientWritesSince(hub.info.auditLogPath, since);
       const steadyWrites = steady.length;
       for (const w of steady)

@@ -9,7 +9,7 @@ export {
 } from './environment.js';
 export { startApiServer, renderKubeconfig, type RunningApiServer } from './kube-apiserver.js';
 export { ENV_DIR_PREFIX, ProcessGroup, freezeProcess, reapOrphans } from './processes.js';
-export { waitUntil } from './wait.js';
+export { holdsFor, waitUntil } from './wait.js';
 export { createCertificateAuthority, createClientCert } from './pki.js';
 export { clientWritesSince, readAuditLog, type AuditEvent } from './audit-log.js';
 export { freePort } from './ports.js';

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,14 +8,16 @@ import { ProcessGroup, freezeProcess } from './processes.js';
 
 describe('freezeProcess', () => {
   it('resolves only once the process is stopped, and it runs again after SIGCONT', async () => {
-    // A multi-threaded process that keeps working: node with a busy timer.
-    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1)'], { stdio: 'ignore' });
+    // A multi-threaded process that keeps working: node with a busy timer, which says when its timer runs.
+    const child = spawn(process.execPath, ['-e', "setInterval(() => {}, 1); console.log('running')"], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const state = () => {
       const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
       return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     };
     try {
-      await new Promise((r) => setTimeout(r, 200));
+      await once(child.stdout!, 'data');
       await freezeProcess(child.pid!);
       expect(state()).toBe('T');
       process.kill(child.pid!, 'SIGCONT');

@@ -100,9 +100,14 @@ describe('fleet web page', () => {
     await f?.stop();
   });
 
-  it('signs the browser in and renders the matrix with the states the controller wrote', async () => {
+  /** Each test opens the page itself (signing in on the first visit), so none needs another to have run first. */
+  const openPage = async () => {
     await page.goto(`${f.api.url}/`);
     await page.waitForSelector('body[data-ready="true"][data-live="true"]', { timeout: 20_000 });
+  };
+
+  it('signs the browser in and renders the matrix with the states the controller wrote', async () => {
+    await openPage();
     expect(new URL(page.url()).origin).toBe(f.api.url);
     expect(await page.textContent('#user')).toBe('alice (viewer, admin)');
     const expected = await expectedCells();
@@ -132,6 +137,7 @@ describe('fleet web page', () => {
   });
 
   it('drills down into a module: kernels, images, digests', async () => {
+    await openPage();
     await page.click('#matrix thead button:text-is("gpu")');
     await page.waitForSelector('#detail.shown h2:has-text("Module gpu")');
     const digest = (await f.getMcm('gpu')).status!.clusters!.find((c) => c.name === 'edge-a')!.kernels![1]!.digest!;
@@ -142,6 +148,8 @@ describe('fleet web page', () => {
   });
 
   it('follows state changes over the event stream without a reload', async () => {
+    await openPage();
+    const before = await expectedCells();
     const navigations: string[] = [];
     page.on('framenavigated', (frame) => navigations.push(frame.url()));
     // edge-c's work agent applies gpu, and edge-b leaves the fleet (its modules are withdrawn).
@@ -155,5 +163,21 @@ describe('fleet web page', () => {
     await expect.poll(shownCells, { timeout: 15_000 }).toEqual(await expectedCells());
     expect(navigations).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'fleet-page-after-change.png'), fullPage: true });
+
+    // edge-b back as beforeAll left it, for the other tests: in the fleet, its works applied and reported. (edge-c's
+    // gpu stays Ready: the other tests compare with the states the controller wrote, whatever they are.)
+    await f.applyCluster('edge-b', { fleet: 'demo' }, [K1], true);
+    await vi.waitFor(
+      async () => {
+        await f.reportWork('edge-b', 'gpu', { desired: 2, available: 2 });
+        await f.reportWork('edge-b', 'storage', { desired: 2, available: 1 });
+        const cells = await expectedCells();
+        expect([cells['gpu/edge-b'], cells['storage/edge-b']]).toEqual([
+          before['gpu/edge-b'],
+          before['storage/edge-b'],
+        ]);
+      },
+      { timeout: 30_000, interval: 500 },
+    );
   });
 });
