@@ -20,6 +20,7 @@ import {
 } from './kmod-fixture.js';
 import { applyManagedCluster } from './managed-clusters.js';
 import { freePort } from './ports.js';
+import { waitUntil } from './wait.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 export const DEMO_HUB_NAMESPACE = 'kmm-hub';
@@ -247,7 +248,7 @@ export function demoHubEnv(state: EnvState, port: number, workDir: string): Reco
   };
 }
 
-/** Starts the hub (role all) and one standalone spoke agent per spoke from apps/*\/dist. */
+/** Starts the hub (role all) and one standalone spoke agent per spoke from apps/*\/dist; resolves once each serves /healthz. */
 export async function startFleetProcesses(
   state: EnvState,
   workDir: string,
@@ -257,18 +258,23 @@ export async function startFleetProcesses(
     if (!existsSync(join(ROOT, entry))) throw new Error(`${entry} is missing: run npm run build first`);
   }
   const children: ChildProcess[] = [];
-  const run = (entry: string, vars: Record<string, string>) => {
+  const healthz: Promise<void>[] = [];
+  const run = (entry: string, port: number, vars: Record<string, string>) => {
     const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, entry)], {
       env: { ...process.env, ...vars },
       stdio: ['ignore', stdio, stdio],
     });
     children.push(child);
+    const exited = new Promise((r) => child.once('exit', r));
+    const url = `http://127.0.0.1:${port}/healthz`;
+    healthz.push(waitUntil(entry, async () => (await fetch(url)).ok, { exited, timeoutMs: 120_000 }));
   };
   const port = await freePort();
-  run('apps/hub/dist/main.js', demoHubEnv(state, port, workDir));
+  run('apps/hub/dist/main.js', port, demoHubEnv(state, port, workDir));
   for (const spoke of state.spokes) {
-    run('apps/spoke-agent/dist/main.js', {
-      SPOKE_PORT: String(await freePort()),
+    const agentPort = await freePort();
+    run('apps/spoke-agent/dist/main.js', agentPort, {
+      SPOKE_PORT: String(agentPort),
       SPOKE_HOST: '127.0.0.1',
       CLUSTER_NAME: spoke.name,
       HUB_KUBECONFIG: state.hub.kubeconfigPath,
@@ -280,6 +286,7 @@ export async function startFleetProcesses(
       LOG_LEVEL: 'warn',
     });
   }
+  await Promise.all(healthz);
   return {
     hubUrl: `http://127.0.0.1:${port}`,
     children,
