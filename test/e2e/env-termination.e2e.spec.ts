@@ -1,8 +1,9 @@
-// Every process `kmm-test-env up --fleet` starts (etcd, API servers, Redis, registries, the built hub and spoke
-// agent: test/env/dist and apps/*/dist, `npm run build` first) ends however a terminal ends it, and its work
-// directory goes with it. It runs as `npm start` is run with its output piped (`… 2>&1 | tee file`), in a session
-// of its own like a terminal's foreground job, so a signal to the group reaches tee too: tee dies first and every
-// later write to the pipe fails with EPIPE.
+// Every process the demo and `kmm-test-env up --fleet` start (etcd, API servers, Redis, registries, the built hub
+// and spoke agents, buildah: test/env/dist and apps/*/dist, `npm run build` first) ends however a terminal ends
+// them, and the work directory goes with them. Each runs as `npm start` is run with its output piped
+// (`… 2>&1 | tee file`), in a session of its own like a terminal's foreground job, so a signal to the group reaches
+// tee too: tee dies first and every later write to the pipe fails with EPIPE. The environment CLI with the hub and
+// one agent is the cheap subject for every signal; the demo itself (two spokes, builds under way) takes the Ctrl-C.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,21 @@ import { ENV_DIR_PREFIX, reapOrphans } from '@kmm-hub/test-env';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const READY_LINE = 'Ctrl-C stops everything';
+const PROGRAMS = {
+  env: {
+    command: 'npm run env --silent -- up --spokes 1 --fleet',
+    entry: 'test/env/dist/cli.js',
+    ready: /Ctrl-C stops everything/,
+    readyWithinMs: 240_000,
+  },
+  // The process scripts/demo.sh (npm start) execs once install and build are done; ready once the live table shows.
+  demo: {
+    command: 'node --enable-source-maps test/env/dist/demo.js',
+    entry: 'test/env/dist/demo.js',
+    ready: /\] module +cluster +state/,
+    readyWithinMs: 480_000,
+  },
+} as const;
 
 interface Proc {
   pid: number;
@@ -64,7 +79,7 @@ function isRunning(p: Proc): boolean {
   return stat !== undefined && stat.start === p.start && stat.state !== 'Z' && stat.state !== 'X';
 }
 
-describe('kmm-test-env up --fleet with its output piped', () => {
+describe('the demo and kmm-test-env up --fleet with their output piped', () => {
   let base: string | undefined;
   let started: Proc[] = [];
 
@@ -77,29 +92,35 @@ describe('kmm-test-env up --fleet with its output piped', () => {
   });
 
   it.each([
-    { signal: 'SIGINT', to: 'group', why: 'Ctrl-C: the terminal signals the whole foreground group, tee included' },
-    { signal: 'SIGHUP', to: 'group', why: 'the terminal is closed' },
-    { signal: 'SIGTERM', to: 'node', why: 'kill PID of the environment process' },
-    { signal: 'SIGKILL', to: 'node', why: 'the environment process is killed outright' },
+    { program: 'env', signal: 'SIGINT', to: 'group', why: 'Ctrl-C: the terminal signals the whole foreground group' },
+    { program: 'env', signal: 'SIGHUP', to: 'group', why: 'the terminal is closed' },
+    { program: 'env', signal: 'SIGTERM', to: 'node', why: 'kill PID' },
+    { program: 'env', signal: 'SIGKILL', to: 'node', why: 'killed outright' },
+    { program: 'demo', signal: 'SIGINT', to: 'group', why: 'Ctrl-C while the live table runs and the hub builds' },
   ] as const)(
-    'ends every process it started on $signal to the $to ($why)',
-    async ({ signal, to }) => {
-      for (const entry of ['test/env/dist/cli.js', 'apps/hub/dist/main.js', 'apps/spoke-agent/dist/main.js']) {
+    '$program ends every process it started on $signal to the $to ($why)',
+    async ({ program: name, signal, to }) => {
+      const program = PROGRAMS[name];
+      for (const entry of [program.entry, 'apps/hub/dist/main.js', 'apps/spoke-agent/dist/main.js']) {
         expect(existsSync(join(ROOT, entry)), `${entry} missing: run npm run build first`).toBe(true);
       }
       // A temp folder of its own, so this run's work directory (and only it) is found and reaped.
       base = mkdtempSync(join(tmpdir(), 'kmm-hub-termination-'));
       const out = join(base, 'out.log');
-      const shell = spawn(
-        'bash',
-        ['-c', `npm run env --silent -- up --spokes 1 --fleet 2>&1 | tee ${JSON.stringify(out)} >/dev/null`],
-        { cwd: ROOT, env: { ...process.env, TMPDIR: base }, stdio: 'ignore', detached: true },
-      );
+      const shell = spawn('bash', ['-c', `${program.command} 2>&1 | tee ${JSON.stringify(out)} >/dev/null`], {
+        cwd: ROOT,
+        env: { ...process.env, TMPDIR: base },
+        stdio: 'ignore',
+        detached: true,
+      });
       const shellExited = new Promise((r) => shell.once('exit', r));
       const session = shell.pid!;
       await expect
-        .poll(() => (existsSync(out) ? readFileSync(out, 'utf8') : ''), { timeout: 240_000, interval: 500 })
-        .toContain(READY_LINE);
+        .poll(() => (existsSync(out) ? readFileSync(out, 'utf8') : ''), {
+          timeout: program.readyWithinMs,
+          interval: 500,
+        })
+        .toMatch(program.ready);
 
       started = descendants(session);
       const names = started.map((p) => p.cmdline);
@@ -110,10 +131,14 @@ describe('kmm-test-env up --fleet with its output piped', () => {
       const workDirs = readdirSync(base).filter((d) => d.startsWith(ENV_DIR_PREFIX));
       expect(workDirs).toHaveLength(1);
       const workDir = join(base, workDirs[0]!);
+      // The hub and agents are recorded with the servers, for the next run to reap should they outlive us.
+      const recorded = (JSON.parse(readFileSync(join(workDir, 'pids.json'), 'utf8')) as { procs: { name: string }[] })
+        .procs;
+      expect(recorded.map((p) => p.name)).toEqual(expect.arrayContaining(['hub', 'spoke-agent-spoke-1']));
 
-      const envProcess = started.find((p) => p.cmdline.includes('test/env/dist/cli.js') && !p.cmdline.startsWith('sh'));
-      expect(envProcess).toBeDefined();
-      process.kill(to === 'group' ? -session : envProcess!.pid, signal);
+      const main = started.find((p) => /^(\S*\/)?node /.test(p.cmdline) && p.cmdline.includes(program.entry));
+      expect(main).toBeDefined();
+      process.kill(to === 'group' ? -session : main!.pid, signal);
 
       await expect
         .poll(() => started.filter(isRunning).map((p) => `${p.pid} ${p.cmdline.slice(0, 100)}`), {
@@ -126,6 +151,6 @@ describe('kmm-test-env up --fleet with its output piped', () => {
       if (signal === 'SIGKILL') reapOrphans(base);
       expect(existsSync(workDir), readFileSync(out, 'utf8').slice(-2_000)).toBe(false);
     },
-    360_000,
+    660_000,
   );
 });
