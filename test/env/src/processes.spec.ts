@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENV_DIR_PREFIX, ProcessGroup, freezeProcess, reapOrphans } from './processes.js';
+import { ENV_DIR_PREFIX, ProcessGroup, RUN_ENV, freezeProcess, reapOrphans } from './processes.js';
 
 describe('freezeProcess', () => {
   it('resolves only once the process is stopped, and it runs again after SIGCONT', async () => {
@@ -77,6 +77,27 @@ describe('reapOrphans', () => {
       expect(reapOrphans(base)).toEqual([]);
       expect(existsSync(run)).toBe(!removed);
     } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('kills what the servers of a dead run started, by the mark in its environment, and nothing else', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'kmm-reap-'));
+    const sleep = (env: NodeJS.ProcessEnv) => spawn('sleep', ['300'], { env, stdio: 'ignore', detached: true });
+    const run = mkdtempSync(join(base, ENV_DIR_PREFIX));
+    // A build the hub started, in a session of its own, and a process of somebody else.
+    const leftover = sleep({ ...process.env, [RUN_ENV]: run });
+    const stranger = sleep({ ...process.env, [RUN_ENV]: `${run}-other` });
+    try {
+      const dead = spawn('true');
+      await new Promise((r) => dead.once('exit', r));
+      writeFileSync(join(run, 'pids.json'), JSON.stringify({ owner: dead.pid, keepWorkDir: false, procs: [] }));
+      expect(reapOrphans(base)).toEqual([`sleep(${leftover.pid})`]);
+      await expect.poll(() => isAlive(leftover.pid!)).toBe(false);
+      expect(isAlive(stranger.pid!)).toBe(true);
+    } finally {
+      leftover.kill('SIGKILL');
+      stranger.kill('SIGKILL');
       rmSync(base, { recursive: true, force: true });
     }
   });

@@ -15,6 +15,11 @@ export interface StartedProcess {
 }
 
 const RUNS_PREFIX = 'kmm-hub-env-';
+/**
+ * Set to the work directory in the environment of every server, and so inherited by whatever a server starts (the
+ * hub's buildah): a mark no unrelated process carries, by which the next run finds what outlived a killed one.
+ */
+export const RUN_ENV = 'KMM_HUB_ENV_RUN';
 
 /** What pids.json records: enough for a later run to reap what a dead one left (see reapOrphans). */
 interface RunRecord {
@@ -64,7 +69,7 @@ export class ProcessGroup {
     const log = createWriteStream(logPath, { flags: 'a' });
     const child = spawn(...dieWithParent(command, args), {
       cwd: opts.cwd ?? this.workDir,
-      env: opts.env ?? process.env,
+      env: { ...(opts.env ?? process.env), [RUN_ENV]: this.workDir },
       stdio: ['ignore', 'pipe', 'pipe'],
       // A process group of its own: a terminal's Ctrl-C (SIGINT to the whole foreground group) must not stop the
       // servers under the hub and agents still shutting down; stop() ends them, in order, by their group's PID.
@@ -126,10 +131,14 @@ function isRunning(p: StartedProcess): boolean {
 
 /** Signals the process group a server leads (its PID): the server and whatever it started. */
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  signalProcess(-pid, signal);
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pid, signal);
+    process.kill(pid, signal);
   } catch {
-    // ESRCH: the whole group is gone.
+    // ESRCH: already gone.
   }
 }
 
@@ -160,6 +169,28 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Work directory (RUN_ENV) → the processes whose environment carries it, from one pass over /proc. */
+function processesByRun(): Map<string, number[]> {
+  const prefix = `\0${RUN_ENV}=`;
+  const runs = new Map<string, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let environ: string;
+    try {
+      environ = `\0${readFileSync(`/proc/${pid}/environ`, 'utf8')}`;
+    } catch {
+      continue; // Gone meanwhile, or not ours to read.
+    }
+    const at = environ.indexOf(prefix);
+    if (at < 0) continue;
+    const end = environ.indexOf('\0', at + prefix.length);
+    const run = environ.slice(at + prefix.length, end < 0 ? undefined : end);
+    runs.set(run, [...(runs.get(run) ?? []), pid]);
+  }
+  return runs;
+}
+
 /** Is this still the process a run recorded (and not another one that was given its PID since)? */
 function isRecordedProcess(p: RunRecord['procs'][number]): boolean {
   if (!isAlive(p.pid)) return false;
@@ -168,13 +199,14 @@ function isRecordedProcess(p: RunRecord['procs'][number]): boolean {
 }
 
 /**
- * Kills servers left behind by an earlier environment whose owner died without stopping them (a SIGKILLed test
- * run whose servers outlived it: a grandchild, or a run of an older version), and removes its work directory unless it was
- * to be kept. Only PIDs recorded by that run, and only while they are still the process recorded, so a reused PID
- * of somebody else's process is never touched.
+ * Kills what an earlier environment left behind when its owner died without stopping it (a SIGKILLed run): servers
+ * that outlived it (a run of an older version, without dieWithParent) and whatever they started (RUN_ENV), then
+ * removes its work directory unless it was to be kept. Only PIDs recorded by that run while they are still the
+ * process recorded, and processes carrying its mark, so a reused PID of somebody else's process is never touched.
  */
 export function reapOrphans(base = tmpdir()): string[] {
   const reaped: string[] = [];
+  let byRun: Map<string, number[]> | undefined;
   for (const dir of readdirSync(base)) {
     if (!dir.startsWith(RUNS_PREFIX)) continue;
     const file = join(base, dir, 'pids.json');
@@ -191,6 +223,14 @@ export function reapOrphans(base = tmpdir()): string[] {
         signalGroup(p.pid, 'SIGKILL');
         reaped.push(`${p.name}(${p.pid})`);
       }
+    }
+    // What the servers started and left running when they died with their owner (a build of the hub).
+    byRun ??= processesByRun();
+    const recorded = new Set(record.procs.map((p) => p.pid));
+    for (const pid of (byRun.get(join(base, dir)) ?? []).filter((p) => !recorded.has(p))) {
+      const name = readCmdline(pid).split('\0')[0];
+      signalProcess(pid, 'SIGKILL');
+      reaped.push(`${name}(${pid})`);
     }
     if (record.keepWorkDir === false) {
       execFileSync('rm', ['-rf', join(base, dir)]);
