@@ -55,8 +55,7 @@ async function main(termination: Termination, say: (line: string) => void): Prom
       'Ctrl-C stops everything.',
     ].join('\n'),
   );
-  // Runs until a termination: the servers' handles keep the process alive.
-  await new Promise(() => undefined);
+  // Done here: the servers' handles keep the process running until a termination stops them.
 }
 
 // Output is written only while its reader is there: under `npm start | tee demo.log` a Ctrl-C ends tee first.
