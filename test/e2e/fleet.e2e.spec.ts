@@ -14,6 +14,7 @@ import {
   modinfo,
   run,
   splitSignedModule,
+  ProcessGroup,
   applyDemoModules,
   clientCredentialsToken,
   clusterKubeConfig,
@@ -44,7 +45,7 @@ describe('demo fleet end to end', () => {
     state = { ...env, hub: hub!.info, spokes: [rename(s1!.info, 'spoke-a'), rename(s2!.info, 'spoke-b')] };
     const workDir = mkdtempSync(join(tmpdir(), 'kmm-hub-e2e-'));
     seeded = await seedDemoFleet(state, workDir);
-    fleet = await startFleetProcesses(state, workDir, 'ignore');
+    fleet = await startFleetProcesses(new ProcessGroup(workDir), state, workDir);
     await applyDemoModules(state, seeded);
     // Every test below looks at the converged fleet, whatever their order: built, signed and delivered.
     // A timeout shows the fleet table as the message.

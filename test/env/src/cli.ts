@@ -1,33 +1,31 @@
 #!/usr/bin/env node
+import { join } from 'node:path';
+import { startFleetProcesses } from './demo-fleet.js';
 import { startEnvironment } from './environment.js';
+import { Termination, writeIfOpen } from './termination.js';
 
-// `kmm-test-env up [--spokes N]`: starts the environment, prints where its kubeconfigs and endpoints are, and
-// keeps it running until Ctrl-C, then stops every process it started.
-async function main(argv: string[]): Promise<void> {
+// `kmm-test-env up [--spokes N] [--fleet] [--keep]`: starts the environment (with --fleet also the built hub and a
+// standalone spoke agent per spoke, as the demo runs them), prints where its kubeconfigs and endpoints are, and
+// keeps it running until Ctrl-C (or SIGTERM, SIGHUP, a closed output pipe), then stops every process it started.
+async function main(argv: string[], termination: Termination, log: (line: string) => void): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd !== 'up') {
-    process.stderr.write('usage: kmm-test-env up [--spokes N] [--keep]\n');
+    log('usage: kmm-test-env up [--spokes N] [--fleet] [--keep]');
     process.exit(2);
   }
   const i = rest.indexOf('--spokes');
   const spokes = i >= 0 ? Number(rest[i + 1]) : 2;
   if (!Number.isInteger(spokes) || spokes < 0) throw new Error(`--spokes wants a whole number, got ${rest[i + 1]}`);
-  const env = await startEnvironment({
-    spokes,
-    keepWorkDir: rest.includes('--keep'),
-    log: (l) => process.stderr.write(`${l}\n`),
-  });
-  process.stdout.write(`${JSON.stringify(env.state, null, 2)}\n`);
-  process.stderr.write(`state: ${env.state.workDir}/env.json — Ctrl-C stops everything\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await env.stop();
+  const env = await startEnvironment({ spokes, keepWorkDir: rest.includes('--keep'), log });
+  termination.setStop(() => env.stop());
+  const fleet = rest.includes('--fleet')
+    ? await startFleetProcesses(env.processes, env.state, join(env.state.workDir, 'fleet'))
+    : undefined;
+  writeIfOpen(process.stdout, `${JSON.stringify(env.state, null, 2)}\n`);
+  if (fleet) log(`hub: ${fleet.hubUrl}; logs: ${fleet.processes.map((p) => p.logPath).join(' ')}`);
+  log(`state: ${env.state.workDir}/env.json — Ctrl-C stops everything`);
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  if (err instanceof Error && err.cause) process.stderr.write(`cause: ${String(err.cause)}\n`);
-  process.exit(1);
-});
+const log = (line: string) => writeIfOpen(process.stderr, `${line}\n`);
+const termination = new Termination(log);
+main(process.argv.slice(2), termination, log).catch((err: unknown) => termination.fail(err));

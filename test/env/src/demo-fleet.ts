@@ -3,7 +3,6 @@
 // build-and-sign ManagedClusterModule reads (Dockerfile ConfigMap, signing key and certificate Secrets), one
 // ManagedCluster per spoke, and a Node per spoke whose kernel differs, then the hub (role all) and one standalone
 // spoke agent per spoke as processes from the build output.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +19,8 @@ import {
 } from './kmod-fixture.js';
 import { applyManagedCluster } from './managed-clusters.js';
 import { freePort } from './ports.js';
+import type { ProcessGroup, StartedProcess } from './processes.js';
+import { waitUntil } from './wait.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 export const DEMO_HUB_NAMESPACE = 'kmm-hub';
@@ -213,7 +214,8 @@ export async function applyDemoModules(state: EnvState, fleet: DemoFleet): Promi
 
 export interface FleetProcesses {
   hubUrl: string;
-  children: ChildProcess[];
+  /** The hub, then one agent per spoke; output in each one's logPath. */
+  processes: StartedProcess[];
   stop(): Promise<void>;
 }
 
@@ -247,28 +249,45 @@ export function demoHubEnv(state: EnvState, port: number, workDir: string): Reco
   };
 }
 
-/** Starts the hub (role all) and one standalone spoke agent per spoke from apps/*\/dist. */
+/**
+ * Starts the hub (role all) and one standalone spoke agent per spoke from apps/*\/dist, in `group` like every other
+ * server (own log file, stopped by PID, dead with the process that started them); resolves once each serves
+ * /healthz.
+ */
 export async function startFleetProcesses(
+  group: ProcessGroup,
   state: EnvState,
   workDir: string,
-  stdio: 'inherit' | 'ignore' = 'inherit',
 ): Promise<FleetProcesses> {
   for (const entry of ['apps/hub/dist/main.js', 'apps/spoke-agent/dist/main.js']) {
     if (!existsSync(join(ROOT, entry))) throw new Error(`${entry} is missing: run npm run build first`);
   }
-  const children: ChildProcess[] = [];
-  const run = (entry: string, vars: Record<string, string>) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, entry)], {
+  const processes: StartedProcess[] = [];
+  const healthz: Promise<void>[] = [];
+  const run = (name: string, entry: string, port: number, vars: Record<string, string>) => {
+    const proc = group.start(name, process.execPath, ['--enable-source-maps', join(ROOT, entry)], {
+      cwd: ROOT,
       env: { ...process.env, ...vars },
-      stdio: ['ignore', stdio, stdio],
     });
-    children.push(child);
+    processes.push(proc);
+    const url = `http://127.0.0.1:${port}/healthz`;
+    healthz.push(
+      waitUntil(name, async () => (await fetch(url)).ok, {
+        exited: proc.exited,
+        logPath: proc.logPath,
+        timeoutMs: 120_000,
+      }),
+    );
+  };
+  const stop = async () => {
+    await Promise.all(processes.map((p) => group.stop(p)));
   };
   const port = await freePort();
-  run('apps/hub/dist/main.js', demoHubEnv(state, port, workDir));
+  run('hub', 'apps/hub/dist/main.js', port, demoHubEnv(state, port, workDir));
   for (const spoke of state.spokes) {
-    run('apps/spoke-agent/dist/main.js', {
-      SPOKE_PORT: String(await freePort()),
+    const agentPort = await freePort();
+    run(`spoke-agent-${spoke.name}`, 'apps/spoke-agent/dist/main.js', agentPort, {
+      SPOKE_PORT: String(agentPort),
       SPOKE_HOST: '127.0.0.1',
       CLUSTER_NAME: spoke.name,
       HUB_KUBECONFIG: state.hub.kubeconfigPath,
@@ -280,14 +299,13 @@ export async function startFleetProcesses(
       LOG_LEVEL: 'warn',
     });
   }
-  return {
-    hubUrl: `http://127.0.0.1:${port}`,
-    children,
-    stop: async () => {
-      for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-      await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
-    },
-  };
+  try {
+    await Promise.all(healthz);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { hubUrl: `http://127.0.0.1:${port}`, processes, stop };
 }
 
 /** One line per (module, cluster): state, kernels and why, from the MCM status the hub writes. */

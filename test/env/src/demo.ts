@@ -2,36 +2,25 @@
 import { join } from 'node:path';
 import { applyDemoModules, fleetTable, seedDemoFleet, startFleetProcesses } from './demo-fleet.js';
 import { startEnvironment } from './environment.js';
+import { Termination, writeIfOpen } from './termination.js';
 
 // `npm start`: the local demo fleet. The real test environment (hub + two spokes whose Nodes run different
 // kernels, Redis, registry, OIDC issuer), the hub in role all and a standalone spoke agent per spoke, a
 // ManagedClusterModule that builds and signs a real kernel module for both kernels, and one whose prebuilt image
-// is only pinned and delivered. Progress is shown until every cluster is Available; Ctrl-C stops everything.
+// is only pinned and delivered. Progress is shown until every cluster is Available; Ctrl-C (or closing the
+// terminal, or killing the demo) stops everything.
 const MODULES = ['hello-signed', 'hello-prebuilt'];
 
-async function main(): Promise<void> {
+async function main(termination: Termination, say: (line: string) => void): Promise<void> {
   const started = Date.now();
-  const say = (line: string) => process.stdout.write(`${line}\n`);
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
   const env = await startEnvironment({ spokes: 2, log: say });
-  let fleet: Awaited<ReturnType<typeof startFleetProcesses>> | undefined;
-  const stopAll = async () => {
-    await fleet?.stop();
-    await env.stop();
-  };
-  let stopping = false;
-  const onSignal = () => {
-    if (stopping) return;
-    stopping = true;
-    say('\nstopping everything the demo started…');
-    void stopAll().then(() => process.exit(0));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  termination.setStop(() => env.stop());
 
   const workDir = join(env.state.workDir, 'demo');
   const seeded = await seedDemoFleet(env.state, workDir, say);
-  fleet = await startFleetProcesses(env.state, workDir);
+  const fleet = await startFleetProcesses(env.processes, env.state, workDir);
+  say(`hub and spoke agents are up; their logs: ${fleet.processes.map((p) => p.logPath).join(' ')}`);
   await applyDemoModules(env.state, seeded);
   say(
     `applied ${MODULES.join(' and ')}; kernels: ${Object.entries(seeded.kernels)
@@ -41,16 +30,17 @@ async function main(): Promise<void> {
 
   const tty = process.stdout.isTTY;
   let lastLines = 0;
-  for (;;) {
+  while (!termination.stopping) {
     const { rows, available } = await fleetTable(env.state, MODULES);
     const lines = [`[${elapsed()}] module          cluster   state        kernels`, ...rows];
-    if (tty && lastLines > 0) process.stdout.write(`\u001b[${lastLines}A\u001b[J`);
-    process.stdout.write(`${lines.join('\n')}\n`);
+    if (tty && lastLines > 0) writeIfOpen(process.stdout, `\u001b[${lastLines}A\u001b[J`);
+    say(lines.join('\n'));
     lastLines = lines.length;
     if (available) break;
     if (!tty) say('');
     await new Promise((r) => setTimeout(r, 2_000));
   }
+  if (termination.stopping) return;
   say(
     [
       '',
@@ -65,10 +55,10 @@ async function main(): Promise<void> {
       'Ctrl-C stops everything.',
     ].join('\n'),
   );
-  await new Promise(() => undefined);
+  // Done here: the servers' handles keep the process running until a termination stops them.
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`demo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+// Output is written only while its reader is there: under `npm start | tee demo.log` a Ctrl-C ends tee first.
+const say = (line: string) => writeIfOpen(process.stdout, `${line}\n`);
+const termination = new Termination(say);
+main(termination, say).catch((err: unknown) => termination.fail(err));

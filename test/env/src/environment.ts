@@ -26,6 +26,8 @@ export interface EnvironmentOptions {
 
 export interface Environment {
   state: EnvState;
+  /** The environment's servers; more started here (the demo's hub and agents) stop with it and die with us. */
+  processes: ProcessGroup;
   /** Starts one more API server on the shared etcd (own prefix), CRDs installed; stopped with the environment. */
   startCluster(name: string, extraArgs?: string[]): Promise<RunningApiServer>;
   stop(): Promise<void>;
@@ -46,7 +48,11 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
   if (reaped.length > 0) log(`reaped servers left by a dead run: ${reaped.join(', ')}`);
   const binDir = controlPlaneBinaries();
   const workDir = mkdtempSync(join(tmpdir(), ENV_DIR_PREFIX));
-  const group = new ProcessGroup(workDir);
+  const group = new ProcessGroup(workDir, { keepWorkDir: opts.keepWorkDir ?? false });
+  // Exiting without stop() (a signal while still starting, a crash): the group's own 'exit' hook, registered first,
+  // SIGKILLs the servers; then their files go. A start that fails keeps them for its error message.
+  const removeWorkDir = () => execFileSync('rm', ['-rf', workDir]);
+  if (!opts.keepWorkDir) process.once('exit', removeWorkDir);
   const crds = await loadCustomResourceDefinitions();
   // In-process (a library, not a server binary): stopped with the environment, not by PID.
   let oidc: RunningOidcIssuer | undefined;
@@ -83,14 +89,17 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     log(`environment up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${workDir}`);
     return {
       state,
+      processes: group,
       startCluster,
       stop: async () => {
         await oidc?.stop();
         await group.stopAll();
-        if (!opts.keepWorkDir) execFileSync('rm', ['-rf', workDir]);
+        if (!opts.keepWorkDir) removeWorkDir();
+        process.off('exit', removeWorkDir);
       },
     };
   } catch (err) {
+    process.off('exit', removeWorkDir);
     await oidc?.stop();
     await group.stopAll();
     throw new Error(`test environment failed to start (work dir ${workDir})`, { cause: err });
