@@ -10,8 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 NODE_VERSION=$(tr -d '[:space:]' < .node-version)
-# The npm that the Node release bundles (its CHANGELOG.md: "deps: upgrade npm to 11.20.0"); bump it with .node-version.
-NPM_VERSION=11.20.0
+# The npm that the Node release bundles (its CHANGELOG.md, 24.22.0: "deps: upgrade npm to 11.19.1"); bump it with
+# .node-version.
+NPM_VERSION=11.19.1
 CACHE="${KMM_HUB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kmm-hub}"
 OUT="$CACHE/node-v$NODE_VERSION"
 

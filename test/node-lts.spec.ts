@@ -18,6 +18,12 @@ describe('the Node.js LTS of .node-version', () => {
     expect(major % 2).toBe(0);
   });
 
+  it('is a release that Node.js itself marks LTS (process.release.lts names its line)', () => {
+    // A "Current" release of an even major (such as 26.12.1, before its line entered LTS) has no codename, and
+    // libraries such as oidc-provider warn that the runtime is unsupported.
+    expect(process.release.lts, `Node ${process.versions.node} is not an LTS release`).toMatch(/^[A-Z][a-z]+$/);
+  });
+
   it('runs these tests, and so the hub and agents they spawn with process.execPath', async () => {
     const { version, major } = await pinnedNode();
     expect(
