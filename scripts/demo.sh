@@ -3,5 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# The build, the demo and the hub and agents it spawns (process.execPath) run on the Node.js LTS the images ship.
+PATH="$(bash scripts/install-node.sh):$PATH"
 npm run build --silent
 exec node --enable-source-maps test/env/dist/demo.js

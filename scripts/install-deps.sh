@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests and the demo need and that a fresh machine lacks: Debian packages, npm packages, and the
-# Go-built control plane (kube-apiserver, etcd) cached outside the repository. Idempotent: a warm machine skips
-# every step that is already satisfied.
+# Installs what the tests and the demo need and that a fresh machine lacks: Debian packages, the Node.js LTS of
+# .node-version (scripts/install-node.sh), npm packages, and the Go-built control plane (kube-apiserver, etcd); Node.js
+# and the control plane are cached outside the repository. Idempotent: a warm machine skips every step that is already satisfied.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +30,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# npm ci runs on the LTS too, so engine checks see the Node that runs the code.
+PATH="$(bash scripts/install-node.sh):$PATH"
+echo "install-deps: Node.js $(node --version) in $(dirname "$(command -v node)")"
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "install-deps: npm ci"

@@ -1,7 +1,8 @@
 // What RHACM's config-policy-controller does with one named object template whose complianceType is musthave, under
-// remediationAction enforce (../shared/reference/ocm.md §4.5.1), as a pure function: the tests feed it the object a
-// spoke API server holds and apply what it returns. Only what our policies use is modelled: named templates,
-// musthave, no metadataComplianceType, no recreateOption; Kubernetes quantities compare as written.
+// remediationAction enforce (open-cluster-management-io/config-policy-controller
+// controllers/configurationpolicy_controller.go, `handleSingleKey` and `mergeSpecs`), as a pure function: the tests
+// feed it the object a spoke API server holds and apply what it returns. Only what our policies use is modelled: named
+// templates, musthave, no metadataComplianceType, no recreateOption; Kubernetes quantities compare as written.
 
 export type KubeObjectLike = {
   apiVersion: string;

@@ -19,11 +19,13 @@ export type RenderVariables = Readonly<Record<RenderVariable, string>>;
  * The Module a rendering is for: on the hub ALWAYS the spoke Module the ManifestWork creates, i.e.
  * `{ name: mcm.metadata.name, namespace: mcm.spec.spokeNamespace }` (see `moduleIdentityOf`).
  *
- * Upstream renders the hub's image checks and builds with `MOD_NAMESPACE` = the operator namespace and
+ * Upstream renders the hub's image checks and builds with `MOD_NAMESPACE` = the operator namespace (the MIC's,
+ * kubernetes-sigs/kernel-module-management internal/controllers/hub/managedclustermodule_reconciler.go) and
  * `MOD_NAME` = `<mcm>-<cluster>` (build args), but tells the spoke the image rendered with
  * `MOD_NAMESPACE` = spokeNamespace, so `$MOD_NAMESPACE` images are built under one path and pulled from another
- * (kmm-hub.md §2.4, §9.3). Using the spoke Module's identity everywhere makes the image the hub checks, builds and
- * pins the same image a spoke running upstream KMM would compute from the Module we send it.
+ * (`managedClusterKernelMappings` in internal/manifestwork/manifestwork.go). Using the spoke Module's identity
+ * everywhere makes the image the hub checks, builds and pins the same image a spoke running upstream KMM would compute
+ * from the Module we send it.
  */
 export interface ModuleIdentity {
   readonly name: string;

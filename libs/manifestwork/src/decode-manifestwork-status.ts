@@ -23,7 +23,8 @@ export interface ManifestWorkStatusSummary {
   readonly available: boolean;
   /**
    * Work condition `Degraded` is True. The stock OCM agent sets it only through condition rules, which we do not
-   * send, so it stays false unless another agent reports it (kmm-hub.md §1.2).
+   * send, so it stays false unless another agent reports it (open-cluster-management-io/ocm
+   * pkg/work/spoke/conditions/rules/rule.go).
    */
   readonly degraded: boolean;
   /** A work condition describes an older generation than `metadata.generation`: the agent has not caught up. */

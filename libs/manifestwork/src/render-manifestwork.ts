@@ -19,7 +19,8 @@ import { hashCanonicalJson } from './spec-hash.js';
 
 /**
  * OCM hub admission: the summed byte size of a ManifestWork's raw manifests may not exceed this (webhook flag
- * `--manifestLimit`, default 500 KiB since 2023; ocm.md §2.3). A bare apiserver has no webhook, so we enforce it.
+ * `--manifestLimit`, default 500 KiB: open-cluster-management-io/ocm pkg/work/webhook/option.go). A bare apiserver
+ * has no webhook, so we enforce it.
  */
 export const OCM_MANIFESTS_SIZE_LIMIT = 500 * 1024;
 
@@ -34,7 +35,8 @@ export interface RenderManifestWorkInput {
 export type RenderManifestWorkResult = { ok: true; manifestWork: ManifestWork; specHash: string } | RenderFailure;
 
 /**
- * The ManifestWork that delivers an MCM to one cluster (upstream `SetManifestWorkAsDesired`, kmm-hub.md §3.3):
+ * The ManifestWork that delivers an MCM to one cluster (upstream `SetManifestWorkAsDesired`,
+ * kubernetes-sigs/kernel-module-management internal/manifestwork/manifestwork.go):
  * - `metadata`: name = MCM name, namespace = cluster, our label `managedclustermodule.name=<mcm>` (the writer must
  *   merge it into existing labels, never replace them), a controller ownerReference to the MCM when its uid is known,
  *   and the spec-hash annotation: sha256 of the canonical JSON of {labels, ownerReferences, spec}, so a writer can

@@ -7,7 +7,7 @@ export interface RenderModuleInput {
   /**
    * The cluster's kernels whose image is published (trailing `+` removed, as `parseKernelClaim` returns them) →
    * that image pinned to its digest (`repo@sha256:<64 hex>`). Kernels still building are simply absent: a cluster
-   * gets the ready kernels now (ARCHITECTURE.md principle 5).
+   * gets the ready kernels now instead of waiting for the slowest build.
    */
   readonly images: ReadonlyMap<string, string>;
 }
@@ -29,7 +29,8 @@ export function isPinnedImage(image: string): boolean {
 
 /**
  * The Module a spoke receives for a ManagedClusterModule (upstream `SetManifestWorkAsDesired`), computed on a deep
- * copy (upstream edits the shared `moduleLoader` pointer and leaks one cluster's mappings into the next, §3.9):
+ * copy (upstream edits the shared `moduleLoader` pointer and leaks one cluster's mappings into the next: its
+ * `SetManifestWorkAsDesired` in kubernetes-sigs/kernel-module-management internal/manifestwork/manifestwork.go):
  * - `metadata`: name = MCM name, namespace = `spec.spokeNamespace`; no labels (upstream sets none on the Module);
  * - `spec` = `moduleSpec` with `build` and `sign` removed from the container and from every mapping: they run on
  *   the hub only. Everything else passes through (selector, tolerations, imageRepoSecret, devicePlugin, dra,

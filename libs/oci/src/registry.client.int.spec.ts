@@ -569,8 +569,9 @@ interface TokenServer {
 }
 
 /**
- * A Docker registry v2 token server (real-parts §1d): Basic auth in, an RS256 JWT with the certificate in `x5c`
- * and the requested `access` out. The registry verifies the JWT against the certificate.
+ * A Docker registry v2 token server (https://distribution.github.io/distribution/spec/auth/jwt/): Basic auth in, an
+ * RS256 JWT with the certificate in `x5c` and the requested `access` out. The registry verifies the JWT against the
+ * certificate.
  */
 async function startTokenServer(
   keyPem: string,

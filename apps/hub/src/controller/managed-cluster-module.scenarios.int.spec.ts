@@ -1,5 +1,6 @@
-// Hub scenarios of kmm-hub.md §7.3 beyond the main flow: kernel upgrade on a spoke, device-plugin-only modules,
-// a registry that requires auth, and leader failover between two hub processes.
+// Hub scenarios beyond the main flow, which is all that upstream's single-cluster hub e2e
+// (kubernetes-sigs/kernel-module-management ci/prow/e2e-hub-spoke-incluster-build) exercises: kernel upgrade on a
+// spoke, device-plugin-only modules, a registry that requires auth, and leader failover between two hub processes.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Queue } from 'bullmq';
 import type { TestingModule } from '@nestjs/testing';

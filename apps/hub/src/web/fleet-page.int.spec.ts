@@ -1,7 +1,10 @@
 // The fleet page in Debian's headless chromium: the browser signs in through the real issuer (authorization code +
 // PKCE), the page renders the clusters × modules matrix from the API of a hub whose controller planned a real
-// fleet, follows a state change over the event stream without reloading, and a screenshot is kept.
-import { mkdirSync } from 'node:fs';
+// fleet, follows a state change over the event stream without reloading, and a screenshot is kept. The page's
+// script is the build output of ./browser/fleet-page.ts, so this file needs `npm run build` first (npm test's
+// type-check builds it).
+import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newLoaderManagedClusterModule, type ManagedClusterModule } from '@kmm-hub/api';
@@ -10,6 +13,7 @@ import { pushImage } from '@kmm-hub/test-env';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { startFleetUnderTest, type FleetUnderTest } from '../api/fleet-under-test.testing.js';
+import { FLEET_PAGE_SCRIPT } from './web.controller.js';
 
 const env = inject('env');
 const K1 = '6.1.0-56-amd64';
@@ -32,6 +36,8 @@ describe('fleet web page', () => {
   let f: FleetUnderTest;
   let browser: Browser;
   let page: Page;
+  /** Uncaught exceptions of the page's script and Content-Security-Policy refusals, which would stop it. */
+  const pageProblems: string[] = [];
   const cell = (module: string, cluster: string) =>
     page.locator(`td[data-module="${module}"][data-cluster="${cluster}"]`);
   const expectedCells = async () => {
@@ -51,6 +57,7 @@ describe('fleet web page', () => {
     );
 
   beforeAll(async () => {
+    expect(existsSync(FLEET_PAGE_SCRIPT), `${FLEET_PAGE_SCRIPT} missing: run npm run build first`).toBe(true);
     mkdirSync(ARTIFACTS, { recursive: true });
     f = await startFleetUnderTest(env, 'fleet-page', ['edge-a', 'edge-b', 'edge-c']);
     const registry = new RegistryClient({ registry: env.registry.host, insecure: true });
@@ -93,6 +100,10 @@ describe('fleet web page', () => {
       ],
     });
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.on('pageerror', (error) => pageProblems.push(error.message));
+    page.on('console', (m) => {
+      if (m.text().includes('Content Security Policy')) pageProblems.push(m.text());
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -134,6 +145,25 @@ describe('fleet web page', () => {
     const builds = await page.$$eval('#builds tbody tr', (rows) => rows.map((r) => r.getAttribute('data-state')));
     expect(builds).toEqual(['queued', 'queued']);
     await page.screenshot({ path: join(ARTIFACTS, 'fleet-page.png'), fullPage: true });
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('serves the built script as an ES module under the page CSP, revalidated by its ETag', async () => {
+    const html = await (await fetch(`${f.api.url}/`)).text();
+    expect(html).toContain('<script type="module" src="/assets/fleet.js"></script>');
+    const res = await fetch(`${f.api.url}/assets/fleet.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await res.text()).toBe(await readFile(FLEET_PAGE_SCRIPT, 'utf8'));
+    const etag = res.headers.get('etag');
+    expect(etag).toBeTruthy();
+    // As a browser revalidates (fetch would add `cache-control: no-cache` to a request with If-None-Match alone).
+    const again = await fetch(`${f.api.url}/assets/fleet.js`, {
+      headers: { 'if-none-match': etag!, 'cache-control': 'max-age=0' },
+    });
+    expect(again.status).toBe(304);
   });
 
   it('drills down into a module: kernels, images, digests', async () => {

@@ -14,7 +14,7 @@ export function renderFleetPage(settings: PageSettings): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>KMM-Hub fleet</title>
 <link rel="stylesheet" href="/assets/fleet.css">
-<script src="/assets/fleet.js" defer></script>
+<script type="module" src="/assets/fleet.js"></script>
 </head>
 <body data-auth-mode="${settings.authMode}" data-web-login="${settings.webLogin}" data-ready="false" data-live="false">
 <div id="dev-banner">DEV MODE: authentication is disabled (AUTH_MODE=disabled). Every visitor is an admin.</div>

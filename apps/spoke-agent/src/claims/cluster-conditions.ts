@@ -1,5 +1,5 @@
 // Conditions the agent writes on its ManagedCluster in standalone mode. The first two are OCM's registration-agent
-// names (ocm.md §1.1), read by the hub and by RHACM; the last is KMM-Hub's own.
+// names (open-cluster-management-io/api cluster/v1/types.go), read by the hub and by RHACM; the last is KMM-Hub's own.
 
 export const CLUSTER_CONDITION = {
   Joined: 'ManagedClusterJoined',
@@ -16,7 +16,10 @@ export const CLUSTER_REASON = {
   KernelVersionsTruncated: 'KernelVersionsTruncated',
 } as const;
 
-/** OCM's reserved claim names: listed first and never cut (ocm.md §1.3). */
+/**
+ * OCM's reserved claim names (`ReservedClusterClaimNames`, open-cluster-management-io/api cluster/v1alpha1/types.go):
+ * listed first and never cut.
+ */
 export const RESERVED_CLAIM_NAMES: ReadonlySet<string> = new Set([
   'id.k8s.io',
   'kubeversion.open-cluster-management.io',

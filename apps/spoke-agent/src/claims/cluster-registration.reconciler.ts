@@ -23,8 +23,9 @@ function microTime(date: Date): string {
 }
 
 /**
- * Standalone mode, when no klusterlet runs: does the registration agent's share that the hub relies on (ocm.md
- * §1.1–1.3, §7.1 last item). It renews Lease `managed-cluster-lease` in the cluster's hub namespace every
+ * Standalone mode, when no klusterlet runs: does the registration agent's share that the hub relies on
+ * (open-cluster-management-io/ocm pkg/registration/spoke/lease/lease_controller.go and
+ * pkg/registration/spoke/managedcluster/). It renews Lease `managed-cluster-lease` in the cluster's hub namespace every
  * `leaseDurationSeconds`, and keeps ManagedCluster.status current: Joined and Available conditions, version, and
  * the spoke's ClusterClaims (so the hub reads the kernel claim), written only when something changed. Triggered
  * by claim changes and every CLUSTER_STATUS_SECONDS. The ManagedCluster and its namespace are the hub admin's

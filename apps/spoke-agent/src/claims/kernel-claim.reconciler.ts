@@ -13,7 +13,8 @@ const KEY = 'kernel-versions';
 
 /**
  * Keeps the ClusterClaim `kernel-versions.kmm.node.kubernetes.io` equal to the spoke's node kernels (upstream
- * NodeKernelClusterClaim, kmm-hub.md §5.1): triggered by Node adds, deletes and kernel changes and by any event on
+ * NodeKernelClusterClaim, kubernetes-sigs/kernel-module-management internal/controllers/node_kernel_clusterclaim.go):
+ * triggered by Node adds, deletes and kernel changes and by any event on
  * the claim itself, so a claim someone edits or deletes heals. Written only when the value differs; deleted when
  * no node reports a kernel (the CRD forbids an empty value). Kernels cut to fit OCM's limit are logged and
  * published through `lastClaim` for the standalone ManagedCluster status.

@@ -25,8 +25,9 @@ function compareByName(a: ManagedClusterClaim, b: ManagedClusterClaim): number {
 }
 
 /**
- * OCM's claim sync (ocm.md §1.3): claims labelled spoke-only stay local; reserved names first, then the custom ones
- * (the kernel claim is one), each sorted by name, custom cut to 20.
+ * OCM's claim sync (open-cluster-management-io/ocm pkg/registration/spoke/managedcluster/claim_reconcile.go): claims
+ * labelled spoke-only stay local; reserved names first, then the custom ones (the kernel claim is one), each sorted by
+ * name, custom cut to 20.
  */
 export function mirrorClusterClaims(claims: readonly ClusterClaim[]): ManagedClusterClaim[] {
   const mirrored = claims
@@ -48,7 +49,8 @@ function setCondition(conditions: Condition[], next: NewCondition, now: string):
 }
 
 /**
- * The ManagedCluster status a registration agent would write (ocm.md §1.1), merged into the current one: other
+ * The ManagedCluster status a registration agent would write (open-cluster-management-io/ocm
+ * pkg/registration/spoke/managedcluster/status_controller.go), merged into the current one: other
  * writers' conditions (the hub's HubAcceptedManagedCluster) and fields stay. An unaccepted cluster gets nothing;
  * while the spoke API server is down only Available changes (OCM stops there too).
  */

@@ -45,7 +45,8 @@ export const spokeConfigSchema = z
      * and renew the cluster lease on the hub.
      */
     STANDALONE: z.stringbool().default(false),
-    /** Drift correction: every applied ManifestWork is re-applied this often (plus up to 50% jitter); OCM uses 4 min. */
+    /** Drift correction: every applied ManifestWork is re-applied this often (plus up to 50% jitter); OCM uses 4 min.
+     * */
     WORK_RESYNC_SECONDS: seconds(240),
     /** How often each ManifestWork's status (Available, feedback) is refreshed; OCM uses 10 s. */
     STATUS_SYNC_SECONDS: seconds(10),
@@ -57,9 +58,9 @@ export const spokeConfigSchema = z
     MAX_BACKOFF_SECONDS: seconds(30),
     /** ManifestWorks reconciled at once. */
     WORKERS: z.coerce.number().int().min(1).max(100).default(10),
-    /** Module-loader service account used for Modules in AGENT_NAMESPACE that set none (KMM §4.3.2). */
+    /** Module-loader service account used for Modules in AGENT_NAMESPACE that set none (as in KMM's namespace). */
     MODULE_LOADER_SERVICE_ACCOUNT: dnsLabel.default('kmm-module-loader'),
-    /** Device-plugin service account used for Modules in AGENT_NAMESPACE that set none (KMM §4.3.2). */
+    /** Device-plugin service account used for Modules in AGENT_NAMESPACE that set none (as in KMM's namespace). */
     DEVICE_PLUGIN_SERVICE_ACCOUNT: dnsLabel.default('kmm-device-plugin'),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),

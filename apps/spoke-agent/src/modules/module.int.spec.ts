@@ -1,5 +1,7 @@
-// The Module reconciler (KMM §4.3) against the real spoke-2 API server. No kubelet or DaemonSet controller runs: the
-// test plays them, creating Nodes with a kernel in their status and writing DaemonSet status through the API.
+// The Module reconciler (KMM's "Kernel module deployment",
+// https://docs.openshift.com/container-platform/4.12/hardware_enablement/kmm-kernel-module-management.html) against the
+// real spoke-2 API server. No kubelet or DaemonSet controller runs: the test plays them, creating Nodes with a kernel
+// in their status and writing DaemonSet status through the API.
 import type { V1DaemonSet, V1Node, V1Taint } from '@kubernetes/client-node';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { LABELS, RESOURCES, newModule, type Module } from '@kmm-hub/api';
@@ -133,7 +135,7 @@ describe(ModuleReconciler.name, () => {
     expect(container?.lifecycle?.preStop?.exec?.command?.[2]).toContain('modprobe -r -v -d /opt gpu_drv');
     expect(container?.lifecycle?.preStop?.exec?.command?.[2]).toContain('rm -f "/var/lib/firmware/$f"');
     expect(el9?.spec?.template.spec?.imagePullSecrets).toEqual([{ name: 'pull' }]);
-    // Not in the agent's namespace and no serviceAccountName: the namespace's default account (KMM §4.3.2).
+    // Not in the agent's namespace and no serviceAccountName: the namespace's default account, as in KMM.
     expect(el9?.spec?.template.spec?.serviceAccountName).toBeUndefined();
     expect(el9?.metadata?.ownerReferences).toEqual([
       { apiVersion: M.apiVersion, kind: M.kind, name: 'gpu', uid: module.metadata.uid, controller: true },

@@ -16,12 +16,14 @@ import { specHashOf } from './render-workloads.js';
 const { Module: M } = RESOURCES;
 
 /**
- * Turns Modules into DaemonSets (KMM §4.3, the reconciliation loop run by the agent instead of a spoke KMM
- * operator): per Module, plan from the caches (`planModuleWorkloads`), server-side apply the DaemonSets whose spec
- * hash changed, delete the ones no kernel needs, and write `status.moduleLoader` / `status.devicePlugin` when they
- * changed. Triggered by Module events, by its DaemonSets' events (their status drives the counts and the device
- * plugin gate) and by Node label, taint or kernel changes of the nodes it selects. DaemonSets carry an owner
- * reference to the Module for the garbage collector; the agent also deletes them itself when the Module is gone.
+ * Turns Modules into DaemonSets (KMM's "Kernel module deployment",
+ * https://docs.openshift.com/container-platform/4.12/hardware_enablement/kmm-kernel-module-management.html; the
+ * reconciliation loop run by the agent instead of a spoke KMM operator): per Module, plan from the caches
+ * (`planModuleWorkloads`), server-side apply the DaemonSets whose spec hash changed, delete the ones no kernel needs,
+ * and write `status.moduleLoader` / `status.devicePlugin` when they changed. Triggered by Module events, by its
+ * DaemonSets' events (their status drives the counts and the device plugin gate) and by Node label, taint or kernel
+ * changes of the nodes it selects. DaemonSets carry an owner reference to the Module for the garbage collector; the
+ * agent also deletes them itself when the Module is gone.
  */
 @Injectable()
 export class ModuleReconciler implements BeforeApplicationShutdown {

@@ -127,7 +127,7 @@ describe('planModuleWorkloads', () => {
       'kmm-device-plugin',
     ],
     ['the namespace default elsewhere', { devicePlugin: { container: { image: 'p' } } }, 'apps', undefined, undefined],
-  ])('gives pods %s (KMM §4.3.2)', (_name, spec, namespace, loaderAccount, pluginAccount) => {
+  ])('gives pods %s (as KMM on OpenShift does)', (_name, spec, namespace, loaderAccount, pluginAccount) => {
     const module = gpu(spec, namespace);
     const nodes = [node('a', '6.1.0-13-amd64')];
     const loader = planModuleWorkloads(input({ module, nodes })).apply[0];

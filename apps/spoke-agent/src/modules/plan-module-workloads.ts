@@ -9,7 +9,7 @@ export interface ModuleWorkloadsInput {
   readonly nodes: readonly V1Node[];
   /** The DaemonSets that exist for this Module (labelled with its name, in its namespace). */
   readonly daemonSets: readonly V1DaemonSet[];
-  /** The agent's namespace: Modules there get the privileged default service accounts (KMM §4.3.2). */
+  /** The agent's namespace: Modules there get the privileged default service accounts (as in KMM's namespace). */
   readonly agentNamespace: string;
   readonly defaultServiceAccounts: { readonly moduleLoader: string; readonly devicePlugin: string };
 }
@@ -24,17 +24,21 @@ export interface ModuleWorkloadsPlan {
   readonly problems: string[];
 }
 
-/** KMM §4.3.2: the Module's own account; else the privileged default in the agent's namespace; else the namespace default. */
+/**
+ * As KMM ("ServiceAccounts and SecurityContextConstraints",
+ * https://docs.openshift.com/container-platform/4.12/hardware_enablement/kmm-kernel-module-management.html): the
+ * Module's own account; else the privileged default in the agent's namespace; else the namespace default.
+ */
 function serviceAccountFor(own: string | undefined, module: Module, agentNamespace: string, fallback: string) {
   if (own) return own;
   return module.metadata.namespace === agentNamespace ? fallback : undefined;
 }
 
 /**
- * The Module reconciliation loop of KMM §4.3 as a pure plan: nodes matching `selector` whose taints the Module
- * tolerates → their kernels → the first matching kernel mapping → one module-loader DaemonSet per kernel; one
- * device-plugin DaemonSet on the selected nodes whose kernel's loader reports available pods (the device plugin
- * needs the module loaded; without a module loader it just follows the selector); every other DaemonSet of the
+ * The Module reconciliation loop of KMM ("Kernel module deployment") as a pure plan: nodes matching `selector` whose
+ * taints the Module tolerates → their kernels → the first matching kernel mapping → one module-loader DaemonSet per
+ * kernel; one device-plugin DaemonSet on the selected nodes whose kernel's loader reports available pods (the device
+ * plugin needs the module loaded; without a module loader it just follows the selector); every other DaemonSet of the
  * Module (a kernel no node runs any more) is collected. Status counts come from the DaemonSets' own status.
  */
 export function planModuleWorkloads(input: ModuleWorkloadsInput): ModuleWorkloadsPlan {

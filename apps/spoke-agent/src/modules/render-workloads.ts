@@ -3,7 +3,10 @@ import { ANNOTATIONS, LABELS, RESOURCES, type ModprobeSpec, type Module } from '
 import { dnsSafeKernelVersion, type ResolvedKernelMapping } from '@kmm-hub/kernel';
 import { hashCanonicalJson } from '@kmm-hub/manifestwork';
 
-/** Where the module-loader copies `firmwarePath` on the host (the OpenShift KMM default, §4.3.3 note 3). */
+/**
+ * Where the module-loader copies `firmwarePath` on the host: the OpenShift KMM default ("KMM firmware support",
+ * https://docs.openshift.com/container-platform/4.12/hardware_enablement/kmm-kernel-module-management.html).
+ */
 export const HOST_FIRMWARE_PATH = '/var/lib/firmware';
 const DEVICE_PLUGINS_PATH = '/var/lib/kubelet/device-plugins';
 const DEFAULT_DIR_NAME = '/opt';
@@ -22,8 +25,9 @@ export interface ModprobeCommands {
 }
 
 /**
- * The loader's postStart and preStop commands (KMM §4.3: `modprobe` when the pod starts, `modprobe -r` when it
- * stops; kmm-hub.md §2.2 and §5.3 for the fields): `rawArgs` pass through unchanged; otherwise
+ * The loader's postStart and preStop commands (KMM's "Kernel module deployment": `modprobe` when the pod starts,
+ * `modprobe -r` when it stops; the fields are `ModuleLoaderContainerSpec` in kubernetes-sigs/kernel-module-management
+ * api/v1beta1/module_types.go): `rawArgs` pass through unchanged; otherwise
  * `modprobe -v -d <dirName> <args.load> <moduleName> <parameters>` and `modprobe -r -v -d <dirName> <args.unload>
  * <modulesLoadingOrder or moduleName>`. A plain exec runs when that is all; in-tree modules to remove first and
  * firmware (copied from `firmwarePath` to the host before loading, its files removed after unloading) need a shell.
@@ -100,9 +104,11 @@ export function devicePluginName(module: string): string {
 }
 
 /**
- * One module-loader DaemonSet for one kernel (KMM §4.3): on the nodes the Module selects that run this kernel
- * (node label `kernel-version.full`), a privileged container of the kernel's image that runs `modprobe` on start,
- * sleeps, and unloads on stop; the image pull secret and service account as the Module says (§4.3.2).
+ * One module-loader DaemonSet for one kernel (KMM's "Kernel module deployment"): on the nodes the Module selects that
+ * run this kernel (node label `kernel-version.full`), a privileged container of the kernel's image that runs `modprobe`
+ * on start, sleeps, and unloads on stop; the image pull secret and service account as the Module says ("ServiceAccounts
+ * and SecurityContextConstraints",
+ * https://docs.openshift.com/container-platform/4.12/hardware_enablement/kmm-kernel-module-management.html).
  */
 export function renderModuleLoader(args: {
   readonly module: Module;

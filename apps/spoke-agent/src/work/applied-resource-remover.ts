@@ -15,7 +15,8 @@ function objectPath(r: AppliedResource): string {
 }
 
 /**
- * Deletes what a work applied, with OCM's rules (ocm.md §2.7 `DeleteAppliedResources`): an object that is gone,
+ * Deletes what a work applied, with OCM's rules (`DeleteAppliedResources` in open-cluster-management-io/ocm
+ * pkg/work/helper/helpers.go): an object that is gone,
  * was recreated (other uid) or is not owned by this AppliedManifestWork is forgotten; one another
  * AppliedManifestWork also owns only loses our owner reference; otherwise it is deleted in the background with a
  * uid precondition, and reported pending while it terminates.

@@ -22,10 +22,11 @@ export interface AppliedResourcesPlan {
 }
 
 /**
- * Applied-resource bookkeeping (ocm.md §2.6 step 7). `applied` are the resources applied in this pass; `listed`
- * are the keys of every manifest in the spec, applied or not, so a manifest whose apply failed keeps its old entry
- * instead of being deleted. When some manifest could not even be identified (`complete` false: unknown kind, spoke
- * unreachable) nothing is dropped: we cannot tell it from the recorded ones.
+ * Applied-resource bookkeeping (open-cluster-management-io/ocm
+ * pkg/work/spoke/controllers/manifestcontroller/appliedmanifestwork_reconciler.go). `applied` are the resources applied
+ * in this pass; `listed` are the keys of every manifest in the spec, applied or not, so a manifest whose apply failed
+ * keeps its old entry instead of being deleted. When some manifest could not even be identified (`complete` false:
+ * unknown kind, spoke unreachable) nothing is dropped: we cannot tell it from the recorded ones.
  */
 export function planAppliedResources(input: {
   readonly previous: readonly AppliedResource[];

@@ -64,7 +64,8 @@ export function findManifestOptions(
 }
 
 /**
- * Whether the work owns (and so deletes) a resource it applies (ocm.md §2.7): Foreground (the default) owns all,
+ * Whether the work owns (and so deletes) a resource it applies (`OwnedByTheWork` in open-cluster-management-io/ocm
+ * pkg/work/helper/helpers.go): Foreground (the default) owns all,
  * Orphan none, SelectivelyOrphan all but the exact matches of `orphaningRules`. ReadOnly resources are never owned.
  */
 export function isOwnedByWork(

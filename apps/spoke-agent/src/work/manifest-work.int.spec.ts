@@ -1,4 +1,5 @@
-// The OCM work-agent scenarios of ocm.md §5.2 that apply to our agent, against the real hub and spoke-1 API servers.
+// The OCM work-agent scenarios (open-cluster-management-io/ocm test/integration/work/) that apply to our agent, against
+// the real hub and spoke-1 API servers.
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { FINALIZERS, RESOURCES, type AppliedManifestWork, type ManifestWork } from '@kmm-hub/api';

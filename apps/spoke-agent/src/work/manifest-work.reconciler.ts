@@ -60,7 +60,8 @@ const hasFinalizer = (obj: { metadata: { finalizers?: string[] } }, finalizer: s
   (obj.metadata.finalizers ?? []).includes(finalizer);
 
 /**
- * The work agent for one ManifestWork (ocm.md §2.5–2.7, §7.1): cleanup finalizer first; an AppliedManifestWork on
+ * The work agent for one ManifestWork (open-cluster-management-io/ocm pkg/work/spoke/controllers/): cleanup
+ * finalizer first; an AppliedManifestWork on
  * the spoke as the owner of everything applied; manifests applied in kind order with the work's update strategies;
  * resources dropped from the work deleted; status (per-manifest Applied, Available, feedback; work Applied and
  * Available) written to the hub only when it changed. The apply runs when the work's generation or labels change

@@ -1,7 +1,9 @@
 /**
- * OCM's apply order (ocm.md §2.6 step 3): a stable sort by kind rank, so Namespaces and CRDs exist before what lives
- * in them or is typed by them, RBAC before workloads, and admission webhooks last (a webhook applied first could
- * reject the objects it guards before its service runs). Kinds not listed keep their spec order after all others.
+ * OCM's apply order (`kindOrder` in open-cluster-management-io/ocm
+ * pkg/work/spoke/controllers/manifestcontroller/manifestwork_reconciler.go): a stable sort by kind rank, so Namespaces
+ * and CRDs exist before what lives in them or is typed by them, RBAC before workloads, and admission webhooks last (a
+ * webhook applied first could reject the objects it guards before its service runs). Kinds not listed keep their spec
+ * order after all others.
  */
 const KIND_RANK: Readonly<Record<string, number>> = {
   Namespace: 0,

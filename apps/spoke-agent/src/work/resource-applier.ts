@@ -71,7 +71,8 @@ export function errorMessage(err: unknown): string {
 
 const CONFLICT_RETRIES = 3;
 
-/** Writes manifests to the spoke with OCM's update strategies (ocm.md §2.6 step 5). */
+/** Writes manifests to the spoke with OCM's update strategies (open-cluster-management-io/ocm pkg/work/spoke/apply/).
+ * */
 @Injectable()
 export class ResourceApplier {
   constructor(private readonly spoke: SpokeClient) {}

@@ -37,7 +37,8 @@ const WELL_KNOWN_STATUS: Readonly<Record<string, readonly NamedPath[]>> = {
 };
 
 /**
- * Status feedback of one applied object, typed as OCM types it (ocm.md §2.8, gate RawFeedbackJsonString off):
+ * Status feedback of one applied object, typed as OCM types it (open-cluster-management-io/ocm
+ * pkg/work/spoke/statusfeedback/reader.go, gate RawFeedbackJsonString off):
  * integral numbers are Integer, strings String, booleans Boolean; a float, a map or a list is an error, as is a path
  * matching several items. A missing field is left out silently. `version` on a JSONPath must equal the object's.
  */

@@ -1,4 +1,5 @@
-// The condition types and reasons the OCM work agent writes (ocm.md §2.4); a hub or a real RHACM reads them by name.
+// The condition types and reasons the OCM work agent writes (open-cluster-management-io/api work/v1/types.go); a hub
+// or a real RHACM reads them by name.
 
 export const WORK_CONDITION = {
   Applied: 'Applied',

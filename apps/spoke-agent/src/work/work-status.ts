@@ -138,9 +138,11 @@ function feedbackCondition(
 }
 
 /**
- * The whole status the agent writes for a work (ocm.md §2.4): one entry per spec manifest with Applied, Available
- * and StatusFeedbackSynced, then the work-level Applied (True iff every manifest applied) and Available (False if
- * any manifest is missing, Unknown if any is unknown or none is known, else True), each with the work's generation.
+ * The whole status the agent writes for a work (open-cluster-management-io/api work/v1/types.go; Available as
+ * open-cluster-management-io/ocm pkg/work/spoke/controllers/statuscontroller/availablestatus_controller.go): one entry
+ * per spec manifest with Applied, Available and StatusFeedbackSynced, then the work-level Applied (True iff every
+ * manifest applied) and Available (False if any manifest is missing, Unknown if any is unknown or none is known, else
+ * True), each with the work's generation.
  */
 export function buildWorkStatus(input: {
   readonly generation: number | undefined;
