@@ -52,6 +52,22 @@ export const MODULE_SPEC_FIELDS = {
   'dra.deviceClasses[].config[]': `${RESOURCE}.DeviceClassConfiguration`,
 };
 
+/**
+ * Schema keywords added to an expanded type. Upstream's webhook (internal/webhook/module.go validateTolerations)
+ * accepts only these operators and effects and a label value (at most 63 bytes; empty for Exists), so these refuse
+ * nothing upstream accepts, with the API server's own message naming the value. The API server also needs the
+ * bound to afford the CEL rules of the items: without maxLength it estimates every string at the request size.
+ */
+export const OVERLAYS = {
+  [`${CORE}.Toleration`]: {
+    properties: {
+      operator: { enum: ['', 'Equal', 'Exists'] },
+      value: { maxLength: 63 },
+      effect: { enum: ['', 'NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
+    },
+  },
+};
+
 /** The CRDs that embed a ModuleSpec, and where. */
 export const MODULE_SPEC_ROOTS = {
   'kmm.sigs.x-k8s.io_modules.yaml': 'spec',
@@ -187,12 +203,34 @@ export function expandCrd(crd, moduleSpecPath, schemas) {
       if (!container) throw new Error(`${crd.metadata.name}: ${moduleSpecPath}.${path} does not exist`);
       const key = last === '[]' ? 'items' : undefined;
       const current = key ? container.items : container;
-      const expanded = { ...pickDescription(current), ...expandDefinition(schemas, definition) };
+      // Our description and CEL rules (written in the CRD) stay; everything else comes from the OpenAPI.
+      const expanded = {
+        ...pickDescription(current),
+        ...mergeOverlay(expandDefinition(schemas, definition), OVERLAYS[definition]),
+        ...(current?.['x-kubernetes-validations'] && { 'x-kubernetes-validations': current['x-kubernetes-validations'] }),
+      };
       if (key) container.items = expanded;
       else parent.properties[last] = expanded;
     }
   }
   return crd;
+}
+
+function mergeOverlay(schema, overlay) {
+  if (!overlay) return schema;
+  const out = { ...schema };
+  for (const [key, value] of Object.entries(overlay)) {
+    if (key === 'properties') {
+      out.properties = { ...schema.properties };
+      for (const [name, property] of Object.entries(value)) {
+        if (!schema.properties?.[name]) throw new Error(`overlay names ${name}, which the type does not have`);
+        out.properties[name] = mergeOverlay(schema.properties[name], property);
+      }
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
 }
 
 const pickDescription = (node) => (node?.description ? { description: node.description } : {});

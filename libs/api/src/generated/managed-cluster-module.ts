@@ -1610,9 +1610,9 @@ export interface ManagedClusterModuleV1Beta1 {
        * Items: A core/v1 Toleration.
        */
       tolerations?: {
-        effect?: string;
+        effect?: '' | 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
         key?: string;
-        operator?: string;
+        operator?: '' | 'Equal' | 'Exists';
         tolerationSeconds?: number;
         value?: string;
       }[];

@@ -1606,9 +1606,9 @@ export interface ModuleV1Beta1 {
      * Items: A core/v1 Toleration.
      */
     tolerations?: {
-      effect?: string;
+      effect?: '' | 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
       key?: string;
-      operator?: string;
+      operator?: '' | 'Equal' | 'Exists';
       tolerationSeconds?: number;
       value?: string;
     }[];
