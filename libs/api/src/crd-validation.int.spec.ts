@@ -6,7 +6,7 @@ import { clusterKubeConfig } from '@kmm-hub/test-env';
 import { describe, expect, inject, it } from 'vitest';
 import { loadCustomResourceDefinitions } from './crds.js';
 import type { OpenApiV3Schema } from './custom-resource-definition.js';
-import { newManagedClusterModule, type ModuleSpecWithLoader } from './object-factories.js';
+import { newManagedClusterModule } from './object-factories.js';
 import type { ManagedClusterModule } from './types.js';
 
 // Rows break the typed object on purpose.
@@ -19,9 +19,9 @@ const COLLECTION = '/apis/hub.kmm.sigs.x-k8s.io/v1beta1/managedclustermodules';
 const MS = 'spec.moduleSpec';
 const CONTAINER = `${MS}.moduleLoader.container`;
 
-function mcmWith(change: (spec: ModuleSpecWithLoader & Loose, mcm: Loose) => void): ManagedClusterModule {
+function mcmWith(change: (spec: Loose, mcm: Loose) => void): ManagedClusterModule {
   const mcm = newManagedClusterModule({ metadata: { name: `cel-${Math.random().toString(36).slice(2, 10)}` } });
-  change(mcm.spec.moduleSpec as ModuleSpecWithLoader & Loose, mcm as Loose);
+  change(mcm.spec.moduleSpec as Loose, mcm as Loose);
   return mcm;
 }
 

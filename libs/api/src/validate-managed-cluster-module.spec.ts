@@ -432,7 +432,7 @@ describe('validateManagedClusterModule', () => {
     ],
     [
       'the Gt operator',
-      (_, s) => (s.tolerations = [{ key: 'k', operator: 'Gt', value: '1' }]),
+      (_, s) => (s.tolerations = [{ key: 'k', operator: 'Gt' as never, value: '1' }]),
       [
         {
           path: 'spec.moduleSpec.tolerations[0].operator',
@@ -442,7 +442,7 @@ describe('validateManagedClusterModule', () => {
     ],
     [
       'an unknown effect',
-      (_, s) => (s.tolerations = [{ key: 'k', operator: 'Exists', effect: 'NoSelect' }]),
+      (_, s) => (s.tolerations = [{ key: 'k', operator: 'Exists', effect: 'NoSelect' as never }]),
       [
         {
           path: 'spec.moduleSpec.tolerations[0].effect',
