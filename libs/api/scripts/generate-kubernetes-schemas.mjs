@@ -78,7 +78,8 @@ export const MODULE_SPEC_ROOTS = {
 // (k8s.io/apimachinery/pkg/api/resource/quantity.go) and x-kubernetes-int-or-string, so 2 and "2Gi" both pass.
 const QUANTITY_SCHEMA = {
   anyOf: [{ type: 'integer' }, { type: 'string' }],
-  pattern: '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
+  pattern:
+    '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
   'x-kubernetes-int-or-string': true,
 };
 const INT_OR_STRING_SCHEMA = { anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true };
@@ -90,7 +91,11 @@ const EMBEDDED_OBJECT_META_SCHEMA = { type: 'object' };
 // our CRDs store what upstream's store. It cannot evaluate `+default=ref(...)` markers, so these defaults are absent
 // upstream; and it carries `+structType=atomic` of an embedded LocalObjectReference over to the embedding struct.
 const DEFAULTS_CONTROLLER_GEN_DROPS = { [`${CORE}.AzureDiskVolumeSource`]: ['cachingMode', 'kind'] };
-const ATOMIC_BY_EMBEDDING = [`${CORE}.ConfigMapVolumeSource`, `${CORE}.ConfigMapProjection`, `${CORE}.SecretProjection`];
+const ATOMIC_BY_EMBEDDING = [
+  `${CORE}.ConfigMapVolumeSource`,
+  `${CORE}.ConfigMapProjection`,
+  `${CORE}.SecretProjection`,
+];
 
 /** OpenAPI keys a CRD schema keeps; the patch-strategy, union and GVK extensions have no meaning in a CRD. */
 const KEPT_KEYS = [
@@ -134,7 +139,10 @@ function stripDescriptions(node) {
   return Object.fromEntries(
     Object.entries(node)
       .filter(([key]) => key !== 'description')
-      .map(([key, value]) => [key, key === 'properties' ? mapValues(value, stripDescriptions) : stripDescriptions(value)]),
+      .map(([key, value]) => [
+        key,
+        key === 'properties' ? mapValues(value, stripDescriptions) : stripDescriptions(value),
+      ]),
   );
 }
 
@@ -207,7 +215,9 @@ export function expandCrd(crd, moduleSpecPath, schemas) {
       const expanded = {
         ...pickDescription(current),
         ...mergeOverlay(expandDefinition(schemas, definition), OVERLAYS[definition]),
-        ...(current?.['x-kubernetes-validations'] && { 'x-kubernetes-validations': current['x-kubernetes-validations'] }),
+        ...(current?.['x-kubernetes-validations'] && {
+          'x-kubernetes-validations': current['x-kubernetes-validations'],
+        }),
       };
       if (key) container.items = expanded;
       else parent.properties[last] = expanded;

@@ -217,9 +217,9 @@ function findModuleLoaderIssues(container: ModuleLoaderContainerSpec, at: string
 }
 
 /** The same text as the CEL rule of the CRDs. */
-function inTreeConflict(path: string, inTreeModuleToRemove: string): ValidationIssue {
+function inTreeConflict(at: string, inTreeModuleToRemove: string): ValidationIssue {
   return {
-    path,
+    path: at,
     message: `"${inTreeModuleToRemove}" and inTreeModulesToRemove are mutually exclusive; use inTreeModulesToRemove`,
   };
 }
