@@ -197,6 +197,18 @@ describe('validateManagedClusterModule', () => {
       [{ path: 'spec.clusterSelector.matchLabels[a.]', message: `invalid key "a.": ${DOT_KEY_ERROR}` }],
     ],
 
+    [
+      'a requirement key and value that are no label key and value',
+      (m) => (m.spec.clusterSelector = { matchExpressions: [{ key: 'a b', operator: 'In', values: ['ok', 'x y'] }] }),
+      [
+        { path: 'spec.clusterSelector.matchExpressions[0].key', message: `invalid key "a b": ${SPACE_KEY_ERROR}` },
+        {
+          path: 'spec.clusterSelector.matchExpressions[0].values[1]',
+          message: `invalid value "x y": ${LABEL_VALUE_ERROR}`,
+        },
+      ],
+    ],
+
     // kernel mappings (upstream rule 6)
     [
       'regexp and literal together',
@@ -304,6 +316,22 @@ describe('validateManagedClusterModule', () => {
       ],
     ],
 
+    [
+      'the new in-tree field on the container and the deprecated one on a mapping',
+      (_, s) =>
+        Object.assign(s.moduleLoader.container, {
+          inTreeModulesToRemove: ['a'],
+          kernelMappings: [{ literal: '6.8.0', containerImage: 'i:1', inTreeModuleToRemove: 'old' }],
+        }),
+      [
+        {
+          path: `${CONTAINER}.kernelMappings[0]`,
+          message:
+            'the container sets inTreeModulesToRemove and this kernel mapping the deprecated inTreeModuleToRemove "old"; use inTreeModulesToRemove in both',
+        },
+      ],
+    ],
+
     // modprobe (upstream rule 7)
     [
       'rawArgs with moduleName',
@@ -329,6 +357,11 @@ describe('validateManagedClusterModule', () => {
           message: 'must list at least two modules, found only "a"',
         },
       ],
+    ],
+    [
+      'an empty loading order',
+      (_, s) => (s.moduleLoader.container.modprobe = { moduleName: 'a', modulesLoadingOrder: [] }),
+      [{ path: `${CONTAINER}.modprobe.modulesLoadingOrder`, message: 'must list at least two modules, found none' }],
     ],
     [
       'a loading order not starting with moduleName',
