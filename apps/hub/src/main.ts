@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { parseHubConfig } from './config/config.schema.js';
 import { setupOpenApi } from './api/openapi.js';
+import { startAdmissionServer } from './admission/admission.module.js';
 import { HubModule } from './hub.module.js';
 
 const USAGE = `kmm-hub: Kernel Module Management hub
@@ -13,6 +14,8 @@ Configuration comes from the environment:
   HUB_KUBECONFIG  kubeconfig of the hub cluster (default: in-cluster)
   HUB_NAMESPACE   namespace of the hub's own objects (default kmm-hub)
   REDIS_URL       Redis for the build and sign queues (default redis://127.0.0.1:6379)
+  ADMISSION_TLS_CERT_FILE, ADMISSION_TLS_KEY_FILE, ADMISSION_PORT
+                  the admission webhook's certificate, key and HTTPS port (default 9443)
   LOG_LEVEL       fatal | error | warn | info | debug | trace (default info)
 `;
 
@@ -28,6 +31,12 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks([], { useProcessExit: true });
   if (config.HUB_ROLE === 'all' || config.HUB_ROLE === 'api') setupOpenApi(app);
   await app.listen(config.HUB_PORT, config.HUB_HOST);
+  // The ManagedClusterModule admission webhook: stateless, so it runs beside the API (deploy/hub-admission).
+  if (config.HUB_ROLE === 'all' || config.HUB_ROLE === 'api') {
+    const admission = await startAdmissionServer(config);
+    if (admission) admission.enableShutdownHooks();
+    else app.get(Logger).log('Admission webhook not served: no certificate at ADMISSION_TLS_CERT_FILE', 'Bootstrap');
+  }
 }
 
 bootstrap().catch((err: unknown) => {

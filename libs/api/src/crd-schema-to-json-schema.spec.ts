@@ -157,4 +157,19 @@ describe('crdSchemaToJsonSchema', () => {
 
     expect(() => crdSchemaToJsonSchema(schema)).toThrow(UnsupportedCelRuleError);
   });
+
+  it('leaves such a rule out when the caller checks it otherwise', () => {
+    const schema: OpenApiV3Schema = { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.a > 1' }] };
+
+    expect(crdSchemaToJsonSchema(schema, { untranslatedCelRules: 'ignore' })).not.toHaveProperty('allOf');
+  });
+
+  it('leaves transition rules out: a single object has no old self', () => {
+    const schema: OpenApiV3Schema = {
+      type: 'object',
+      'x-kubernetes-validations': [{ rule: 'has(self.v) == has(oldSelf.v)' }],
+    };
+
+    expect(crdSchemaToJsonSchema(schema)).not.toHaveProperty('allOf');
+  });
 });

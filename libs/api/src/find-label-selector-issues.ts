@@ -11,9 +11,11 @@ export function findLabelMapIssues(labels: Record<string, string>, at: string): 
     const keyErrors = checkLabelKey(key);
     const valueErrors = checkLabelValue(value);
     return [
-      ...(keyErrors.length > 0 ? [{ path: `${at}[${key}]`, message: `invalid key: ${keyErrors.join('; ')}` }] : []),
+      ...(keyErrors.length > 0
+        ? [{ path: `${at}[${key}]`, message: `invalid key "${key}": ${keyErrors.join('; ')}` }]
+        : []),
       ...(valueErrors.length > 0
-        ? [{ path: `${at}[${key}]`, message: `invalid value: ${valueErrors.join('; ')}` }]
+        ? [{ path: `${at}[${key}]`, message: `invalid value "${value}": ${valueErrors.join('; ')}` }]
         : []),
     ];
   });
@@ -36,7 +38,7 @@ export function findLabelSelectorIssues(selector: ClusterSelector, at: string): 
         if (values.length > 0) {
           issues.push({
             path: `${item}.values`,
-            message: "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+            message: `may not be specified when \`operator\` is 'Exists' or 'DoesNotExist', found ${JSON.stringify(values)}`,
           });
         }
         break;
@@ -47,10 +49,17 @@ export function findLabelSelectorIssues(selector: ClusterSelector, at: string): 
         });
     }
     const keyErrors = checkLabelKey(requirement.key);
-    if (keyErrors.length > 0) issues.push({ path: `${item}.key`, message: keyErrors.join('; ') });
+    if (keyErrors.length > 0) {
+      issues.push({ path: `${item}.key`, message: `invalid key "${requirement.key}": ${keyErrors.join('; ')}` });
+    }
     values.forEach((value, valueIndex) => {
       const errors = checkLabelValue(value);
-      if (errors.length > 0) issues.push({ path: `${item}.values[${valueIndex}]`, message: errors.join('; ') });
+      if (errors.length > 0) {
+        issues.push({
+          path: `${item}.values[${valueIndex}]`,
+          message: `invalid value "${value}": ${errors.join('; ')}`,
+        });
+      }
     });
   });
   return issues;

@@ -25,7 +25,7 @@ export function findModuleSpecIssues(spec: ModuleSpec, at: string): ValidationIs
   const issues = findTolerationIssues(spec.tolerations ?? [], `${at}.tolerations`);
   // The CRD carries the same rule in CEL; repeated here for objects that never went through an API server.
   if (spec.dra && spec.devicePlugin) {
-    issues.push({ path: at, message: 'dra and devicePlugin are mutually exclusive' });
+    issues.push({ path: at, message: 'dra and devicePlugin are mutually exclusive: both are set' });
   }
   if (spec.dra) issues.push(...findDraIssues(spec.dra, `${at}.dra`));
   if (spec.devicePlugin) {
@@ -46,13 +46,14 @@ export function findVersionChangeIssues(
   const oldLoader = oldSpec?.moduleLoader;
   const newLoader = newSpec?.moduleLoader;
   if (!oldLoader || !newLoader) return [];
-  const wasSet = (oldLoader.container.version ?? '') !== '';
-  const isSet = (newLoader.container.version ?? '') !== '';
-  if (wasSet === isSet) return [];
+  const was = oldLoader.container.version ?? '';
+  const is = newLoader.container.version ?? '';
+  if ((was !== '') === (is !== '')) return [];
+  // The same text as the CEL transition rule of the CRDs (libs/api/crds, moduleLoader.container).
   return [
     {
       path: `${at}.moduleLoader.container.version`,
-      message: 'cannot change from empty to set or from set to empty; delete the object and create it again',
+      message: `cannot change from "${was}" to "${is}": version cannot change from empty to set or from set to empty; delete the object and create it again`,
     },
   ];
 }
@@ -63,18 +64,31 @@ function findTolerationIssues(tolerations: Toleration[], at: string): Validation
     const item = `${at}[${index}]`;
     const { key = '', operator = '', value = '', effect = '' } = toleration;
     const keyErrors = key === '' ? [] : checkLabelKey(key);
-    if (keyErrors.length > 0) issues.push({ path: `${item}.key`, message: keyErrors.join('; ') });
+    if (keyErrors.length > 0) {
+      issues.push({ path: `${item}.key`, message: `invalid key "${key}": ${keyErrors.join('; ')}` });
+    }
+    // The next three messages are the CEL rules' of the CRDs word for word.
     if (key === '' && operator !== 'Exists') {
-      issues.push({ path: `${item}.operator`, message: "must be 'Exists' when key is empty" });
+      issues.push({ path: `${item}.operator`, message: `must be "Exists" when key is empty, found "${operator}"` });
     }
     if (toleration.tolerationSeconds !== undefined && effect !== 'NoExecute') {
-      issues.push({ path: `${item}.effect`, message: "must be 'NoExecute' when tolerationSeconds is set" });
+      issues.push({
+        path: `${item}.effect`,
+        message: `must be "NoExecute" when tolerationSeconds is set, found "${effect}"`,
+      });
     }
     if (operator === 'Equal' || operator === '') {
       const valueErrors = checkLabelValue(value);
-      if (valueErrors.length > 0) issues.push({ path: `${item}.value`, message: valueErrors.join('; ') });
+      if (valueErrors.length > 0) {
+        issues.push({
+          path: `${item}.value`,
+          message: `invalid value "${value}" for operator "Equal": ${valueErrors.join('; ')}`,
+        });
+      }
     } else if (operator === 'Exists') {
-      if (value !== '') issues.push({ path: `${item}.value`, message: "must be empty when operator is 'Exists'" });
+      if (value !== '') {
+        issues.push({ path: `${item}.value`, message: `must be empty when operator is "Exists", found "${value}"` });
+      }
     } else {
       // Kubernetes also knows Lt and Gt (feature gate); the KMM webhook accepts only these two.
       issues.push({
@@ -97,7 +111,7 @@ function findDraIssues(dra: DraSpec, at: string): ValidationIssue[] {
   // The upstream spoke webhook also requires Kubernetes ≥ 1.34 for DRA; the hub cannot know, so validateModule
   // checks it when the caller passes the cluster version.
   if (!dra.driverName) {
-    issues.push({ path: `${at}.driverName`, message: 'required' });
+    issues.push({ path: `${at}.driverName`, message: 'must not be empty' });
   } else {
     const errors = checkDns1123Subdomain(dra.driverName);
     if (errors.length > 0) {
@@ -112,7 +126,7 @@ function findDraIssues(dra: DraSpec, at: string): ValidationIssue[] {
     const item = `${at}.deviceClasses[${index}].name`;
     const errors = name ? checkDns1123Subdomain(name) : [];
     if (!name) {
-      issues.push({ path: item, message: 'required' });
+      issues.push({ path: item, message: 'must not be empty' });
     } else if (errors.length > 0) {
       issues.push({ path: item, message: `"${name}" is not a DNS subdomain: ${errors.join('; ')}` });
     } else if (seen.has(name)) {
@@ -145,46 +159,49 @@ function findModuleLoaderIssues(container: ModuleLoaderContainerSpec, at: string
   const issues: ValidationIssue[] = [];
   // Go tells "absent" (nil) from "[]"; so do we: an empty inTreeModulesToRemove still counts as set.
   if (container.inTreeModulesToRemove !== undefined && container.inTreeModuleToRemove) {
-    issues.push({
-      path: `${at}.inTreeModuleToRemove`,
-      message: 'inTreeModuleToRemove and inTreeModulesToRemove are mutually exclusive; use inTreeModulesToRemove',
-    });
+    issues.push(inTreeConflict(`${at}.inTreeModuleToRemove`, container.inTreeModuleToRemove));
   }
   if (container.containerImage) issues.push(...findImageIssues(container.containerImage, `${at}.containerImage`));
 
   (container.kernelMappings ?? []).forEach((mapping, index) => {
     const item = `${at}.kernelMappings[${index}]`;
     if (mapping.regexp && mapping.literal) {
-      issues.push({ path: item, message: 'regexp and literal are mutually exclusive' });
+      issues.push({
+        path: item,
+        message: `regexp "${mapping.regexp}" and literal "${mapping.literal}" are mutually exclusive`,
+      });
     } else if (!mapping.regexp && !mapping.literal) {
       issues.push({ path: item, message: 'one of regexp and literal is required' });
     }
     if (mapping.regexp) {
       const error = compileRe2(mapping.regexp);
-      if (error) issues.push({ path: `${item}.regexp`, message: `not a valid RE2 regular expression: ${error}` });
+      if (error) {
+        issues.push({
+          path: `${item}.regexp`,
+          message: `"${mapping.regexp}" is not a valid RE2 regular expression: ${error}`,
+        });
+      }
     }
     if (mapping.containerImage) {
       issues.push(...findImageIssues(mapping.containerImage, `${item}.containerImage`));
     } else if (!container.containerImage) {
       issues.push({
         path: `${item}.containerImage`,
-        message: 'required when spec.moduleLoader.container.containerImage is empty',
+        message: 'must be set when the container has no containerImage (both are empty)',
       });
     }
     if (mapping.inTreeModulesToRemove !== undefined && mapping.inTreeModuleToRemove) {
-      issues.push({
-        path: `${item}.inTreeModuleToRemove`,
-        message: 'inTreeModuleToRemove and inTreeModulesToRemove are mutually exclusive; use inTreeModulesToRemove',
-      });
+      issues.push(inTreeConflict(`${item}.inTreeModuleToRemove`, mapping.inTreeModuleToRemove));
     }
-    if (
-      (mapping.inTreeModulesToRemove !== undefined && container.inTreeModuleToRemove) ||
-      (mapping.inTreeModuleToRemove && container.inTreeModulesToRemove !== undefined)
-    ) {
+    if (mapping.inTreeModulesToRemove !== undefined && container.inTreeModuleToRemove) {
       issues.push({
         path: item,
-        message:
-          'the kernel mapping and the container must use the same field, inTreeModulesToRemove or the deprecated inTreeModuleToRemove',
+        message: `the container sets the deprecated inTreeModuleToRemove "${container.inTreeModuleToRemove}" and this kernel mapping inTreeModulesToRemove; use inTreeModulesToRemove in both`,
+      });
+    } else if (mapping.inTreeModuleToRemove && container.inTreeModulesToRemove !== undefined) {
+      issues.push({
+        path: item,
+        message: `the container sets inTreeModulesToRemove and this kernel mapping the deprecated inTreeModuleToRemove "${mapping.inTreeModuleToRemove}"; use inTreeModulesToRemove in both`,
       });
     }
   });
@@ -197,6 +214,14 @@ function findModuleLoaderIssues(container: ModuleLoaderContainerSpec, at: string
     if (mapping.sign) issues.push(...findSignIssues(mapping.sign, dirName, `${at}.kernelMappings[${index}].sign`));
   });
   return issues;
+}
+
+/** The same text as the CEL rule of the CRDs. */
+function inTreeConflict(at: string, inTreeModuleToRemove: string): ValidationIssue {
+  return {
+    path: at,
+    message: `"${inTreeModuleToRemove}" and inTreeModulesToRemove are mutually exclusive; use inTreeModulesToRemove`,
+  };
 }
 
 /** The whole upstream "tag or digest" check: `host:5000/img` passes because of the port's colon. */
@@ -221,7 +246,7 @@ function findModprobeIssues(modprobe: ModprobeSpec, at: string): ValidationIssue
   const hasRawUnload = (modprobe.rawArgs?.unload?.length ?? 0) > 0;
   if (moduleName !== '') {
     if (hasRawLoad || hasRawUnload)
-      issues.push({ path: `${at}.rawArgs`, message: 'must not be set when moduleName is set' });
+      issues.push({ path: `${at}.rawArgs`, message: `must not be set when moduleName is set ("${moduleName}")` });
   } else if (!hasRawLoad || !hasRawUnload) {
     issues.push({ path: `${at}.moduleName`, message: 'required unless both rawArgs.load and rawArgs.unload are set' });
   }
@@ -229,11 +254,17 @@ function findModprobeIssues(modprobe: ModprobeSpec, at: string): ValidationIssue
   const order = modprobe.modulesLoadingOrder;
   if (order !== undefined) {
     const item = `${at}.modulesLoadingOrder`;
-    if (order.length < 2) issues.push({ path: item, message: 'must list at least two modules' });
+    if (order.length < 2) {
+      const found = order.length === 0 ? 'none' : `only "${order[0]}"`;
+      issues.push({ path: item, message: `must list at least two modules, found ${found}` });
+    }
     if (moduleName === '') {
-      issues.push({ path: item, message: 'requires moduleName' });
+      issues.push({ path: item, message: 'requires moduleName, which is empty' });
     } else if (order.length > 0 && order[0] !== moduleName) {
-      issues.push({ path: `${item}[0]`, message: `must be moduleName "${moduleName}", got "${order[0]}"` });
+      issues.push({
+        path: item,
+        message: `must start with moduleName "${moduleName}", found "${order[0]}"`,
+      });
     }
     const seen = new Set<string>();
     order.forEach((name, index) => {

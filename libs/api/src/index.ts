@@ -8,6 +8,7 @@ export { checkDns1123Label, checkDns1123Subdomain, checkLabelKey, checkLabelValu
 export type { ValidationIssue, ValidationResult } from './validation-result.js';
 export {
   validateManagedClusterModule,
+  validateManagedClusterModuleForAdmission,
   type ValidateManagedClusterModuleOptions,
 } from './validate-managed-cluster-module.js';
 export { validateModule, type ValidateModuleOptions } from './validate-module.js';

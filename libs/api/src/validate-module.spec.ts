@@ -52,7 +52,8 @@ describe('validateModule', () => {
       issues: [
         {
           path: 'spec.moduleLoader.container.version',
-          message: 'cannot change from empty to set or from set to empty; delete the object and create it again',
+          message:
+            'cannot change from "" to "2": version cannot change from empty to set or from set to empty; delete the object and create it again',
         },
       ],
     });

@@ -10,7 +10,7 @@ export {
 export { startApiServer, renderKubeconfig, type RunningApiServer } from './kube-apiserver.js';
 export { ENV_DIR_PREFIX, ProcessGroup, freezeProcess, reapOrphans } from './processes.js';
 export { holdsFor, waitUntil } from './wait.js';
-export { createCertificateAuthority, createClientCert } from './pki.js';
+export { createCertificateAuthority, createClientCert, createServingCert } from './pki.js';
 export { clientWritesSince, readAuditLog, type AuditEvent } from './audit-log.js';
 export { freePort } from './ports.js';
 export { startDedicatedCluster, type DedicatedCluster } from './dedicated-cluster.js';

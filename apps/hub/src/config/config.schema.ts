@@ -148,6 +148,14 @@ export const hubConfigSchema = z.object({
   API_BUILD_LOG_LINES: z.coerce.number().int().min(1).max(10_000).default(200),
   /** Interval of the keep-alive event on the server-sent-events stream. */
   API_EVENTS_HEARTBEAT_S: z.coerce.number().min(1).default(15),
+
+  // Validating admission webhook for ManagedClusterModules (apps/hub/src/admission), roles `all` and `api`.
+  /** PEM serving certificate of the webhook; the webhook is served when this file and ADMISSION_TLS_KEY_FILE exist at start-up. */
+  ADMISSION_TLS_CERT_FILE: z.string().min(1).optional(),
+  /** PEM private key of ADMISSION_TLS_CERT_FILE. */
+  ADMISSION_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** HTTPS port of the webhook (its own listener: the API server calls it, never a browser). */
+  ADMISSION_PORT: z.coerce.number().int().min(0).max(65535).default(9443),
 });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
@@ -181,7 +189,12 @@ function parseJsonOrKeep(text: string): unknown {
 
 /** Parses the environment, listing every problem at once rather than failing on the first. */
 export function parseHubConfig(env: NodeJS.ProcessEnv): HubConfig {
-  const result = hubConfigSchema.safeParse(env);
+  const result = hubConfigSchema
+    .refine((c) => (c.ADMISSION_TLS_CERT_FILE === undefined) === (c.ADMISSION_TLS_KEY_FILE === undefined), {
+      path: ['ADMISSION_TLS_KEY_FILE'],
+      message: 'ADMISSION_TLS_CERT_FILE and ADMISSION_TLS_KEY_FILE go together',
+    })
+    .safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid hub configuration: ${problems}`);

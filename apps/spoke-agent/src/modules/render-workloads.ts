@@ -1,4 +1,12 @@
-import type { V1DaemonSet, V1OwnerReference, V1PodSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type {
+  V1DaemonSet,
+  V1EnvVar,
+  V1OwnerReference,
+  V1PodSpec,
+  V1ResourceRequirements,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
 import { ANNOTATIONS, LABELS, RESOURCES, type ModprobeSpec, type Module } from '@kmm-hub/api';
 import { dnsSafeKernelVersion, type ResolvedKernelMapping } from '@kmm-hub/kernel';
 import { hashCanonicalJson } from '@kmm-hub/manifestwork';
@@ -178,8 +186,9 @@ export function renderDevicePlugin(args: {
     ...(c.imagePullPolicy && { imagePullPolicy: c.imagePullPolicy }),
     ...(c.command && { command: c.command }),
     ...(c.args && { args: c.args }),
-    ...(c.env && { env: c.env }),
-    ...(c.resources && { resources: c.resources }),
+    // client-node types a Quantity as a string only; the CRD (like the API server) also takes a number.
+    ...(c.env && { env: c.env as V1EnvVar[] }),
+    ...(c.resources && { resources: c.resources as V1ResourceRequirements }),
     securityContext: { privileged: true },
     volumeMounts: [{ name: 'kubelet-device-plugins', mountPath: DEVICE_PLUGINS_PATH }, ...(c.volumeMounts ?? [])],
   });

@@ -156,7 +156,7 @@ export interface ManagedClusterModuleV1Beta1 {
            */
           imagePullPolicy?: string;
           /**
-           * KernelMappings pairs node kernels with module images. The first mapping that matches a node's kernel wins. Upstream requires at least one item; this schema accepts an empty list so that the upstream samples, which ship `kernelMappings: []`, are accepted unchanged (an empty list targets no kernel).
+           * KernelMappings pairs node kernels with module images. The first mapping that matches a node's kernel wins. At least one is required, as upstream's CRD says.
            *
            * Items: KernelMapping pairs the kernels matched by `literal` or `regexp` with a module image.
            */
@@ -415,21 +415,69 @@ export interface ManagedClusterModuleV1Beta1 {
           env?: {
             name: string;
             value?: string;
-            [k: string]: unknown;
+            valueFrom?: {
+              configMapKeyRef?: {
+                key: string;
+                /**
+                 * @default ""
+                 */
+                name?: string;
+                optional?: boolean;
+              };
+              fieldRef?: {
+                apiVersion?: string;
+                fieldPath: string;
+              };
+              fileKeyRef?: {
+                key: string;
+                /**
+                 * @default false
+                 */
+                optional?: boolean;
+                path: string;
+                volumeName: string;
+              };
+              resourceFieldRef?: {
+                containerName?: string;
+                divisor?: number | string;
+                resource: string;
+              };
+              secretKeyRef?: {
+                key: string;
+                /**
+                 * @default ""
+                 */
+                name?: string;
+                optional?: boolean;
+              };
+            };
           }[];
           /**
            * Resources is a core/v1 ResourceRequirements.
            */
           resources?: {
-            [k: string]: unknown;
+            claims?: {
+              name: string;
+              request?: string;
+            }[];
+            limits?: {
+              [k: string]: number | string;
+            };
+            requests?: {
+              [k: string]: number | string;
+            };
           };
           /**
            * VolumeMounts (core/v1 VolumeMount) are appended to the default ones.
            */
           volumeMounts?: {
-            name: string;
             mountPath: string;
-            [k: string]: unknown;
+            mountPropagation?: string;
+            name: string;
+            readOnly?: boolean;
+            recursiveReadOnly?: string;
+            subPath?: string;
+            subPathExpr?: string;
           }[];
         };
         /**
@@ -458,21 +506,69 @@ export interface ManagedClusterModuleV1Beta1 {
           env?: {
             name: string;
             value?: string;
-            [k: string]: unknown;
+            valueFrom?: {
+              configMapKeyRef?: {
+                key: string;
+                /**
+                 * @default ""
+                 */
+                name?: string;
+                optional?: boolean;
+              };
+              fieldRef?: {
+                apiVersion?: string;
+                fieldPath: string;
+              };
+              fileKeyRef?: {
+                key: string;
+                /**
+                 * @default false
+                 */
+                optional?: boolean;
+                path: string;
+                volumeName: string;
+              };
+              resourceFieldRef?: {
+                containerName?: string;
+                divisor?: number | string;
+                resource: string;
+              };
+              secretKeyRef?: {
+                key: string;
+                /**
+                 * @default ""
+                 */
+                name?: string;
+                optional?: boolean;
+              };
+            };
           }[];
           /**
            * Resources is a core/v1 ResourceRequirements.
            */
           resources?: {
-            [k: string]: unknown;
+            claims?: {
+              name: string;
+              request?: string;
+            }[];
+            limits?: {
+              [k: string]: number | string;
+            };
+            requests?: {
+              [k: string]: number | string;
+            };
           };
           /**
            * VolumeMounts (core/v1 VolumeMount) are appended to the default ones.
            */
           volumeMounts?: {
-            name: string;
             mountPath: string;
-            [k: string]: unknown;
+            mountPropagation?: string;
+            name: string;
+            readOnly?: boolean;
+            recursiveReadOnly?: string;
+            subPath?: string;
+            subPathExpr?: string;
           }[];
         };
         /**
@@ -483,12 +579,391 @@ export interface ManagedClusterModuleV1Beta1 {
          * Volumes (core/v1 Volume) are appended to the pod's volumes. hostPath volumes must be under /dev, /sys, /var, /opt or /run.
          */
         volumes?: {
-          name: string;
+          awsElasticBlockStore?: {
+            fsType?: string;
+            partition?: number;
+            readOnly?: boolean;
+            volumeID: string;
+          };
+          azureDisk?: {
+            cachingMode?: string;
+            diskName: string;
+            diskURI: string;
+            /**
+             * @default "ext4"
+             */
+            fsType?: string;
+            kind?: string;
+            /**
+             * @default false
+             */
+            readOnly?: boolean;
+          };
+          azureFile?: {
+            readOnly?: boolean;
+            secretName: string;
+            shareName: string;
+          };
+          cephfs?: {
+            monitors: string[];
+            path?: string;
+            readOnly?: boolean;
+            secretFile?: string;
+            secretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            user?: string;
+          };
+          cinder?: {
+            fsType?: string;
+            readOnly?: boolean;
+            secretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            volumeID: string;
+          };
+          configMap?: {
+            defaultMode?: number;
+            items?: {
+              key: string;
+              mode?: number;
+              path: string;
+            }[];
+            /**
+             * @default ""
+             */
+            name?: string;
+            optional?: boolean;
+          };
+          csi?: {
+            driver: string;
+            fsType?: string;
+            nodePublishSecretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            readOnly?: boolean;
+            volumeAttributes?: {
+              [k: string]: string;
+            };
+          };
+          downwardAPI?: {
+            defaultMode?: number;
+            items?: {
+              fieldRef?: {
+                apiVersion?: string;
+                fieldPath: string;
+              };
+              mode?: number;
+              path: string;
+              resourceFieldRef?: {
+                containerName?: string;
+                divisor?: number | string;
+                resource: string;
+              };
+            }[];
+          };
+          emptyDir?: {
+            medium?: string;
+            sizeLimit?: number | string;
+          };
+          ephemeral?: {
+            volumeClaimTemplate?: {
+              metadata?: Record<string, never>;
+              spec: {
+                accessModes?: string[];
+                dataSource?: {
+                  apiGroup?: string;
+                  kind: string;
+                  name: string;
+                };
+                dataSourceRef?: {
+                  apiGroup?: string;
+                  kind: string;
+                  name: string;
+                  namespace?: string;
+                };
+                resources?: {
+                  limits?: {
+                    [k: string]: number | string;
+                  };
+                  requests?: {
+                    [k: string]: number | string;
+                  };
+                };
+                selector?: {
+                  matchExpressions?: {
+                    key: string;
+                    operator: string;
+                    values?: string[];
+                  }[];
+                  matchLabels?: {
+                    [k: string]: string;
+                  };
+                };
+                storageClassName?: string;
+                volumeAttributesClassName?: string;
+                volumeMode?: string;
+                volumeName?: string;
+              };
+            };
+          };
+          fc?: {
+            fsType?: string;
+            lun?: number;
+            readOnly?: boolean;
+            targetWWNs?: string[];
+            wwids?: string[];
+          };
+          flexVolume?: {
+            driver: string;
+            fsType?: string;
+            options?: {
+              [k: string]: string;
+            };
+            readOnly?: boolean;
+            secretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+          };
+          flocker?: {
+            datasetName?: string;
+            datasetUUID?: string;
+          };
+          gcePersistentDisk?: {
+            fsType?: string;
+            partition?: number;
+            pdName: string;
+            readOnly?: boolean;
+          };
+          gitRepo?: {
+            directory?: string;
+            repository: string;
+            revision?: string;
+          };
+          glusterfs?: {
+            endpoints: string;
+            path: string;
+            readOnly?: boolean;
+          };
           hostPath?: {
             path: string;
             type?: string;
           };
-          [k: string]: unknown;
+          image?: {
+            pullPolicy?: string;
+            reference?: string;
+          };
+          iscsi?: {
+            chapAuthDiscovery?: boolean;
+            chapAuthSession?: boolean;
+            fsType?: string;
+            initiatorName?: string;
+            iqn: string;
+            /**
+             * @default "default"
+             */
+            iscsiInterface?: string;
+            lun: number;
+            portals?: string[];
+            readOnly?: boolean;
+            secretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            targetPortal: string;
+          };
+          name: string;
+          nfs?: {
+            path: string;
+            readOnly?: boolean;
+            server: string;
+          };
+          persistentVolumeClaim?: {
+            claimName: string;
+            readOnly?: boolean;
+          };
+          photonPersistentDisk?: {
+            fsType?: string;
+            pdID: string;
+          };
+          portworxVolume?: {
+            fsType?: string;
+            readOnly?: boolean;
+            volumeID: string;
+          };
+          projected?: {
+            defaultMode?: number;
+            sources?: {
+              clusterTrustBundle?: {
+                labelSelector?: {
+                  matchExpressions?: {
+                    key: string;
+                    operator: string;
+                    values?: string[];
+                  }[];
+                  matchLabels?: {
+                    [k: string]: string;
+                  };
+                };
+                name?: string;
+                optional?: boolean;
+                path: string;
+                signerName?: string;
+              };
+              configMap?: {
+                items?: {
+                  key: string;
+                  mode?: number;
+                  path: string;
+                }[];
+                /**
+                 * @default ""
+                 */
+                name?: string;
+                optional?: boolean;
+              };
+              downwardAPI?: {
+                items?: {
+                  fieldRef?: {
+                    apiVersion?: string;
+                    fieldPath: string;
+                  };
+                  mode?: number;
+                  path: string;
+                  resourceFieldRef?: {
+                    containerName?: string;
+                    divisor?: number | string;
+                    resource: string;
+                  };
+                }[];
+              };
+              podCertificate?: {
+                certificateChainPath?: string;
+                credentialBundlePath?: string;
+                keyPath?: string;
+                keyType: string;
+                maxExpirationSeconds?: number;
+                signerName: string;
+                userAnnotations?: {
+                  [k: string]: string;
+                };
+              };
+              secret?: {
+                items?: {
+                  key: string;
+                  mode?: number;
+                  path: string;
+                }[];
+                /**
+                 * @default ""
+                 */
+                name?: string;
+                optional?: boolean;
+              };
+              serviceAccountToken?: {
+                audience?: string;
+                expirationSeconds?: number;
+                path: string;
+              };
+            }[];
+          };
+          quobyte?: {
+            group?: string;
+            readOnly?: boolean;
+            registry: string;
+            tenant?: string;
+            user?: string;
+            volume: string;
+          };
+          rbd?: {
+            fsType?: string;
+            image: string;
+            /**
+             * @default "/etc/ceph/keyring"
+             */
+            keyring?: string;
+            monitors: string[];
+            /**
+             * @default "rbd"
+             */
+            pool?: string;
+            readOnly?: boolean;
+            secretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            /**
+             * @default "admin"
+             */
+            user?: string;
+          };
+          scaleIO?: {
+            /**
+             * @default "xfs"
+             */
+            fsType?: string;
+            gateway: string;
+            protectionDomain?: string;
+            readOnly?: boolean;
+            secretRef: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            sslEnabled?: boolean;
+            /**
+             * @default "ThinProvisioned"
+             */
+            storageMode?: string;
+            storagePool?: string;
+            system: string;
+            volumeName?: string;
+          };
+          secret?: {
+            defaultMode?: number;
+            items?: {
+              key: string;
+              mode?: number;
+              path: string;
+            }[];
+            optional?: boolean;
+            secretName?: string;
+          };
+          storageos?: {
+            fsType?: string;
+            readOnly?: boolean;
+            secretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            volumeName?: string;
+            volumeNamespace?: string;
+          };
+          vsphereVolume?: {
+            fsType?: string;
+            storagePolicyID?: string;
+            storagePolicyName?: string;
+            volumePath: string;
+          };
         }[];
         /**
          * AutomountServiceAccountToken set to false keeps the ServiceAccount token out of the pods.
@@ -525,21 +1000,69 @@ export interface ManagedClusterModuleV1Beta1 {
           env?: {
             name: string;
             value?: string;
-            [k: string]: unknown;
+            valueFrom?: {
+              configMapKeyRef?: {
+                key: string;
+                /**
+                 * @default ""
+                 */
+                name?: string;
+                optional?: boolean;
+              };
+              fieldRef?: {
+                apiVersion?: string;
+                fieldPath: string;
+              };
+              fileKeyRef?: {
+                key: string;
+                /**
+                 * @default false
+                 */
+                optional?: boolean;
+                path: string;
+                volumeName: string;
+              };
+              resourceFieldRef?: {
+                containerName?: string;
+                divisor?: number | string;
+                resource: string;
+              };
+              secretKeyRef?: {
+                key: string;
+                /**
+                 * @default ""
+                 */
+                name?: string;
+                optional?: boolean;
+              };
+            };
           }[];
           /**
            * Resources is a core/v1 ResourceRequirements.
            */
           resources?: {
-            [k: string]: unknown;
+            claims?: {
+              name: string;
+              request?: string;
+            }[];
+            limits?: {
+              [k: string]: number | string;
+            };
+            requests?: {
+              [k: string]: number | string;
+            };
           };
           /**
            * VolumeMounts (core/v1 VolumeMount) are appended to the default ones.
            */
           volumeMounts?: {
-            name: string;
             mountPath: string;
-            [k: string]: unknown;
+            mountPropagation?: string;
+            name: string;
+            readOnly?: boolean;
+            recursiveReadOnly?: string;
+            subPath?: string;
+            subPathExpr?: string;
           }[];
         };
         /**
@@ -568,21 +1091,69 @@ export interface ManagedClusterModuleV1Beta1 {
           env?: {
             name: string;
             value?: string;
-            [k: string]: unknown;
+            valueFrom?: {
+              configMapKeyRef?: {
+                key: string;
+                /**
+                 * @default ""
+                 */
+                name?: string;
+                optional?: boolean;
+              };
+              fieldRef?: {
+                apiVersion?: string;
+                fieldPath: string;
+              };
+              fileKeyRef?: {
+                key: string;
+                /**
+                 * @default false
+                 */
+                optional?: boolean;
+                path: string;
+                volumeName: string;
+              };
+              resourceFieldRef?: {
+                containerName?: string;
+                divisor?: number | string;
+                resource: string;
+              };
+              secretKeyRef?: {
+                key: string;
+                /**
+                 * @default ""
+                 */
+                name?: string;
+                optional?: boolean;
+              };
+            };
           }[];
           /**
            * Resources is a core/v1 ResourceRequirements.
            */
           resources?: {
-            [k: string]: unknown;
+            claims?: {
+              name: string;
+              request?: string;
+            }[];
+            limits?: {
+              [k: string]: number | string;
+            };
+            requests?: {
+              [k: string]: number | string;
+            };
           };
           /**
            * VolumeMounts (core/v1 VolumeMount) are appended to the default ones.
            */
           volumeMounts?: {
-            name: string;
             mountPath: string;
-            [k: string]: unknown;
+            mountPropagation?: string;
+            name: string;
+            readOnly?: boolean;
+            recursiveReadOnly?: string;
+            subPath?: string;
+            subPathExpr?: string;
           }[];
         };
         /**
@@ -593,12 +1164,391 @@ export interface ManagedClusterModuleV1Beta1 {
          * Volumes (core/v1 Volume) are appended to the pod's volumes. hostPath volumes must be under /dev, /sys, /var, /opt or /run.
          */
         volumes?: {
-          name: string;
+          awsElasticBlockStore?: {
+            fsType?: string;
+            partition?: number;
+            readOnly?: boolean;
+            volumeID: string;
+          };
+          azureDisk?: {
+            cachingMode?: string;
+            diskName: string;
+            diskURI: string;
+            /**
+             * @default "ext4"
+             */
+            fsType?: string;
+            kind?: string;
+            /**
+             * @default false
+             */
+            readOnly?: boolean;
+          };
+          azureFile?: {
+            readOnly?: boolean;
+            secretName: string;
+            shareName: string;
+          };
+          cephfs?: {
+            monitors: string[];
+            path?: string;
+            readOnly?: boolean;
+            secretFile?: string;
+            secretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            user?: string;
+          };
+          cinder?: {
+            fsType?: string;
+            readOnly?: boolean;
+            secretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            volumeID: string;
+          };
+          configMap?: {
+            defaultMode?: number;
+            items?: {
+              key: string;
+              mode?: number;
+              path: string;
+            }[];
+            /**
+             * @default ""
+             */
+            name?: string;
+            optional?: boolean;
+          };
+          csi?: {
+            driver: string;
+            fsType?: string;
+            nodePublishSecretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            readOnly?: boolean;
+            volumeAttributes?: {
+              [k: string]: string;
+            };
+          };
+          downwardAPI?: {
+            defaultMode?: number;
+            items?: {
+              fieldRef?: {
+                apiVersion?: string;
+                fieldPath: string;
+              };
+              mode?: number;
+              path: string;
+              resourceFieldRef?: {
+                containerName?: string;
+                divisor?: number | string;
+                resource: string;
+              };
+            }[];
+          };
+          emptyDir?: {
+            medium?: string;
+            sizeLimit?: number | string;
+          };
+          ephemeral?: {
+            volumeClaimTemplate?: {
+              metadata?: Record<string, never>;
+              spec: {
+                accessModes?: string[];
+                dataSource?: {
+                  apiGroup?: string;
+                  kind: string;
+                  name: string;
+                };
+                dataSourceRef?: {
+                  apiGroup?: string;
+                  kind: string;
+                  name: string;
+                  namespace?: string;
+                };
+                resources?: {
+                  limits?: {
+                    [k: string]: number | string;
+                  };
+                  requests?: {
+                    [k: string]: number | string;
+                  };
+                };
+                selector?: {
+                  matchExpressions?: {
+                    key: string;
+                    operator: string;
+                    values?: string[];
+                  }[];
+                  matchLabels?: {
+                    [k: string]: string;
+                  };
+                };
+                storageClassName?: string;
+                volumeAttributesClassName?: string;
+                volumeMode?: string;
+                volumeName?: string;
+              };
+            };
+          };
+          fc?: {
+            fsType?: string;
+            lun?: number;
+            readOnly?: boolean;
+            targetWWNs?: string[];
+            wwids?: string[];
+          };
+          flexVolume?: {
+            driver: string;
+            fsType?: string;
+            options?: {
+              [k: string]: string;
+            };
+            readOnly?: boolean;
+            secretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+          };
+          flocker?: {
+            datasetName?: string;
+            datasetUUID?: string;
+          };
+          gcePersistentDisk?: {
+            fsType?: string;
+            partition?: number;
+            pdName: string;
+            readOnly?: boolean;
+          };
+          gitRepo?: {
+            directory?: string;
+            repository: string;
+            revision?: string;
+          };
+          glusterfs?: {
+            endpoints: string;
+            path: string;
+            readOnly?: boolean;
+          };
           hostPath?: {
             path: string;
             type?: string;
           };
-          [k: string]: unknown;
+          image?: {
+            pullPolicy?: string;
+            reference?: string;
+          };
+          iscsi?: {
+            chapAuthDiscovery?: boolean;
+            chapAuthSession?: boolean;
+            fsType?: string;
+            initiatorName?: string;
+            iqn: string;
+            /**
+             * @default "default"
+             */
+            iscsiInterface?: string;
+            lun: number;
+            portals?: string[];
+            readOnly?: boolean;
+            secretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            targetPortal: string;
+          };
+          name: string;
+          nfs?: {
+            path: string;
+            readOnly?: boolean;
+            server: string;
+          };
+          persistentVolumeClaim?: {
+            claimName: string;
+            readOnly?: boolean;
+          };
+          photonPersistentDisk?: {
+            fsType?: string;
+            pdID: string;
+          };
+          portworxVolume?: {
+            fsType?: string;
+            readOnly?: boolean;
+            volumeID: string;
+          };
+          projected?: {
+            defaultMode?: number;
+            sources?: {
+              clusterTrustBundle?: {
+                labelSelector?: {
+                  matchExpressions?: {
+                    key: string;
+                    operator: string;
+                    values?: string[];
+                  }[];
+                  matchLabels?: {
+                    [k: string]: string;
+                  };
+                };
+                name?: string;
+                optional?: boolean;
+                path: string;
+                signerName?: string;
+              };
+              configMap?: {
+                items?: {
+                  key: string;
+                  mode?: number;
+                  path: string;
+                }[];
+                /**
+                 * @default ""
+                 */
+                name?: string;
+                optional?: boolean;
+              };
+              downwardAPI?: {
+                items?: {
+                  fieldRef?: {
+                    apiVersion?: string;
+                    fieldPath: string;
+                  };
+                  mode?: number;
+                  path: string;
+                  resourceFieldRef?: {
+                    containerName?: string;
+                    divisor?: number | string;
+                    resource: string;
+                  };
+                }[];
+              };
+              podCertificate?: {
+                certificateChainPath?: string;
+                credentialBundlePath?: string;
+                keyPath?: string;
+                keyType: string;
+                maxExpirationSeconds?: number;
+                signerName: string;
+                userAnnotations?: {
+                  [k: string]: string;
+                };
+              };
+              secret?: {
+                items?: {
+                  key: string;
+                  mode?: number;
+                  path: string;
+                }[];
+                /**
+                 * @default ""
+                 */
+                name?: string;
+                optional?: boolean;
+              };
+              serviceAccountToken?: {
+                audience?: string;
+                expirationSeconds?: number;
+                path: string;
+              };
+            }[];
+          };
+          quobyte?: {
+            group?: string;
+            readOnly?: boolean;
+            registry: string;
+            tenant?: string;
+            user?: string;
+            volume: string;
+          };
+          rbd?: {
+            fsType?: string;
+            image: string;
+            /**
+             * @default "/etc/ceph/keyring"
+             */
+            keyring?: string;
+            monitors: string[];
+            /**
+             * @default "rbd"
+             */
+            pool?: string;
+            readOnly?: boolean;
+            secretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            /**
+             * @default "admin"
+             */
+            user?: string;
+          };
+          scaleIO?: {
+            /**
+             * @default "xfs"
+             */
+            fsType?: string;
+            gateway: string;
+            protectionDomain?: string;
+            readOnly?: boolean;
+            secretRef: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            sslEnabled?: boolean;
+            /**
+             * @default "ThinProvisioned"
+             */
+            storageMode?: string;
+            storagePool?: string;
+            system: string;
+            volumeName?: string;
+          };
+          secret?: {
+            defaultMode?: number;
+            items?: {
+              key: string;
+              mode?: number;
+              path: string;
+            }[];
+            optional?: boolean;
+            secretName?: string;
+          };
+          storageos?: {
+            fsType?: string;
+            readOnly?: boolean;
+            secretRef?: {
+              /**
+               * @default ""
+               */
+              name?: string;
+            };
+            volumeName?: string;
+            volumeNamespace?: string;
+          };
+          vsphereVolume?: {
+            fsType?: string;
+            storagePolicyID?: string;
+            storagePolicyName?: string;
+            volumePath: string;
+          };
         }[];
         /**
          * AutomountServiceAccountToken set to false keeps the ServiceAccount token out of the pods.
@@ -620,13 +1570,20 @@ export interface ManagedClusterModuleV1Beta1 {
            * Selectors (resource.k8s.io/v1 DeviceSelector) restrict which devices satisfy the class.
            */
           selectors?: {
-            [k: string]: unknown;
+            cel?: {
+              expression: string;
+            };
           }[];
           /**
            * Config (resource.k8s.io/v1 DeviceClassConfiguration) is passed to the driver per device.
            */
           config?: {
-            [k: string]: unknown;
+            opaque?: {
+              driver: string;
+              parameters: {
+                [k: string]: unknown;
+              };
+            };
           }[];
         }[];
       };
@@ -653,26 +1610,11 @@ export interface ManagedClusterModuleV1Beta1 {
        * Items: A core/v1 Toleration.
        */
       tolerations?: {
-        /**
-         * Key is the taint key to tolerate; empty matches every key and requires operator Exists.
-         */
+        effect?: '' | 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
         key?: string;
-        /**
-         * Operator is Equal (the default) or Exists.
-         */
-        operator?: string;
-        /**
-         * Value is the taint value to match; empty when the operator is Exists.
-         */
-        value?: string;
-        /**
-         * Effect is NoSchedule, PreferNoSchedule or NoExecute; empty matches every effect.
-         */
-        effect?: string;
-        /**
-         * TolerationSeconds bounds how long a NoExecute taint is tolerated.
-         */
+        operator?: '' | 'Equal' | 'Exists';
         tolerationSeconds?: number;
+        value?: string;
       }[];
       /**
        * ImageRebuildTriggerGeneration is a counter; changing it makes every module image be verified again and rebuilt when missing.
