@@ -1,0 +1,81 @@
+// The web session against the real OpenID Connect issuer: no secret of the sign-in (cookies, code, state, nonce,
+// PKCE verifier, tokens, client and session secrets) reaches the hub's log, and signing out ends a session for every
+// copy of its cookie on every API replica.
+import { createHash } from 'node:crypto';
+import { jwtDecrypt } from 'jose';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiHubEnv, SESSION_SECRET, startApiHub, type ApiHub } from './fleet-under-test.testing.js';
+import { CapturedLog } from './log-capture.testing.js';
+import { signIn } from './sign-in.testing.js';
+import { LOGIN_COOKIE, SESSION_COOKIE } from './web-session.service.js';
+
+const env = inject('env');
+const sessionKey = new Uint8Array(createHash('sha256').update(SESSION_SECRET).digest());
+const unseal = async (sealed: string) => (await jwtDecrypt(sealed, sessionKey)).payload;
+/** A compact JWS or JWE (a token, an ID token, a sealed cookie) in any form. */
+const COMPACT_JOSE = /eyJ[\w-]*\.[\w-]*\.[\w-]*/;
+
+describe('web session', () => {
+  const log = new CapturedLog();
+  let hub: ApiHub;
+  let replica: ApiHub;
+  const prefix = `web-session-${process.pid}-${Date.now()}`;
+
+  beforeAll(async () => {
+    // Trace level: every line the hub can write for these requests is written and scanned.
+    hub = await startApiHub(apiHubEnv(env, env.oidc, env.hub.kubeconfigPath, prefix, { LOG_LEVEL: 'trace' }), {
+      destination: log,
+    });
+    // A second API replica sharing Redis and the session secret, as `api` Deployments with several replicas do.
+    replica = await startApiHub(apiHubEnv(env, env.oidc, env.hub.kubeconfigPath, prefix));
+  }, 60_000);
+  afterAll(async () => {
+    await hub?.close();
+    await replica?.close();
+  });
+
+  it('writes no secret of a sign-in to its log', async () => {
+    const { jar, hops } = await signIn(hub.url, 'victor');
+    const host = new URL(hub.url).host;
+    const session = jar.get(host, SESSION_COOKIE)!;
+    const [login] = jar.seen(host, LOGIN_COOKIE);
+    const authorize = hops.find((u) => u.searchParams.has('code_challenge'))!;
+    const callback = hops.find((u) => u.pathname === '/auth/callback')!;
+    const loginState = await unseal(login!);
+    const accessToken = (await unseal(session))['at'] as string;
+    // The same secrets in the request direction: a cookie, a bearer token, a replayed callback.
+    expect((await request(hub.url).get('/api/v1/me').set('cookie', `${SESSION_COOKIE}=${session}`)).status).toBe(200);
+    expect((await request(hub.url).get('/api/v1/me').set('authorization', `Bearer ${accessToken}`)).status).toBe(200);
+    const replayed = await request(hub.url)
+      .get(`${callback.pathname}${callback.search}`)
+      .set('cookie', `${LOGIN_COOKIE}=${login}`);
+    expect(replayed.status).toBe(401);
+
+    const secrets: Record<string, string> = {
+      'session cookie': session,
+      'login cookie': login!,
+      code: callback.searchParams.get('code')!,
+      state: callback.searchParams.get('state')!,
+      nonce: authorize.searchParams.get('nonce')!,
+      'PKCE verifier': loginState['verifier'] as string,
+      'access token': accessToken,
+      'client secret': env.oidc.clientSecret,
+      'session secret': SESSION_SECRET,
+    };
+    for (const [what, value] of Object.entries(secrets)) expect(value.length, what).toBeGreaterThan(8);
+    expect(log.lines.length).toBeGreaterThan(5);
+    const leaks = log.lines.flatMap((line, i) => [
+      ...Object.entries(secrets)
+        .filter(([, value]) => line.includes(value))
+        .map(([what]) => `line ${i}: ${what}`),
+      ...(COMPACT_JOSE.test(line) ? [`line ${i}: a JWS/JWE (token, ID token or sealed cookie)`] : []),
+    ]);
+    expect(leaks).toEqual([]);
+    // The lines are still useful: the callback is logged, with its secret parameters blanked.
+    const logged = log
+      .records()
+      .find((r) => (r['req'] as { url?: string } | undefined)?.url?.startsWith('/auth/callback'));
+    expect((logged?.['req'] as { url: string }).url).toMatch(/code=\[redacted\]/);
+  });
+});
