@@ -23,10 +23,10 @@ import { me, type MeView } from './dto/me.dto.js';
 import { OidcGuard, RequireAccess, type AuthenticatedRequest } from './oidc.guard.js';
 import { InvalidTokenError, OidcVerifierService } from './oidc-verifier.service.js';
 import { ACCESS } from './principal.js';
+import { readCookie } from './read-credentials.js';
 import {
   cookieHeader,
   LOGIN_COOKIE,
-  readCookie,
   SESSION_COOKIE,
   WebSessionService,
   type LoginState,
