@@ -16,9 +16,9 @@ import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { Request, Response } from 'express';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import * as oidc from 'openid-client';
-import { z } from 'zod';
 import { API_PREFIX, ApiGuarded } from './api-docs.js';
 import { AUTH_SETTINGS, type AuthSettings } from './auth-settings.js';
+import { loginQuery, type LoginQuery } from './dto/auth.dto.js';
 import { me, type MeView } from './dto/me.dto.js';
 import { OidcGuard, RequireAccess, type AuthenticatedRequest } from './oidc.guard.js';
 import { InvalidTokenError, OidcVerifierService } from './oidc-verifier.service.js';
@@ -33,18 +33,6 @@ import {
 } from './web-session.service.js';
 
 const LOGIN_TTL_S = 600;
-/** A same-site path: starts with one slash, no scheme, no `//` (no open redirect). */
-const localPath = z
-  .string()
-  .max(2048)
-  .regex(/^\/(?![/\\])[^\s]*$/, 'must be a path on this site');
-const loginQuery = z
-  .object({
-    returnTo: localPath.default('/'),
-    login_hint: z.string().max(256).optional(),
-  })
-  .strict();
-
 @ApiTags('session')
 @Controller()
 export class AuthController {
@@ -76,7 +64,7 @@ export class AuthController {
   @Get('auth/login')
   @ApiExcludeEndpoint()
   async login(
-    @Query({ schema: loginQuery }) query: z.infer<typeof loginQuery>,
+    @Query({ schema: loginQuery }) query: LoginQuery,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
