@@ -78,4 +78,29 @@ describe('web session', () => {
       .find((r) => (r['req'] as { url?: string } | undefined)?.url?.startsWith('/auth/callback'));
     expect((logged?.['req'] as { url: string }).url).toMatch(/code=\[redacted\]/);
   });
+
+  it('signs a session out for every copy of its cookie, on every replica', async () => {
+    const host = new URL(hub.url).host;
+    const cookieOf = async (user: string) =>
+      `${SESSION_COOKIE}=${(await signIn(hub.url, user)).jar.get(host, SESSION_COOKIE)}`;
+    const copied = await cookieOf('victor');
+    const other = await cookieOf('victor');
+    const me = (url: string, cookie: string) => request(url).get('/api/v1/me').set('cookie', cookie);
+    expect((await me(hub.url, copied)).status).toBe(200);
+    expect((await me(replica.url, copied)).status).toBe(200);
+
+    const signedOut = await request(hub.url).get('/auth/logout').set('cookie', copied);
+    expect(signedOut.status).toBe(302);
+    expect(signedOut.headers['set-cookie']?.[0]).toMatch(new RegExp(`^${SESSION_COOKIE}=; Path=/; Max-Age=0;`));
+
+    for (const url of [hub.url, replica.url]) {
+      const replayed = await me(url, copied);
+      expect(replayed.status, url).toBe(401);
+      expect(replayed.headers['content-type'], url).toMatch(/^application\/problem\+json/);
+      expect(replayed.body.detail, url).toBe('invalid token');
+      expect((await request(url).get('/api/v1/events').set('cookie', copied)).status, url).toBe(401);
+    }
+    // Another session of the same user is not affected.
+    expect((await me(replica.url, other)).status).toBe(200);
+  });
 });
