@@ -2,8 +2,15 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { REDACTED, redactHeaders, redactQuery, redactUrl } from './redact-http.js';
 
-/** Paths that may carry credentials; pino replaces them before a line is written. */
+/**
+ * Paths that may carry credentials; pino replaces them before a line is written. The request and response of HTTP
+ * lines go through the serializers below instead; the `headers` paths catch other objects that carry headers.
+ */
 export const REDACT_PATHS = [
+  '*.headers.authorization',
+  '*.headers["proxy-authorization"]',
+  '*.headers.cookie',
+  '*.headers["set-cookie"]',
   '*.data',
   '*.stringData',
   '*.token',
