@@ -48,7 +48,8 @@ export class AuthenticationService implements OnApplicationBootstrap {
       if (typeof session.jti !== 'string') return { ok: false, reason: 'invalid', detail: 'session without id' };
       if (await this.revocations.isRevoked(session.jti))
         return { ok: false, reason: 'invalid', detail: 'session signed out' };
-      return this.#verify(session['at'], 'session');
+      const result = await this.#verify(session['at'], 'session');
+      return result.ok ? { ok: true, principal: { ...result.principal, sessionId: session.jti } } : result;
     }
     return { ok: false, reason: 'missing', detail: 'no credentials' };
   }
