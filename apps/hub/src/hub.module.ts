@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { loggerModule } from '@kmm-hub/logging';
+import { loggerModule, type LoggerOptions } from '@kmm-hub/logging';
 import { HubConfigModule } from './config/config.module.js';
 import type { HubConfig } from './config/config.schema.js';
 import { ControllerModule } from './controller/controller.module.js';
@@ -11,7 +11,7 @@ import { HubKubeModule } from './kube/hub-kube.module.js';
 /** Root module: the role decides which feature modules load over one set of shared providers. */
 @Module({})
 export class HubModule {
-  static forRole(config: HubConfig): DynamicModule {
+  static forRole(config: HubConfig, logging: LoggerOptions = {}): DynamicModule {
     const role = config.HUB_ROLE;
     // Every role talks to the pipeline (controller enqueues, api reads progress); workers process it.
     const images = ImagesModule.register({ role });
@@ -20,7 +20,7 @@ export class HubModule {
       module: HubModule,
       imports: [
         HubConfigModule.register(config),
-        loggerModule(config.LOG_LEVEL, 'kmm-hub'),
+        loggerModule(config.LOG_LEVEL, 'kmm-hub', logging),
         HubKubeModule,
         HealthModule.register({ role, metricsAuth: config.METRICS_AUTH, ...(controller && { controller }) }),
         images,

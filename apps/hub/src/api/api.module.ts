@@ -11,6 +11,7 @@ import { AuthController } from './auth.controller.js';
 import { BuildJobsService } from './build-jobs.service.js';
 import { ImageQueuesModule } from '../images/image-queues.module.js';
 import { BuildsController } from './builds.controller.js';
+import { ClientErrorsService } from './client-errors.service.js';
 import { EventsController } from './events.controller.js';
 import { cachesModuleFor } from './fleet-caches.module.js';
 import { FleetEventsService } from './fleet-events.service.js';
@@ -35,6 +36,7 @@ export class ApiModule {
         FleetService,
         BuildJobsService,
         FleetEventsService,
+        ClientErrorsService,
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],

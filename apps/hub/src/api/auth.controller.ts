@@ -16,35 +16,24 @@ import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { Request, Response } from 'express';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import * as oidc from 'openid-client';
-import { z } from 'zod';
 import { API_PREFIX, ApiGuarded } from './api-docs.js';
 import { AUTH_SETTINGS, type AuthSettings } from './auth-settings.js';
+import { loginQuery, type LoginQuery } from './dto/auth.dto.js';
 import { me, type MeView } from './dto/me.dto.js';
 import { OidcGuard, RequireAccess, type AuthenticatedRequest } from './oidc.guard.js';
 import { InvalidTokenError, OidcVerifierService } from './oidc-verifier.service.js';
 import { ACCESS } from './principal.js';
+import { readCookie } from './read-credentials.js';
+import { SessionRevocationsService } from './session-revocations.service.js';
 import {
   cookieHeader,
   LOGIN_COOKIE,
-  readCookie,
   SESSION_COOKIE,
   WebSessionService,
   type LoginState,
 } from './web-session.service.js';
 
 const LOGIN_TTL_S = 600;
-/** A same-site path: starts with one slash, no scheme, no `//` (no open redirect). */
-const localPath = z
-  .string()
-  .max(2048)
-  .regex(/^\/(?![/\\])[^\s]*$/, 'must be a path on this site');
-const loginQuery = z
-  .object({
-    returnTo: localPath.default('/'),
-    login_hint: z.string().max(256).optional(),
-  })
-  .strict();
-
 @ApiTags('session')
 @Controller()
 export class AuthController {
@@ -52,6 +41,7 @@ export class AuthController {
     @Inject(AUTH_SETTINGS) private readonly settings: AuthSettings,
     private readonly verifier: OidcVerifierService,
     private readonly sessions: WebSessionService,
+    private readonly revocations: SessionRevocationsService,
     @InjectPinoLogger(AuthController.name) private readonly logger: PinoLogger,
   ) {}
 
@@ -76,7 +66,7 @@ export class AuthController {
   @Get('auth/login')
   @ApiExcludeEndpoint()
   async login(
-    @Query({ schema: loginQuery }) query: z.infer<typeof loginQuery>,
+    @Query({ schema: loginQuery }) query: LoginQuery,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
@@ -130,9 +120,11 @@ export class AuthController {
       throw new UnauthorizedException('sign-in failed');
     }
     let expiresAt: number;
+    let subject: string;
     try {
       const principal = await this.verifier.verify(accessToken);
       expiresAt = principal.expiresAt ?? Math.floor(Date.now() / 1000) + 300;
+      subject = principal.subject;
       this.logger.info({ subject: principal.subject, roles: principal.roles }, 'signed in');
     } catch (err) {
       if (!(err instanceof InvalidTokenError)) throw err;
@@ -142,7 +134,7 @@ export class AuthController {
     const secure = this.#secure(req);
     const maxAgeS = expiresAt - Math.floor(Date.now() / 1000);
     res.setHeader('Set-Cookie', [
-      cookieHeader(SESSION_COOKIE, await this.sessions.seal({ at: accessToken }, expiresAt), {
+      cookieHeader(SESSION_COOKIE, await this.sessions.seal({ at: accessToken, sub: subject }, expiresAt), {
         maxAgeS,
         secure,
         sameSite: 'Strict',
@@ -154,7 +146,13 @@ export class AuthController {
 
   @Get('auth/logout')
   @ApiExcludeEndpoint()
-  logout(@Req() req: Request, @Res() res: Response): void {
+  async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
+    // The cookie is cleared in this browser; recording its id ends the session for every copy of the cookie too.
+    const session = await this.sessions.unseal(readCookie(req.headers.cookie, SESSION_COOKIE));
+    if (typeof session?.jti === 'string' && typeof session.exp === 'number') {
+      await this.revocations.revoke(session.jti, session.exp, Date.now());
+      this.logger.info({ subject: session.sub }, 'signed out');
+    }
     res.setHeader(
       'Set-Cookie',
       cookieHeader(SESSION_COOKIE, '', { maxAgeS: 0, secure: this.#secure(req), sameSite: 'Strict' }),

@@ -2,14 +2,17 @@
 // imports it shares one verifier and one JWKS cache.
 import { Module } from '@nestjs/common';
 import { HUB_CONFIG } from '../config/config.module.js';
+import { ImageQueuesModule } from '../images/image-queues.module.js';
 import type { HubConfig } from '../config/config.schema.js';
 import { AUTH_SETTINGS, authSettingsFromConfig, type AuthSettings } from './auth-settings.js';
 import { AuthenticationService } from './authentication.service.js';
 import { OidcGuard } from './oidc.guard.js';
 import { OidcVerifierService } from './oidc-verifier.service.js';
+import { SessionRevocationsService } from './session-revocations.service.js';
 import { WebSessionService } from './web-session.service.js';
 
 @Module({
+  imports: [ImageQueuesModule],
   providers: [
     {
       provide: AUTH_SETTINGS,
@@ -22,9 +25,17 @@ import { WebSessionService } from './web-session.service.js';
     },
     OidcVerifierService,
     WebSessionService,
+    SessionRevocationsService,
     AuthenticationService,
     OidcGuard,
   ],
-  exports: [AUTH_SETTINGS, OidcVerifierService, WebSessionService, AuthenticationService, OidcGuard],
+  exports: [
+    AUTH_SETTINGS,
+    OidcVerifierService,
+    WebSessionService,
+    SessionRevocationsService,
+    AuthenticationService,
+    OidcGuard,
+  ],
 })
 export class AuthModule {}

@@ -5,7 +5,9 @@ import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { AUTH_SETTINGS, type AuthSettings } from './auth-settings.js';
 import { InvalidTokenError, OidcVerifierService } from './oidc-verifier.service.js';
 import { ROLES, type Principal } from './principal.js';
-import { readCookie, SESSION_COOKIE, WebSessionService } from './web-session.service.js';
+import { headerValues, readBearer, readCookie } from './read-credentials.js';
+import { SessionRevocationsService } from './session-revocations.service.js';
+import { SESSION_COOKIE, WebSessionService } from './web-session.service.js';
 
 export type AuthenticationResult =
   { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'invalid'; detail: string };
@@ -16,6 +18,7 @@ export class AuthenticationService implements OnApplicationBootstrap {
     @Inject(AUTH_SETTINGS) private readonly settings: AuthSettings,
     private readonly verifier: OidcVerifierService,
     private readonly sessions: WebSessionService,
+    private readonly revocations: SessionRevocationsService,
     @InjectPinoLogger(AuthenticationService.name) private readonly logger: PinoLogger,
   ) {}
 
@@ -36,14 +39,18 @@ export class AuthenticationService implements OnApplicationBootstrap {
     if (this.settings.mode === 'disabled') {
       return { ok: true, principal: { subject: 'dev-mode', roles: [ROLES.viewer, ROLES.admin], via: 'disabled' } };
     }
-    const header = req.headers.authorization;
-    if (header !== undefined) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!match) return { ok: false, reason: 'invalid', detail: 'malformed Authorization header' };
-      return this.#verify(match[1]!, 'bearer');
-    }
+    const bearer = readBearer(headerValues(req.rawHeaders, 'authorization'));
+    if (bearer.kind === 'invalid') return { ok: false, reason: 'invalid', detail: bearer.detail };
+    if (bearer.kind === 'bearer') return this.#verify(bearer.token, 'bearer');
     const session = await this.sessions.unseal(readCookie(req.headers.cookie, SESSION_COOKIE));
-    if (typeof session?.['at'] === 'string') return this.#verify(session['at'], 'session');
+    if (typeof session?.['at'] === 'string') {
+      // Sessions sealed before sessions had ids cannot be signed out: they sign in again.
+      if (typeof session.jti !== 'string') return { ok: false, reason: 'invalid', detail: 'session without id' };
+      if (await this.revocations.isRevoked(session.jti))
+        return { ok: false, reason: 'invalid', detail: 'session signed out' };
+      const result = await this.#verify(session['at'], 'session');
+      return result.ok ? { ok: true, principal: { ...result.principal, sessionId: session.jti } } : result;
+    }
     return { ok: false, reason: 'missing', detail: 'no credentials' };
   }
 

@@ -53,17 +53,32 @@ export class FleetEventsService implements OnApplicationBootstrap, BeforeApplica
 
   /**
    * A stream for one client: `hello` first, then `cells` and `build` events, and a `ping` every heartbeat. It ends
-   * when the caller's credential expires (`until`, epoch seconds), so a stream never outlives its token.
+   * when the caller's credential expires (`until`, epoch seconds), so a stream never outlives its token, and at the
+   * first heartbeat at which `stillValid` (a signed-out web session, for one) answers false.
    */
-  stream(until?: number): Observable<MessageEvent> {
+  stream(until?: number, stillValid?: () => Promise<boolean>): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
       this.metrics.eventStreams.inc();
       subscriber.next({ type: 'hello', data: { revision: this.#revision } });
       const sub = this.#events.subscribe(subscriber);
-      const ping = setInterval(
-        () => subscriber.next({ type: 'ping', data: { at: new Date().toISOString() } }),
-        this.config.API_EVENTS_HEARTBEAT_S * 1000,
-      );
+      const ping = setInterval(() => {
+        if (!stillValid) {
+          subscriber.next({ type: 'ping', data: { at: new Date().toISOString() } });
+          return;
+        }
+        stillValid().then(
+          (valid) =>
+            valid ? subscriber.next({ type: 'ping', data: { at: new Date().toISOString() } }) : subscriber.complete(),
+          // Not known to be valid (Redis does not answer): ended, as a new request would be refused.
+          (err: unknown) => {
+            this.logger.warn(
+              { err: err instanceof Error ? err.message : String(err) },
+              'event stream ended: session not checkable',
+            );
+            subscriber.complete();
+          },
+        );
+      }, this.config.API_EVENTS_HEARTBEAT_S * 1000);
       const expiry =
         until !== undefined
           ? setTimeout(() => subscriber.complete(), Math.max(0, until * 1000 - Date.now()))

@@ -17,6 +17,7 @@ import {
   clientNodeConfig,
   workConditions,
 } from '@kmm-hub/test-env';
+import type { LoggerOptions } from '@kmm-hub/logging';
 import { Logger } from 'nestjs-pino';
 import { parseHubConfig, type HubConfig } from '../config/config.schema.js';
 import { ManagedClusterModuleReconciler } from '../controller/managed-cluster-module.reconciler.js';
@@ -62,9 +63,9 @@ export function apiHubEnv(
 }
 
 /** The hub API as `main.ts` runs it (OpenAPI included), listening on a free loopback port. */
-export async function startApiHub(vars: Record<string, string>): Promise<ApiHub> {
+export async function startApiHub(vars: Record<string, string>, logging: LoggerOptions = {}): Promise<ApiHub> {
   const config: HubConfig = parseHubConfig(vars);
-  const moduleRef = await Test.createTestingModule({ imports: [HubModule.forRole(config)] }).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [HubModule.forRole(config, logging)] }).compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
   app.useLogger(app.get(Logger));
   setupOpenApi(app);

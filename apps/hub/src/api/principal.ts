@@ -15,6 +15,8 @@ export interface Principal {
   via: 'bearer' | 'session' | 'disabled';
   /** Epoch seconds the credential stops being valid (`exp`); undefined when unknown. */
   expiresAt?: number;
+  /** The web session's id (`via: 'session'`), which sign-out revokes. */
+  sessionId?: string;
 }
 
 export interface RoleMapping {

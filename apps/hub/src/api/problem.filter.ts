@@ -1,6 +1,6 @@
 // Every error of the HTTP API as RFC 9457 problem details (application/problem+json). Known errors keep their
 // status and a short detail; anything else is a 500 with a fixed text, logged once with its cause.
-import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import {
@@ -9,28 +9,7 @@ import {
   ResourceNotFoundError,
   StateConflictError,
 } from './api-errors.js';
-
-export interface ProblemDetails {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  errors?: { path: string; message: string }[];
-}
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
+import { bodyErrorDetail, PROBLEM_CONTENT_TYPE, problemDetails, type ProblemDetails } from './problem-details.js';
 
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -45,21 +24,17 @@ export class ProblemFilter implements ExceptionFilter {
       res.end();
       return;
     }
-    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 
   private toProblem(exception: unknown, req: Request): ProblemDetails {
-    const instance = req.path;
-    const problem = (status: number, detail: string, extra: Partial<ProblemDetails> = {}): ProblemDetails => ({
-      type: 'about:blank',
-      title: TITLES[status] ?? HttpStatus[status] ?? 'Error',
-      status,
-      detail,
-      instance,
-      ...extra,
-    });
+    const problem = (status: number, detail: string, extra: Pick<ProblemDetails, 'errors'> = {}) =>
+      problemDetails(status, detail, req.path, extra);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      // Express's body parsers fail before any route (Nest's adapter maps their http-errors to HttpException).
+      const bodyError = bodyErrorDetail((exception.cause as { type?: unknown } | undefined)?.type);
+      if (bodyError !== undefined) return problem(status, bodyError);
       const body = exception.getResponse();
       if (typeof body === 'string') return problem(status, body);
       const b = body as { message?: unknown; errors?: ProblemDetails['errors'] };

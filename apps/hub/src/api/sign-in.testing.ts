@@ -3,6 +3,8 @@
 
 export class CookieJar {
   readonly #cookies = new Map<string, Map<string, string>>();
+  /** Every value ever set, by host and name, including those since deleted (a test scans logs for them). */
+  readonly #seen = new Map<string, string[]>();
 
   store(url: URL, headers: Headers): void {
     for (const line of headers.getSetCookie()) {
@@ -11,6 +13,7 @@ export class CookieJar {
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
       const jar = this.#cookies.get(url.host) ?? new Map<string, string>();
+      if (value !== '') this.#seen.set(`${url.host} ${name}`, [...this.seen(url.host, name), value]);
       if (/max-age=0/i.test(line) || value === '') jar.delete(name);
       else jar.set(name, value);
       this.#cookies.set(url.host, jar);
@@ -25,6 +28,10 @@ export class CookieJar {
 
   get(host: string, name: string): string | undefined {
     return this.#cookies.get(host)?.get(name);
+  }
+
+  seen(host: string, name: string): string[] {
+    return this.#seen.get(`${host} ${name}`) ?? [];
   }
 }
 

@@ -1,6 +1,8 @@
 // The web page's session: the access token from the sign-in, sealed (AES-256-GCM, JWE `dir`) in an HttpOnly cookie,
-// so any API replica that shares OIDC_SESSION_SECRET can read it and no server keeps session state. The sign-in in
-// progress (PKCE verifier, state, nonce, where to return) travels the same way in a short-lived cookie.
+// so any API replica that shares OIDC_SESSION_SECRET can read it. Each sealed value has a random id (`jti`): the
+// servers keep only the ids of signed-out sessions (session-revocations.service.ts). The sign-in in progress (PKCE
+// verifier, state, nonce, where to return) travels the same way in a short-lived cookie.
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 import { AUTH_SETTINGS, type AuthSettings } from './auth-settings.js';
@@ -26,6 +28,7 @@ export class WebSessionService {
   async seal(payload: Record<string, unknown>, expiresAt: number): Promise<string> {
     return new EncryptJWT(payload)
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .setJti(randomUUID())
       .setIssuedAt()
       .setExpirationTime(expiresAt)
       .encrypt(this.#key());
@@ -49,15 +52,6 @@ export class WebSessionService {
     if (this.settings.mode !== 'oidc' || !this.settings.oidc.webLogin) throw new Error('web sign-in is not configured');
     return this.settings.oidc.webLogin.sessionKey;
   }
-}
-
-/** Reads one cookie from a Cookie header. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
 }
 
 export function cookieHeader(
