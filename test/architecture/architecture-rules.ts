@@ -1,4 +1,4 @@
-// The dependency rules of the code base (STYLE.md §1 and §3), as pure functions over an import graph, so they can
+// The dependency rules of the code base (pure libs without I/O, apps at the edges: see README.md, "Architecture in a paragraph"), as pure functions over an import graph, so they can
 // be proven on small graphs (architecture-rules.spec.ts) before they judge the real one (architecture.spec.ts):
 //   1. production code never imports test code, and a lib never imports an app;
 //   2. a pure lib does no I/O: no driver packages, no I/O built-ins, no adapter libs, and no clock, randomness,

@@ -12,7 +12,7 @@ export const REDACTED = '[redacted]';
 const CREDENTIAL_HEADER = /auth|cookie|token|secret|passw|api[-_]?key|session|credential|signature|csrf|xsrf/i;
 /** Headers whose value is a URL: kept, with secret query parameters and userinfo passwords redacted. */
 const URL_HEADERS = new Set(['referer', 'location', 'content-location', 'refresh']);
-/** Query parameters that carry credentials: OAuth 2.0 / OIDC (RFC 6749, OIDC Core §3.1.2.1) and common ones. */
+/** Query parameters that carry credentials: OAuth 2.0 / OIDC (RFC 6749, https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest) and common ones. */
 const SECRET_PARAMS = new Set([
   'code',
   'state',
