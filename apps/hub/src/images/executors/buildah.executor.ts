@@ -13,6 +13,7 @@ import {
   type BuildahPaths,
   buildahBuildArgs,
   buildahPushArgs,
+  baseImageRegistries,
   buildahRemoveArgs,
   isRefusal,
   parseBuildahStep,
@@ -47,7 +48,8 @@ export class BuildahExecutor implements BuildExecutor {
     try {
       const paths = await writeInputs(dir, spec, inputs);
       await reporter.stage('build', 10);
-      const built = await this.#run(buildahBuildArgs(spec, paths, this.#buildah), reporter, signal, (line) => {
+      const bases = baseImageRegistries(inputs.dockerfile, spec.buildArgs);
+      const built = await this.#run(buildahBuildArgs(spec, paths, this.#buildah, bases), reporter, signal, (line) => {
         const step = parseBuildahStep(line);
         if (step !== undefined) void reporter.stage('build', Math.round(10 + (70 * (step.step - 1)) / step.of));
       });

@@ -76,6 +76,19 @@ describe('renderBuildJob', () => {
     ]);
   });
 
+  it.each([
+    ['127.0.0.1:5000/drivers/gpu:1', true],
+    ['localhost:5000/drivers/gpu:1', true],
+    ['192.168.10.2:5000/drivers/gpu:1', true],
+    ['localhost/drivers/gpu:1', false],
+    ['registry.example:5000/drivers/gpu:1', false],
+  ])('pushes to %s with --insecure: %s (go-containerregistry rule)', (target, insecure) => {
+    const spec = newSpec({ target, registryTLS: { insecure: false, insecureSkipTLSVerify: false } });
+    expect(renderBuildJob(spec, OPTIONS).spec?.template.spec?.containers[0]?.args?.includes('--insecure')).toBe(
+      insecure,
+    );
+  });
+
   it('uses the build selector and the kaniko tag', () => {
     const sut = renderBuildJob(newSpec({ selector: { 'kubernetes.io/arch': 'amd64' }, kanikoTag: 'v1.23.0' }), OPTIONS);
     expect(sut.spec?.template.spec?.nodeSelector).toEqual({ 'kubernetes.io/arch': 'amd64' });
