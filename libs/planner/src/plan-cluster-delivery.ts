@@ -23,6 +23,8 @@ export interface PipelineProgress {
   state: 'queued' | 'building' | 'signing' | 'failed' | 'succeeded';
   attempts: number;
   lastError?: string;
+  /** With state succeeded: how the image came to be when it is not simply the job's output (kernel `message`). */
+  note?: string;
 }
 
 export type ImageFinding =
@@ -76,7 +78,12 @@ function kernelStatus(kernel: string, image: string | undefined, finding: ImageF
       if (finding.rebuild && finding.rebuild.state !== 'succeeded') {
         return { ...pipelineStatus(base, finding.rebuild), digest: finding.digest };
       }
-      return { ...base, state: KERNEL_IMAGE_STATES.Ready, digest: finding.digest };
+      return {
+        ...base,
+        state: KERNEL_IMAGE_STATES.Ready,
+        digest: finding.digest,
+        ...(finding.rebuild?.note && { message: finding.rebuild.note }),
+      };
     case 'missing':
       return {
         ...base,

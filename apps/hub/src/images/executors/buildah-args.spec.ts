@@ -21,6 +21,7 @@ const SPEC: BuildSpec = {
   baseImageRegistryTLS: { insecure: true, insecureSkipTLSVerify: false },
   registryTLS: { insecure: false, insecureSkipTLSVerify: false },
   labels: { 'hub.kmm.sigs.x-k8s.io/image-job': 'abc' },
+  annotations: { 'hub.kmm.sigs.x-k8s.io/inputs-hash': 'abc' },
 };
 const PATHS: BuildahPaths = {
   contextDir: '/t/context',
@@ -64,6 +65,8 @@ describe('buildahBuildArgs', () => {
       'KERNEL_VERSION=6.1.0-56-amd64',
       '--label',
       'hub.kmm.sigs.x-k8s.io/image-job=abc',
+      '--annotation',
+      'hub.kmm.sigs.x-k8s.io/inputs-hash=abc',
       '--volume',
       '/t/secrets/token:/run/secrets/token:ro',
       '/t/context',

@@ -55,6 +55,9 @@ export function buildahBuildArgs(
   for (const [key, value] of Object.entries(spec.labels).toSorted(([a], [b]) => (a < b ? -1 : 1))) {
     args.push('--label', `${key}=${value}`);
   }
+  for (const [key, value] of Object.entries(spec.annotations).toSorted(([a], [b]) => (a < b ? -1 : 1))) {
+    args.push('--annotation', `${key}=${value}`);
+  }
   for (const name of spec.secrets) {
     const dir = paths.secretDirs.get(name);
     if (dir === undefined) throw new Error(`no folder for build secret ${name}`);

@@ -20,6 +20,7 @@ function newSpec(overrides: Partial<BuildSpec> = {}): BuildSpec {
     baseImageRegistryTLS: { insecure: true, insecureSkipTLSVerify: false },
     registryTLS: { insecure: false, insecureSkipTLSVerify: true },
     labels: { 'hub.kmm.sigs.x-k8s.io/image-job': JOB_ID },
+    annotations: { 'hub.kmm.sigs.x-k8s.io/inputs-hash': JOB_ID },
     ...overrides,
   };
 }
