@@ -229,6 +229,14 @@ describe(`${BuildProcessor.name} with buildah`, () => {
     expect((await client.resolveDigest(req.image))?.digest).toBe(progress.digest);
   });
 
+  it('pulls and pushes over plain HTTP on the loopback registry without any registryTLS', async () => {
+    const { registryTLS: _tls, ...req } = buildRequest('no-registry-tls');
+    const progress = await settle({ ...req, build: { ...req.build!, baseImageRegistryTLS: {} } });
+    expect(progress).toMatchObject({ state: 'succeeded', attempts: 1 });
+    const client = new RegistryClient({ registry: env.registry.host });
+    expect((await client.resolveDigest(req.image))?.digest).toBe(progress.digest);
+  });
+
   describe('a tag that exists already', () => {
     const client = new RegistryClient({ registry: env.registry.host });
     const settled: ImageSettled[] = [];
