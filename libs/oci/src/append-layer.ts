@@ -20,6 +20,8 @@ export interface AppendLayerOptions {
   /** Base image, recorded as the `org.opencontainers.image.base.name` / `.base.digest` annotations. */
   baseName?: string;
   baseDigest?: string;
+  /** More annotations of the new manifest. */
+  annotations?: Readonly<Record<string, string>>;
 }
 
 export interface AppendedImage {
@@ -71,7 +73,7 @@ export function appendLayerToImage(
     ...baseLayers.map((d) => ({ ...d, mediaType: OCI_LAYER_TYPE[d.mediaType] ?? d.mediaType })),
     { mediaType: layer.mediaType, digest: layer.digest, size: layer.size },
   ];
-  const annotations: Record<string, string> = {};
+  const annotations: Record<string, string> = { ...options.annotations };
   if (options.baseName !== undefined) annotations['org.opencontainers.image.base.name'] = options.baseName;
   if (options.baseDigest !== undefined) annotations['org.opencontainers.image.base.digest'] = options.baseDigest;
 

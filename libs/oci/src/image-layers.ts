@@ -146,5 +146,6 @@ function pickOptions(options: AppendLayerOptions): AppendLayerOptions {
   if (options.created !== undefined) out.created = options.created;
   if (options.createdBy !== undefined) out.createdBy = options.createdBy;
   if (options.comment !== undefined) out.comment = options.comment;
+  if (options.annotations !== undefined) out.annotations = options.annotations;
   return out;
 }

@@ -76,6 +76,7 @@ export {
   selectPlatformManifest,
 } from './platform.js';
 export { CLIENT_ERROR_CODE, type ClientErrorCode, RegistryError, isTransientStatus } from './registry-error.js';
+export { type RegistryScheme, type RegistrySchemes, allowsPlainHttp, registrySchemes } from './registry-scheme.js';
 export {
   type BlobDescriptor,
   type FetchedManifest,

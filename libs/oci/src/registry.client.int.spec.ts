@@ -66,6 +66,13 @@ describe(RegistryClient.name, () => {
       expect(got.parsed.kind).toBe('manifest');
     });
 
+    it('speaks plain HTTP to a loopback registry without the insecure flag, as go-containerregistry does', async () => {
+      const plain = clientFor(env.registry, { insecure: false });
+      const pushed = await pushImage(plain, newRepo('loopback'), 'v1', [HELLO]);
+      await expect(plain.resolveDigest(pushed.ref)).resolves.toMatchObject({ digest: pushed.digest });
+      expect(plain.schemes).toEqual(['https', 'http']);
+    });
+
     it('pushes and resolves a Docker v2 schema 2 manifest', async () => {
       const pushed = await pushImage(sut, newRepo('docker'), 'v1', [HELLO], { format: 'docker' });
       await expect(sut.resolveDigest(pushed.ref)).resolves.toEqual({

@@ -18,6 +18,7 @@ import { type ParsedManifest, parseManifest } from './manifest.js';
 import { MANIFEST_ACCEPT, isIndexMediaType } from './media-types.js';
 import { type PlatformSpec, formatPlatform, parsePlatform, selectPlatformManifest } from './platform.js';
 import { CLIENT_ERROR_CODE, RegistryError, parseRegistryErrorBody } from './registry-error.js';
+import { type RegistryScheme, type RegistrySchemes, registrySchemes } from './registry-scheme.js';
 import { type Transport, createTransport } from './registry-transport.js';
 import { findBearerChallenge, parseWwwAuthenticate } from './www-authenticate.js';
 
@@ -25,7 +26,10 @@ export interface RegistryClientOptions {
   /** Registry as written in image references: `127.0.0.1:5000`, `quay.io`, `docker.io`. */
   registry: string;
   credentials?: RegistryCredentials;
-  /** Talk plain HTTP instead of HTTPS. */
+  /**
+   * Allow plain HTTP when HTTPS does not answer (go-containerregistry's insecure option). Loopback, `localhost:<port>`
+   * and RFC 1918 registries allow it without this flag, as in go-containerregistry (see registry-scheme.ts).
+   */
   insecure?: boolean;
   /** Accept any TLS certificate. */
   insecureSkipTLSVerify?: boolean;
@@ -84,11 +88,16 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_TOKEN_LIFETIME_S = 60;
 const TOKEN_EXPIRY_MARGIN_S = 10;
 const UNKNOWN_MANIFEST_CODES = new Set(['MANIFEST_UNKNOWN', 'NAME_UNKNOWN']);
+/** go-containerregistry's `fallbackDelay` (pkg/v1/remote/transport/ping.go): when http joins the race. */
+const HTTP_FALLBACK_DELAY_MS = 300;
 
 export class RegistryClient {
   /** Registry as written in references, with Docker Hub aliases folded into `docker.io`. */
   readonly registry: string;
-  readonly baseUrl: string;
+  /** Schemes to try, in order; with two, the first exchange settles which one is used (see #origin). */
+  readonly schemes: RegistrySchemes;
+  readonly #host: string;
+  #settledOrigin: Promise<string> | undefined;
   readonly #credentials: RegistryCredentials | undefined;
   readonly #timeoutMs: number;
   readonly #now: () => number;
@@ -100,7 +109,8 @@ export class RegistryClient {
 
   constructor(options: RegistryClientOptions) {
     this.registry = normalizeRegistry(options.registry);
-    this.baseUrl = `${options.insecure ? 'http' : 'https'}://${registryApiHost(this.registry)}`;
+    this.#host = registryApiHost(this.registry);
+    this.schemes = registrySchemes(this.registry, options.insecure ?? false);
     this.#credentials = options.credentials;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#now = options.now ?? Date.now;
@@ -467,7 +477,9 @@ export class RegistryClient {
   }
 
   async #send(operation: string, request: ExchangeRequest, signal: AbortSignal): Promise<Response> {
-    const url = request.target.startsWith('/') ? new URL(request.target, this.baseUrl) : new URL(request.target);
+    const url = request.target.startsWith('/')
+      ? new URL(request.target, await this.#origin(operation))
+      : new URL(request.target);
     const headers: Record<string, string> = { 'user-agent': 'kmm-hub', ...request.headers };
     const authorization = await this.#authorization(operation, request.scope, signal);
     if (authorization !== undefined) headers['authorization'] = authorization;
@@ -481,6 +493,83 @@ export class RegistryClient {
     } catch (error) {
       throw this.#networkError(operation, error);
     }
+  }
+
+  /**
+   * `https://host`, or for a registry that allows plain HTTP the origin go-containerregistry's `Ping` would pick:
+   * GET /v2/ over https, over http too once https failed or 300 ms passed, and the first answer of 200 or 401 wins
+   * (a redirect's final scheme counts). Learned once per client; a failed race is tried again next time.
+   */
+  #origin(operation: string): Promise<string> {
+    if (this.schemes.length === 1) return Promise.resolve(`https://${this.#host}`);
+    this.#settledOrigin ??= this.#pingSchemes(operation).catch((error: unknown) => {
+      this.#settledOrigin = undefined;
+      throw error;
+    });
+    return this.#settledOrigin;
+  }
+
+  #pingSchemes(operation: string): Promise<string> {
+    const losers = new AbortController();
+    const signal = AbortSignal.any([losers.signal, AbortSignal.timeout(this.#timeoutMs)]);
+    const ping = async (scheme: RegistryScheme): Promise<string> => {
+      const res = await this.#transport(new URL('/v2/', `${scheme}://${this.#host}`), {
+        method: 'GET',
+        headers: { 'user-agent': 'kmm-hub' },
+        signal,
+      });
+      await discard(res);
+      if (res.status !== 200 && res.status !== 401) throw new Error(`${scheme}: GET /v2/ answered ${res.status}`);
+      const answered = res.url ? new URL(res.url).protocol.replace(/:$/, '') : scheme;
+      return `${answered === 'http' ? 'http' : 'https'}://${this.#host}`;
+    };
+    return new Promise((resolve, reject) => {
+      const failures: string[] = [];
+      let running = 0;
+      let done = false;
+      let fallback: NodeJS.Timeout | undefined;
+      const start = (scheme: RegistryScheme) => {
+        running++;
+        ping(scheme).then(
+          (origin) => {
+            if (done) return;
+            done = true;
+            clearTimeout(fallback);
+            losers.abort();
+            resolve(origin);
+          },
+          (error: unknown) => {
+            running--;
+            if (done) return;
+            failures.push(`${scheme}: ${describeCause(error) ?? String(error)}`);
+            if (scheme === 'https' && fallback !== undefined) {
+              clearTimeout(fallback);
+              fallback = undefined;
+              start('http');
+            } else if (running === 0) {
+              done = true;
+              reject(
+                signal.aborted
+                  ? this.#networkError(operation, error)
+                  : new RegistryError({
+                      registry: this.registry,
+                      operation,
+                      code: CLIENT_ERROR_CODE.NETWORK,
+                      detail: `neither https nor http answered: ${failures.join('; ')}`,
+                      transient: true,
+                      cause: error,
+                    }),
+              );
+            }
+          },
+        );
+      };
+      fallback = setTimeout(() => {
+        fallback = undefined;
+        start('http');
+      }, HTTP_FALLBACK_DELAY_MS);
+      start('https');
+    });
   }
 
   /** The Authorization header for a scope; with Bearer auth, gets a token first when none is cached. */

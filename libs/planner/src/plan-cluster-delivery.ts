@@ -24,6 +24,8 @@ export interface PipelineProgress {
   state: 'queued' | 'building' | 'signing' | 'failed' | 'succeeded';
   attempts: number;
   lastError?: string;
+  /** With state succeeded: how the image came to be when it is not simply the job's output (kernel `message`). */
+  note?: string;
 }
 
 export type ImageFinding =
@@ -85,6 +87,7 @@ function kernelStatus(kernel: string, image: string | undefined, finding: ImageF
         state: KERNEL_IMAGE_STATES.Ready,
         digest: finding.digest,
         ...(finding.recheckError !== undefined && { lastError: finding.recheckError }),
+        ...(finding.rebuild?.note && { message: finding.rebuild.note }),
       };
     case 'missing':
       return {

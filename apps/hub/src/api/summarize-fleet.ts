@@ -199,6 +199,7 @@ function describePlacement(
     ...(k.digest !== undefined && { digest: k.digest }),
     ...(k.lastError !== undefined && { lastError: k.lastError }),
     ...(k.attempts !== undefined && { attempts: k.attempts }),
+    ...(k.message !== undefined && { message: k.message }),
   }));
   const counts = (w: 'moduleLoader' | 'devicePlugin') => {
     const c = decoded?.feedback[w] ?? {};

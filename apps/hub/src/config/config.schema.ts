@@ -104,6 +104,12 @@ export const hubConfigSchema = z.object({
   BUILDAH_ROOT: z.string().optional(),
   /** buildah run root (runtime state). */
   BUILDAH_RUNROOT: z.string().optional(),
+  /**
+   * Folder of the buildah executor's private build folders (the Dockerfile, build secrets and registry auth of each
+   * build); unset: /dev/shm when it exists (tmpfs, so they never reach a disk), else the temp folder. Folders left
+   * by a worker that died are removed when a worker starts.
+   */
+  BUILDAH_WORK_DIR: z.string().optional(),
   /** buildah isolation: chroot (works without user namespaces), oci or rootless. */
   BUILDAH_ISOLATION: z.enum(['chroot', 'oci', 'rootless']).default('chroot'),
   /** Hash of module signatures (sign-file's first argument). */

@@ -175,6 +175,15 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
           'ImageJobFailed',
           `${settled.image} for kernel ${settled.kernel} failed after ${settled.attempts} attempts: ${settled.lastError ?? ''}`,
         );
+      } else if (settled.note !== undefined) {
+        // The image is not simply the job's output: kept as someone else made it, or the hub's own replaced.
+        void this.recordForImage(
+          settled.image,
+          settled.kernel,
+          'Warning',
+          settled.use === 'replaced' ? 'ImageReplaced' : 'ImageUsedAsIs',
+          `kernel ${settled.kernel}: ${settled.note}`,
+        );
       } else {
         void this.recordForImage(
           settled.image,
@@ -428,7 +437,12 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
           // Built or signed images are asked for anyway: the job id hashes every input, so a changed Dockerfile,
           // build arg or key means a new job (the worker skips a tag that already holds this job's output).
           if (!this.pipeline || (!m.build && !m.sign)) return findings.set(kernel, found);
-          const rebuild = await this.pipeline.request(this.imageRequest(mcm, kernel, m));
+          // Only a digest the registry just answered tells the pipeline what the tag holds now; a kept digest is
+          // what the cluster runs, which may predate a push.
+          const rebuild = await this.pipeline.request({
+            ...this.imageRequest(mcm, kernel, m),
+            ...(peeked.kind === 'present' && { presentDigest: peeked.digest }),
+          });
           return findings.set(kernel, { ...found, rebuild: pick(rebuild) });
         }
         if (found.kind === 'error' || found.kind === 'checking') return findings.set(kernel, found);
@@ -688,7 +702,12 @@ function clusterChanged(
 }
 
 function pick(p: ImageProgress): PipelineProgress {
-  return { state: p.state, attempts: p.attempts, ...(p.lastError && { lastError: p.lastError }) };
+  return {
+    state: p.state,
+    attempts: p.attempts,
+    ...(p.lastError && { lastError: p.lastError }),
+    ...(p.note && { note: p.note }),
+  };
 }
 
 function describe(err: unknown): string {

@@ -10,6 +10,7 @@ import { pushImage, clientNodeConfig } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { HUB_NAMESPACE, startHubUnderTest, type HubUnderTest } from './hub-under-test.testing.js';
 import { QUEUES } from '../images/jobs.js';
+import { startImages } from '../../../../test/fixtures/kmod/hub-images-harness.js';
 import type { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
 
 const env = inject('env');
@@ -35,7 +36,14 @@ describe('hub scenarios', () => {
     });
 
   beforeAll(async () => {
-    t = await startHubUnderTest(env, 'scenarios', ['upgrade-1', 'plugin-1', 'auth-1', 'rebuild-1', 'failover-1']);
+    t = await startHubUnderTest(env, 'scenarios', [
+      'upgrade-1',
+      'plugin-1',
+      'auth-1',
+      'foreign-1',
+      'rebuild-1',
+      'failover-1',
+    ]);
     ({ app: firstApp, reconciler: first } = await t.startHub());
     await vi.waitFor(() => expect(first.isLeader).toBe(true), { timeout: 10_000, interval: 100 });
   }, 120_000);
@@ -126,6 +134,55 @@ describe('hub scenarios', () => {
     );
     expect(module.spec?.imageRepoSecret).toEqual({ name: 'pull' });
     expect(JSON.stringify(await t.getMw('auth-1', 'auth'))).not.toContain(auth.password!);
+  });
+
+  it('uses an image it did not build as it is, though the mapping has a build: not rebuilt, ready, said so', async () => {
+    const foreign = await pushImage(registry, `${repository}/fg`, K1, [
+      { path: '/opt/fg', content: Buffer.from('fg') },
+    ]);
+    const core = clientNodeConfig(t.kc).makeApiClient(CoreV1Api);
+    await core.createNamespacedConfigMap({
+      namespace: HUB_NAMESPACE,
+      body: { metadata: { name: 'fg-dockerfile' }, data: { dockerfile: 'FROM scratch\nLABEL made-by=hub\n' } },
+    });
+    await t.applyCluster('foreign-1', { scenario: 'foreign' }, [K1]);
+    // Workers of this hub's queues (in this test only: the next one needs its build to stay queued).
+    const workers = await startImages({
+      env: { ...env, hub: t.hub.info },
+      namespace: HUB_NAMESPACE,
+      queuePrefix: t.queuePrefix,
+      role: 'worker',
+    });
+    try {
+      const mcm = loaderMcm('fg', { scenario: 'foreign' });
+      mcm.spec.moduleSpec.moduleLoader.container.kernelMappings[0]!.build = {
+        dockerfileConfigMap: { name: 'fg-dockerfile' },
+      };
+      await t.applier.apply(mcm);
+      const kernelStatus = async () => (await t.getMcm('fg')).status?.clusters?.[0]?.kernels?.[0];
+      await expect.poll(kernelStatus, { timeout: 30_000 }).toMatchObject({
+        state: 'Ready',
+        digest: foreign.digest,
+        message: expect.stringMatching(/not built by this hub/),
+      });
+      const imagesReady = async () => (await t.getMcm('fg')).status?.conditions?.find((c) => c.type === 'ImagesReady');
+      await expect.poll(imagesReady, { timeout: 20_000 }).toMatchObject({ status: 'True' });
+      expect((await registry.resolveDigest(`${env.registry.host}/${repository}/fg:${K1}`))?.digest).toBe(
+        foreign.digest,
+      );
+      const events = async () =>
+        (
+          await t.http.json<{ items: { reason?: string; message?: string }[] }>(
+            'GET',
+            '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dfg',
+          )
+        ).items.filter((e) => e.reason === 'ImageUsedAsIs');
+      await expect
+        .poll(events, { timeout: 20_000 })
+        .toMatchObject([{ message: expect.stringMatching(/used as it is/) }]);
+    } finally {
+      await workers.close();
+    }
   });
 
   it('asks the pipeline again when a build input changes, keeping the image in use published meanwhile', async () => {

@@ -16,6 +16,7 @@ import {
   type ImagesHarness,
 } from '../../../../test/fixtures/kmod/hub-images-harness.js';
 import {
+  pushImage,
   HELLO_MODULE_NAME,
   TestBuildah,
   compileHelloModule,
@@ -228,6 +229,76 @@ describe(`${BuildProcessor.name} with buildah`, () => {
     expect((await client.resolveDigest(req.image))?.digest).toBe(progress.digest);
   });
 
+  it('pulls and pushes over plain HTTP on the loopback registry without any registryTLS', async () => {
+    const { registryTLS: _tls, ...req } = buildRequest('no-registry-tls');
+    const progress = await settle({ ...req, build: { ...req.build!, baseImageRegistryTLS: {} } });
+    expect(progress).toMatchObject({ state: 'succeeded', attempts: 1 });
+    const client = new RegistryClient({ registry: env.registry.host });
+    expect((await client.resolveDigest(req.image))?.digest).toBe(progress.digest);
+  });
+
+  describe('a tag that exists already', () => {
+    const client = new RegistryClient({ registry: env.registry.host });
+    const settled: ImageSettled[] = [];
+    beforeAll(() => sut.pipeline.onSettled((s) => settled.push(s)));
+    const pushForeign = (tag: string, content: string) =>
+      pushImage(client, `${repository}/hello`, tag, [{ path: '/opt/foreign', content: Buffer.from(content) }]);
+
+    it('is used as it is when this hub did not build it: not rebuilt, digest unchanged, said in the progress', async () => {
+      const foreign = await pushForeign('foreign', 'made elsewhere');
+      // No registryTLS anywhere: the loopback registry is reached over plain HTTP by the go-containerregistry rule.
+      const { registryTLS: _tls, ...req } = buildRequest('foreign', { presentDigest: foreign.digest });
+      const progress = await settle({ ...req, build: { ...req.build!, baseImageRegistryTLS: {} } });
+      expect(progress).toMatchObject({ state: 'succeeded', digest: foreign.digest });
+      expect(progress.note).toMatch(/was not built by this hub .* used as it is/);
+      expect((await client.resolveDigest(req.image))?.digest).toBe(foreign.digest);
+      expect(pushed.filter((p) => p.image === req.image)).toEqual([]);
+      await expect
+        .poll(() => settled.filter((s) => s.jobId === progress.jobId))
+        .toMatchObject([{ state: 'succeeded', use: 'kept', digest: foreign.digest }]);
+    });
+
+    it('is rebuilt when this hub built it for other inputs, and the replacement is said', async () => {
+      const first = await settle(buildRequest('changed'));
+      expect(first).toMatchObject({ state: 'succeeded' });
+      expect(first.note).toBeUndefined();
+      const changed = buildRequest('changed', {
+        build: { ...buildRequest('x').build!, buildArgs: [{ name: 'DRIVER_VERSION', value: '1.2.4' }] },
+        presentDigest: first.digest!,
+      });
+      const second = await settle(changed);
+      expect(second).toMatchObject({ state: 'succeeded' });
+      expect(second.jobId).not.toBe(first.jobId);
+      expect(second.digest).not.toBe(first.digest);
+      expect(second.note).toContain(`held this hub's image ${first.digest}`);
+      const manifest = await client.getManifest(parseImageReference(changed.image));
+      if (manifest.parsed.kind !== 'manifest') throw new Error('not a manifest');
+      expect(manifest.digest).toBe(second.digest);
+      expect(manifest.parsed.manifest.annotations).toMatchObject({
+        [IMAGE_JOB_NAMES.inputsHashAnnotation]: second.jobId,
+      });
+      await expect
+        .poll(() => settled.filter((s) => s.jobId === second.jobId))
+        .toMatchObject([{ state: 'succeeded', use: 'replaced' }]);
+    });
+
+    it('is left alone, and said so once, when another party pushed over it after the build', async () => {
+      const built = await settle(buildRequest('overwritten'));
+      expect(built).toMatchObject({ state: 'succeeded' });
+      const foreign = await pushForeign('overwritten', 'pushed over the hub');
+      const req = buildRequest('overwritten', { presentDigest: foreign.digest });
+      const again = await sut.pipeline.request(req);
+      expect(again).toMatchObject({ jobId: built.jobId, state: 'succeeded' });
+      expect(again.note).toMatch(/changed after this hub's job .* now holds sha256:[0-9a-f]{64}, .* not overwritten/);
+      expect(await sut.pipeline.request(req)).toMatchObject({ note: again.note });
+      expect(settled.filter((s) => s.jobId === built.jobId && s.use === 'kept')).toMatchObject([
+        { digest: foreign.digest, note: again.note },
+      ]);
+      expect((await client.resolveDigest(req.image))?.digest).toBe(foreign.digest);
+      expect(await (await sut.queues.getJob(QUEUES.build, built.jobId))?.getState()).toBe('completed');
+    });
+  });
+
   const reproducibleSpec = (tag: string) => ({
     jobId: 'f'.repeat(64),
     target: `${env.registry.host}/${repository}/reproducible:${tag}`,
@@ -238,6 +309,7 @@ describe(`${BuildProcessor.name} with buildah`, () => {
     baseImageRegistryTLS: { insecure: true, insecureSkipTLSVerify: false },
     registryTLS: { insecure: true, insecureSkipTLSVerify: false },
     labels: { [IMAGE_JOB_NAMES.jobLabel]: 'f'.repeat(64) },
+    annotations: { [IMAGE_JOB_NAMES.inputsHashAnnotation]: 'f'.repeat(64) },
   });
 
   it('builds byte-identical images from the same inputs (timestamps pinned), so a duplicate push changes nothing', async () => {

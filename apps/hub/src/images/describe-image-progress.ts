@@ -1,5 +1,6 @@
 // Pure: the progress of a pipeline (build, then sign) from snapshots of its BullMQ jobs.
 import type { ImageJobState, ImageProgress } from './image-pipeline.js';
+import { describeTagUse } from './decide-tag-use.js';
 import { imageJobResultSchema } from './jobs.js';
 
 /** What the pipeline needs of a BullMQ job; `state` is BullMQ's job state. */
@@ -52,7 +53,11 @@ function describeStep(
   }
   if (progress.state === 'succeeded') {
     const result = imageJobResultSchema.safeParse(job.returnvalue);
-    if (result.success) progress.digest = result.data.digest;
+    if (result.success) {
+      progress.digest = result.data.digest;
+      const note = describeTagUse(result.data);
+      if (note !== undefined) progress.note = note;
+    }
   }
   if (progress.state === 'failed') progress.permanent = isPermanentFailure(job);
   return progress;

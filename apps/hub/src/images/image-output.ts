@@ -1,18 +1,13 @@
-// Whether a tag already holds what a job produces: built images carry the job id as a label, signed images as the
-// comment of the history entry of the layer the sign job added. A retried or repeated job that finds its own
-// output returns it instead of building, signing or pushing again.
+// What a tag holds, and which job of the hub made it: the inputs-hash annotation of the manifest, or on images of
+// older hubs the job label of a built image's config or the comment of the last history entry of a signed one.
+// Images built FROM a hub image inherit its label (and, with buildah, its annotations), so such an image counts as
+// the hub's: it is rebuilt for changed inputs, which status and an Event then say.
 import { type RegistryClient, parseImageConfig, parseImageReference } from '@kmm-hub/oci';
+import type { TagContent } from './decide-tag-use.js';
 import { IMAGE_JOB_NAMES } from './jobs.js';
 
-export type ImageOutputKind = 'build' | 'sign';
-
-/** The digest `image` resolves to when it was produced by `jobId`; undefined when it is absent or made otherwise. */
-export async function findJobOutput(
-  client: RegistryClient,
-  image: string,
-  kind: ImageOutputKind,
-  jobId: string,
-): Promise<string | undefined> {
+/** The tag's digest and the job that made it; undefined when the tag does not exist. */
+export async function readTag(client: RegistryClient, image: string): Promise<TagContent | undefined> {
   const ref = parseImageReference(image);
   const resolved = await client.resolveDigest(ref);
   if (resolved === null) return undefined;
@@ -21,11 +16,16 @@ export async function findJobOutput(
     repository: ref.repository,
     digest: resolved.digest,
   });
-  if (fetched.parsed.kind !== 'manifest') return undefined;
+  // A manifest list or index is never one the pipeline pushed.
+  if (fetched.parsed.kind !== 'manifest') return { digest: resolved.digest };
+  const annotated = fetched.parsed.manifest.annotations?.[IMAGE_JOB_NAMES.inputsHashAnnotation];
+  if (annotated !== undefined) return { digest: resolved.digest, producedBy: annotated };
   const config = parseImageConfig(await client.getBlob(ref.repository, fetched.parsed.manifest.config.digest));
-  const found = kind === 'build' ? readLabel(config.config, IMAGE_JOB_NAMES.jobLabel) : config.history?.at(-1)?.comment;
-  const expected = kind === 'build' ? jobId : `${IMAGE_JOB_NAMES.signComment}${jobId}`;
-  return found === expected ? resolved.digest : undefined;
+  const comment = config.history?.at(-1)?.comment;
+  const producedBy = comment?.startsWith(IMAGE_JOB_NAMES.signComment)
+    ? comment.slice(IMAGE_JOB_NAMES.signComment.length)
+    : readLabel(config.config, IMAGE_JOB_NAMES.jobLabel);
+  return { digest: resolved.digest, ...(producedBy !== undefined ? { producedBy } : {}) };
 }
 
 function readLabel(config: Record<string, unknown> | undefined, key: string): string | undefined {

@@ -135,6 +135,7 @@ describe(ImagePipelineService.name, () => {
           state: 'succeeded',
           attempts: 1,
           digest: done?.digest,
+          use: 'produced',
         },
       ]);
     expect(pushed).toEqual([{ image: req.image, digest: done?.digest, jobId: queued.jobId }]);

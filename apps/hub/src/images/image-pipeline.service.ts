@@ -28,9 +28,13 @@ import {
   type QueueName,
 } from './jobs.js';
 import { planImageJobs } from './plan-image-jobs.js';
+import { describeMovedTag, describeTagUse } from './decide-tag-use.js';
 
 type AttemptFailedListener = QueueEventsListener &
   Record<typeof ATTEMPT_FAILED_EVENT, (args: Record<string, string>) => void>;
+
+/** How many moved tags are remembered, so that each is reported in one Event. */
+const MAX_MOVED_TAGS = 1_000;
 
 interface JobIdentity {
   /** The pipeline's job id (the sign job's when the build is followed by one). */
@@ -44,6 +48,8 @@ export class ImagePipelineService implements ImagePipeline, OnApplicationBootstr
   readonly #settled: ((settled: ImageSettled) => void)[] = [];
   readonly #attemptFailed: ((failed: ImageAttemptFailed) => void)[] = [];
   readonly #pushed: ((pushed: ImagePushed) => void)[] = [];
+  /** `<jobId>@<digest>` of tags found changed after their job, oldest first; each is reported once. */
+  readonly #movedTags = new Set<string>();
 
   constructor(
     private readonly queues: ImageQueueClient,
@@ -105,7 +111,11 @@ export class ImagePipelineService implements ImagePipeline, OnApplicationBootstr
         await this.#promote(sign);
       }
     }
-    return (await this.progress(plan.jobId)) ?? { jobId: plan.jobId, state: 'queued', attempts: 0 };
+    const progress = (await this.progress(plan.jobId)) ?? { jobId: plan.jobId, state: 'queued', attempts: 0 };
+    if (progress.state === 'succeeded' && req.presentDigest !== undefined) {
+      await this.#checkMovedTag(plan.sign !== undefined ? QUEUES.sign : QUEUES.build, req, progress);
+    }
+    return progress;
   }
 
   async progress(jobId: string): Promise<ImageProgress | null> {
@@ -149,6 +159,39 @@ export class ImagePipelineService implements ImagePipeline, OnApplicationBootstr
   }
 
   /**
+   * A finished job whose tag holds another digest now: someone pushed over it. The hub uses the new content as it
+   * is (the job is not run again, so nothing overwrites it); the progress says so, and listeners hear it once.
+   */
+  async #checkMovedTag(queue: QueueName, req: ImageRequest, progress: ImageProgress): Promise<void> {
+    const job = await this.queues.getJob(queue, progress.jobId);
+    const result = imageJobResultSchema.safeParse(job?.returnvalue);
+    if (!result.success) return;
+    // A look taken before the job replaced the hub's older image is not a change by someone else.
+    if (result.data.replaced?.digest === req.presentDigest) return;
+    const note = describeMovedTag(result.data, req.presentDigest);
+    if (note === undefined) return;
+    progress.note = note;
+    const key = `${progress.jobId}@${req.presentDigest}`;
+    if (this.#movedTags.has(key)) return;
+    this.#movedTags.add(key);
+    if (this.#movedTags.size > MAX_MOVED_TAGS) this.#movedTags.delete(this.#movedTags.values().next().value!);
+    this.logger.warn(
+      { jobId: progress.jobId, image: req.image, digest: req.presentDigest },
+      'image tag changed after its job',
+    );
+    this.#emit(this.#settled, {
+      jobId: progress.jobId,
+      image: req.image,
+      kernel: req.kernel,
+      state: 'succeeded',
+      attempts: job?.attemptsMade ?? 0,
+      digest: req.presentDigest ?? '',
+      use: 'kept',
+      note,
+    });
+  }
+
+  /**
    * The job with this id, added when absent. A job that failed after all its attempts for a reason that may clear
    * up (not bad input) is queued again once `retryFailedAfterMs` has passed since it failed.
    */
@@ -186,11 +229,21 @@ export class ImagePipelineService implements ImagePipeline, OnApplicationBootstr
   async #onCompleted(queue: QueueName, jobId: string, returnvalue: unknown): Promise<void> {
     const result = imageJobResultSchema.safeParse(returnvalue);
     if (!result.success) return;
-    const { image, kernel, target, digest, pushed, final } = result.data;
+    const { image, kernel, target, digest, pushed, final, use } = result.data;
     if (pushed) this.#emit(this.#pushed, { image: target, digest, jobId });
     if (!final) return;
     const attempts = (await this.queues.getJob(queue, jobId))?.attemptsMade ?? 1;
-    this.#emit(this.#settled, { jobId, image, kernel, state: 'succeeded', attempts, digest });
+    const note = describeTagUse(result.data);
+    this.#emit(this.#settled, {
+      jobId,
+      image,
+      kernel,
+      state: 'succeeded',
+      attempts,
+      digest,
+      ...(use !== undefined ? { use } : {}),
+      ...(note !== undefined ? { note } : {}),
+    });
   }
 
   async #onFailed(queue: QueueName, jobId: string, failedReason: string): Promise<void> {

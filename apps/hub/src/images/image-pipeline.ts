@@ -1,4 +1,5 @@
 import type { Build, RegistryTLS, Sign } from '@kmm-hub/api';
+import type { TagUse } from './jobs.js';
 
 /**
  * The contract between the hub controller (which decides that an image is missing) and the image pipeline (which
@@ -29,6 +30,12 @@ export interface ImageRequest {
   inputVersions: Record<string, string>;
   /** modprobe.dirName of the module (default /opt); the default `filesToSign` is `<dirName>/lib/modules/<kernel>/**\/*.ko`. */
   dirName?: string;
+  /**
+   * The digest `image` resolved to when the controller looked, when it exists (not part of the job identity). When
+   * the pipeline's finished job left another digest there, someone wrote the tag since: the progress says so, and
+   * the tag is not written again.
+   */
+  presentDigest?: string;
 }
 
 /** Key of an object in `ImageRequest.inputVersions`. */
@@ -53,6 +60,11 @@ export interface ImageProgress {
   digest?: string;
   /** With state failed: true when nothing is retried until an input changes (bad input, refused push). */
   permanent?: boolean;
+  /**
+   * With state succeeded, when the image is not simply this job's output: the hub did not make it and uses it as
+   * it is, it replaced the hub's image of other inputs, or the tag changed after the job.
+   */
+  note?: string;
 }
 
 export interface ImageSettled {
@@ -63,6 +75,9 @@ export interface ImageSettled {
   attempts: number;
   digest?: string;
   lastError?: string;
+  /** What the job did with the tag (succeeded only): `kept` and `replaced` come with a `note`. */
+  use?: TagUse;
+  note?: string;
 }
 
 export interface ImageAttemptFailed {

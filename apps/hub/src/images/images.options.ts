@@ -13,6 +13,8 @@ export interface BuildahOptions {
   storageDriver?: 'vfs' | 'overlay';
   root?: string;
   runroot?: string;
+  /** Folder for the build folders; default /dev/shm when it exists, else the temp folder. */
+  workDir?: string;
 }
 
 export interface ImagesOptions {
@@ -74,6 +76,7 @@ export function imagesOptionsFromConfig(config: HubConfig): ImagesOptions {
         ...(config.BUILDAH_STORAGE_DRIVER !== undefined ? { storageDriver: config.BUILDAH_STORAGE_DRIVER } : {}),
         ...(config.BUILDAH_ROOT !== undefined ? { root: config.BUILDAH_ROOT } : {}),
         ...(config.BUILDAH_RUNROOT !== undefined ? { runroot: config.BUILDAH_RUNROOT } : {}),
+        ...(config.BUILDAH_WORK_DIR !== undefined ? { workDir: config.BUILDAH_WORK_DIR } : {}),
       },
     },
   };

@@ -29,6 +29,11 @@ export const IMAGE_JOB_NAMES = {
   kernelAnnotation: 'hub.kmm.sigs.x-k8s.io/kernel',
   /** Start of the history comment of the layer a sign job adds; the job id follows. */
   signComment: 'kmm-hub sign job ',
+  /**
+   * Manifest annotation on every image the pipeline pushes: the id of the job that made it, which is the hash of
+   * all its inputs. A tag without it (and without the older label or sign comment) was not made by the hub.
+   */
+  inputsHashAnnotation: 'hub.kmm.sigs.x-k8s.io/inputs-hash',
 } as const;
 
 const tls = z.object({ insecure: z.boolean(), insecureSkipTLSVerify: z.boolean() });
@@ -86,6 +91,10 @@ export type SignJobData = z.infer<typeof signJobDataSchema>;
 
 export type ImageJobData = { name: 'build-image'; data: BuildJobData } | { name: 'sign-image'; data: SignJobData };
 
+/** What a job did with the tag it writes (see decide-tag-use.ts). */
+export const TAG_USES = ['produced', 'reused', 'replaced', 'kept'] as const;
+export type TagUse = (typeof TAG_USES)[number];
+
 /** What a build or sign job returns (stored in Redis with the completed job, so kept small). */
 export const imageJobResultSchema = z.object({
   image: z.string(),
@@ -97,6 +106,10 @@ export const imageJobResultSchema = z.object({
   pushed: z.boolean(),
   /** True when this job produced the final image (a build with no sign, or a sign). */
   final: z.boolean(),
+  /** What the job did with the tag; absent in results of older hubs (produced or reused). */
+  use: z.enum(TAG_USES).optional(),
+  /** With use `replaced`: the hub's earlier image that was overwritten. */
+  replaced: z.object({ digest: z.string(), jobId: z.string() }).optional(),
 });
 export type ImageJobResult = z.infer<typeof imageJobResultSchema>;
 

@@ -14,7 +14,8 @@ import {
 import type { JobReporter } from './executors/build-executor.js';
 import { HubInputsService } from './hub-inputs.service.js';
 import { ImageInputError, describeError } from './image-job-errors.js';
-import { findJobOutput } from './image-output.js';
+import { decideTagUse } from './decide-tag-use.js';
+import { readTag } from './image-output.js';
 import { IMAGE_JOB_NAMES, type ImageJobResult, type SignJobData } from './jobs.js';
 import { RegistryAccessService } from './registry-access.service.js';
 
@@ -33,6 +34,7 @@ export class ModuleSignerService {
     const cert = certInput(await this.inputs.readSecretKey(data.certSecret, 'cert', 'signing certificate'));
     const auth = await this.registries.readAuth(data.imageRepoSecret);
     const target = this.registries.clientFor(data.image, data.registryTLS, auth);
+    const decision = decideTagUse(await readTag(target, data.image), jobId);
     const result = (digest: string, pushed: boolean): ImageJobResult => ({
       image: data.image,
       kernel: data.kernel,
@@ -40,13 +42,22 @@ export class ModuleSignerService {
       digest,
       pushed,
       final: true,
+      use: decision.use,
+      ...(decision.use === 'replaced' ? { replaced: { digest: decision.digest, jobId: decision.previousJobId } } : {}),
     });
-
-    const existing = await findJobOutput(target, data.image, 'sign', jobId);
-    if (existing !== undefined) {
-      reporter.log(`${data.image} already holds this signed image (${existing}); nothing to sign`);
+    if (decision.use === 'reused' || decision.use === 'kept') {
+      reporter.log(
+        decision.use === 'kept'
+          ? `${data.image} holds ${decision.digest}, which this hub did not make; it is used as it is`
+          : `${data.image} already holds this signed image (${decision.digest}); nothing to sign`,
+      );
       await reporter.stage('done', 100);
-      return result(existing, false);
+      return result(decision.digest, false);
+    }
+    if (decision.use === 'replaced') {
+      reporter.log(
+        `${data.image} holds ${decision.digest} of job ${decision.previousJobId}; signing anew for the current inputs`,
+      );
     }
 
     await reporter.stage('pull', 20);
@@ -87,6 +98,7 @@ export class ModuleSignerService {
       files: signed,
       createdBy: 'kmm-hub: sign kernel modules',
       comment: `${IMAGE_JOB_NAMES.signComment}${jobId}`,
+      annotations: { [IMAGE_JOB_NAMES.inputsHashAnnotation]: jobId },
     });
     reporter.log(`pushed ${data.image}@${pushed.digest} with ${signed.length} signed module(s)`);
     await reporter.stage('done', 100);

@@ -1814,6 +1814,10 @@ export interface ManagedClusterModuleV1Beta1 {
          */
         lastError?: string;
         /**
+         * Message says how a Ready image came to be when it is not simply the hub's build for the current inputs (an image the hub did not make, used as it is; the hub's image of older inputs replaced; a tag changed after the hub wrote it).
+         */
+        message?: string;
+        /**
          * Attempts counts the build or sign attempts for the current inputs.
          */
         attempts?: number;

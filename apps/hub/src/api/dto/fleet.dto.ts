@@ -24,6 +24,7 @@ export const kernelImage = z.object({
   state: z.enum(KERNEL_IMAGE_STATE_VALUES),
   lastError: z.string().optional(),
   attempts: z.number().int().optional(),
+  message: z.string().optional().describe("how a Ready image came to be when it is not simply the hub's build"),
 });
 
 export const manifestWorkState = z

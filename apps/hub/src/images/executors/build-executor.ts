@@ -26,6 +26,8 @@ export interface BuildSpec {
   registryTLS: RegistryTlsFlags;
   /** Image labels (the job marker). */
   labels: Readonly<Record<string, string>>;
+  /** Manifest annotations (the inputs hash), for builders that can set them; the label says the same for others. */
+  annotations: Readonly<Record<string, string>>;
   kanikoTag?: string;
   selector?: Readonly<Record<string, string>>;
 }

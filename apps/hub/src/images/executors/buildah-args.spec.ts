@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BuildahOptions } from '../images.options.js';
 import type { BuildSpec } from './build-executor.js';
 import {
+  baseImageRegistries,
   buildahBuildArgs,
   buildahPushArgs,
   buildahRemoveArgs,
@@ -20,6 +21,7 @@ const SPEC: BuildSpec = {
   baseImageRegistryTLS: { insecure: true, insecureSkipTLSVerify: false },
   registryTLS: { insecure: false, insecureSkipTLSVerify: false },
   labels: { 'hub.kmm.sigs.x-k8s.io/image-job': 'abc' },
+  annotations: { 'hub.kmm.sigs.x-k8s.io/inputs-hash': 'abc' },
 };
 const PATHS: BuildahPaths = {
   contextDir: '/t/context',
@@ -63,6 +65,8 @@ describe('buildahBuildArgs', () => {
       'KERNEL_VERSION=6.1.0-56-amd64',
       '--label',
       'hub.kmm.sigs.x-k8s.io/image-job=abc',
+      '--annotation',
+      'hub.kmm.sigs.x-k8s.io/inputs-hash=abc',
       '--volume',
       '/t/secrets/token:/run/secrets/token:ro',
       '/t/context',
@@ -74,6 +78,16 @@ describe('buildahBuildArgs', () => {
     expect(buildahBuildArgs(secure, PATHS, { path: 'buildah', isolation: 'chroot' })).not.toContain(
       '--tls-verify=false',
     );
+  });
+
+  it.each([
+    [['quay.io'], false],
+    [['quay.io', '127.0.0.1:5000'], true],
+    [['10.0.0.7:5000'], true],
+    [[], false],
+  ])('with base registries %j turns TLS verification off: %s', (bases, off) => {
+    const secure = { ...SPEC, baseImageRegistryTLS: { insecure: false, insecureSkipTLSVerify: false } };
+    expect(buildahBuildArgs(secure, PATHS, OPTIONS, bases).includes('--tls-verify=false')).toBe(off);
   });
 
   it('refuses a secret that has no folder', () => {
@@ -107,6 +121,35 @@ describe('buildahPushArgs', () => {
       'docker://127.0.0.1:5000/kmm/gpu:1',
     ]);
     expect(buildahRemoveArgs('iid', { path: 'buildah', isolation: 'chroot' })).toEqual(['rmi', '--force', 'iid']);
+  });
+});
+
+describe('buildahPushArgs TLS', () => {
+  it.each([
+    ['127.0.0.1:5000/kmm/gpu:1', false, true],
+    ['[::1]:5000/kmm/gpu:1', false, true],
+    ['172.20.0.3:5000/kmm/gpu:1', false, true],
+    ['localhost/kmm/gpu:1', false, false],
+    ['quay.io/kmm/gpu:1', false, false],
+    ['quay.io/kmm/gpu:1', true, true],
+  ])('pushes to %s (insecure %s) with --tls-verify=false: %s', (target, insecure, off) => {
+    const spec = { ...SPEC, target, registryTLS: { insecure, insecureSkipTLSVerify: false } };
+    expect(buildahPushArgs(spec, 'iid', PATHS, OPTIONS).includes('--tls-verify=false')).toBe(off);
+  });
+});
+
+describe('baseImageRegistries', () => {
+  it.each([
+    ['FROM quay.io/a/b:1\n', [], ['quay.io']],
+    ['FROM busybox\n', [], ['docker.io']],
+    ['FROM scratch\nCOPY x /\n', [], []],
+    ['FROM --platform=linux/amd64 127.0.0.1:5000/a:1 AS build\nFROM build\n', [], ['127.0.0.1:5000']],
+    ['ARG BASE=quay.io/a:1\nFROM ${BASE}\n', [], ['quay.io']],
+    ['ARG BASE=quay.io/a:1\nFROM $BASE\n', [{ name: 'BASE', value: '10.0.0.2:5000/a:1' }], ['10.0.0.2:5000']],
+    ['FROM ${UNDECLARED}\n', [{ name: 'UNDECLARED', value: 'quay.io/a' }], []],
+    ['from \\\n  localhost:5000/a:1\nfrom quay.io/b\n', [], ['localhost:5000', 'quay.io']],
+  ])('reads %j', (dockerfile, args, expected) => {
+    expect(baseImageRegistries(dockerfile, args)).toEqual(expected);
   });
 });
 

@@ -20,6 +20,7 @@ function newSpec(overrides: Partial<BuildSpec> = {}): BuildSpec {
     baseImageRegistryTLS: { insecure: true, insecureSkipTLSVerify: false },
     registryTLS: { insecure: false, insecureSkipTLSVerify: true },
     labels: { 'hub.kmm.sigs.x-k8s.io/image-job': JOB_ID },
+    annotations: { 'hub.kmm.sigs.x-k8s.io/inputs-hash': JOB_ID },
     ...overrides,
   };
 }
@@ -74,6 +75,19 @@ describe('renderBuildJob', () => {
         secret: { secretName: 'pull-secret', items: [{ key: '.dockerconfigjson', path: 'config.json' }] },
       },
     ]);
+  });
+
+  it.each([
+    ['127.0.0.1:5000/drivers/gpu:1', true],
+    ['localhost:5000/drivers/gpu:1', true],
+    ['192.168.10.2:5000/drivers/gpu:1', true],
+    ['localhost/drivers/gpu:1', false],
+    ['registry.example:5000/drivers/gpu:1', false],
+  ])('pushes to %s with --insecure: %s (go-containerregistry rule)', (target, insecure) => {
+    const spec = newSpec({ target, registryTLS: { insecure: false, insecureSkipTLSVerify: false } });
+    expect(renderBuildJob(spec, OPTIONS).spec?.template.spec?.containers[0]?.args?.includes('--insecure')).toBe(
+      insecure,
+    );
   });
 
   it('uses the build selector and the kaniko tag', () => {

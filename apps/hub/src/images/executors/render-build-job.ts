@@ -2,7 +2,7 @@
 // status. The Dockerfile comes from the module's ConfigMap (key `dockerfile`), build Secrets are mounted at
 // /run/secrets/<name>, the imageRepoSecret becomes the builder's docker config, TLS flags become kaniko flags.
 import type { V1Job } from '@kubernetes/client-node';
-import { formatImageReference, parseImageReference } from '@kmm-hub/oci';
+import { allowsPlainHttp, formatImageReference, parseImageReference } from '@kmm-hub/oci';
 import { IMAGE_JOB_NAMES } from '../jobs.js';
 import type { BuildSpec } from './build-executor.js';
 
@@ -60,7 +60,11 @@ export function renderBuildJob(spec: BuildSpec, options: BuildJobOptions): V1Job
       .toSorted(([a], [b]) => (a < b ? -1 : 1))
       .map(([k, v]) => `--label=${k}=${v}`),
   ];
-  if (spec.registryTLS.insecure) args.push('--insecure');
+  // kaniko reaches registries through go-containerregistry, whose rule (libs/oci registry-scheme.ts) already lets
+  // loopback and private registries fall back to plain HTTP; saying it explicitly keeps other kaniko-compatible
+  // builders in line with the hub's own client. Base images are left to that rule inside the builder: the FROM
+  // lines are not read here, and `--insecure-pull` would apply to every base image alike.
+  if (spec.registryTLS.insecure || allowsPlainHttp(parseImageReference(spec.target).registry)) args.push('--insecure');
   if (spec.registryTLS.insecureSkipTLSVerify) args.push('--skip-tls-verify');
   if (spec.baseImageRegistryTLS.insecure) args.push('--insecure-pull');
   if (spec.baseImageRegistryTLS.insecureSkipTLSVerify) args.push('--skip-tls-verify-pull');
