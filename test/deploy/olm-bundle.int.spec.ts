@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clusterKubeConfig, startDedicatedCluster, type DedicatedCluster } from '@kmm-hub/test-env';
-import { MCM_EXAMPLE, OLM_BUNDLE } from '../../deploy/scripts/generate.mjs';
+import { MCM_EXAMPLE, OLM_BUNDLE, olmBundleAnnotations } from '../../deploy/scripts/generate.mjs';
+import { Buildah } from './buildah.js';
 import { parseYamlObjects, REPO_ROOT } from '../../deploy/scripts/kustomize.mjs';
 import { ClusterClient } from './cluster-client.js';
 import { findObject, type KubeObject, type PolicyRule } from './deploy-files.js';
@@ -77,6 +78,7 @@ describe('deploy/olm under the operator framework validators', () => {
       'ClusterServiceVersionValidator',
       'CustomResourceDefinitionValidator',
       'BundleValidator',
+      'OperatorHubValidator',
       'OperatorHubV2Validator',
       'StandardCapabilitiesValidator',
       'StandardCategoriesValidator',
@@ -108,6 +110,43 @@ describe('deploy/olm under the operator framework validators', () => {
       await rm(broken, { recursive: true, force: true });
     }
   });
+});
+
+describe('the bundle image built from deploy/Containerfile', () => {
+  let buildah: Buildah;
+  let workDir: string;
+  let container: string | undefined;
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'kmm-olm-image-'));
+    buildah = new Buildah(workDir);
+    await buildah.init();
+  });
+
+  afterAll(async () => {
+    if (container) await buildah.exec(['rm', container]);
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('carries the annotations as labels and a bundle that the validators pass as it is', async () => {
+    const tag = 'localhost/kmm-hub-bundle:test';
+    await buildah.exec(
+      ['bud', '--pull=never', '-f', 'deploy/Containerfile', '--target', 'bundle', '-t', tag, '.'],
+      REPO_ROOT,
+    );
+
+    const info = JSON.parse(await buildah.exec(['inspect', '--type', 'image', tag])) as {
+      OCIv1: { config: { Labels?: Record<string, string> } };
+    };
+    expect(info.OCIv1.config.Labels).toEqual(expect.objectContaining(olmBundleAnnotations()));
+    container = (await buildah.exec(['from', '--pull=never', tag])).trim();
+    const root = (await buildah.exec(['mount', container])).trim();
+    expect((await readdir(root)).toSorted()).toEqual(['manifests', 'metadata']);
+    const report = await validate(root);
+    expect(report.csv).toBe('kmm-hub.v0.1.0');
+    expect(report.suites.flatMap((s) => s.errors.map((e) => `${s.name}: ${e.message}`))).toEqual([]);
+    await buildah.exec(['umount', container]);
+  }, 300_000);
 });
 
 describe('deploy/olm installed as OLM installs it, on a real hub API server', () => {
@@ -200,4 +239,7 @@ describe('deploy/olm installed as OLM installs it, on a real hub API server', ()
   });
 });
 
-const EXPECTED_WARNINGS: string[] = [];
+// The legacy OperatorHub suite always says that it is deprecated; its replacements report nothing.
+const EXPECTED_WARNINGS: string[] = [
+  'OperatorHubValidator: Warning: Value : The "operatorhub" validator is deprecated; for equivalent validation use "operatorhub/v2", "standardcapabilities" and "standardcategories" validators',
+];

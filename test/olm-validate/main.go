@@ -91,6 +91,9 @@ func main() {
 		{"ClusterServiceVersionValidator", validation.ClusterServiceVersionValidator},
 		{"CustomResourceDefinitionValidator", validation.CustomResourceDefinitionValidator},
 		{"BundleValidator", validation.BundleValidator},
+		// The deprecated OperatorHubValidator is what upstream's operator-verify --operatorhub_validate runs;
+		// OperatorHubV2, StandardCapabilities and StandardCategories are its replacement.
+		{"OperatorHubValidator", validation.OperatorHubValidator},
 		{"OperatorHubV2Validator", validation.OperatorHubV2Validator},
 		{"StandardCapabilitiesValidator", validation.StandardCapabilitiesValidator},
 		{"StandardCategoriesValidator", validation.StandardCategoriesValidator},
