@@ -68,7 +68,7 @@ describe(ResourceClient.name, () => {
     expect(isNotFound(missing)).toBe(true);
 
     const all = await configMaps.list({ namespace });
-    expect(all.items.map((i) => i.metadata?.name).sort()).toEqual(expect.arrayContaining(['a', 'b']));
+    expect(all.items.map((i) => i.metadata?.name).toSorted()).toEqual(expect.arrayContaining(['a', 'b']));
     const labelled = await configMaps.list({ namespace, labelSelector: 'x=1' });
     expect(labelled.items.map((i) => i.metadata?.name)).toEqual(['a']);
   });
