@@ -19,8 +19,9 @@ import {
   type ManifestWork,
 } from '@kmm-hub/api';
 import {
-  KubeApiError,
   KubeHttp,
+  ResourceClient,
+  isNotFound,
   LeaderElector,
   ServerSideApplier,
   WorkQueue,
@@ -65,10 +66,6 @@ import {
 import { clusterKey, mcmKey, parseKey, statusKey, type ReconcileKey } from './reconcile-keys.js';
 
 const MCM_FINALIZER = FINALIZERS.hubManagedClusterModule;
-
-interface MutableMeta {
-  finalizers?: string[];
-}
 
 /**
  * The hub controller: ManagedClusterModule → one ManifestWork per selected cluster, digest-pinned, with status.
@@ -618,19 +615,14 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     if (!pending) this.deletions.set(mcmName, (pending = new Map()));
     if (!pending.has(cluster)) pending.set(cluster, { uid: mw.metadata.uid ?? '', why });
     if (mw.metadata.deletionTimestamp) return;
-    const path = await this.applier.paths.path({
-      apiVersion: RESOURCES.ManifestWork.apiVersion,
-      kind: RESOURCES.ManifestWork.kind,
-      namespace: mw.metadata.namespace,
-      name: mw.metadata.name,
-    });
     try {
       // The uid precondition makes sure we delete exactly the object we judged to be ours.
-      await this.http.json('DELETE', path, {
-        body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: mw.metadata.uid } },
+      await new ResourceClient<ManifestWork>(this.http, RESOURCES.ManifestWork).delete(mw.metadata.name ?? '', {
+        namespace: cluster,
+        preconditions: { uid: mw.metadata.uid },
       });
     } catch (err) {
-      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+      if (!isNotFound(err)) throw err;
       return;
     }
     this.logger.log({ mcm: mw.metadata.name, cluster, why }, 'ManifestWork deletion requested');
@@ -672,21 +664,11 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     if (pending.size === 0) this.deletions.delete(name);
   }
 
-  /** Adds or removes our finalizer with a JSON merge patch guarded by resourceVersion, keeping others' finalizers. */
+  /** Adds or removes our finalizer, guarded by resourceVersion and keeping others' finalizers. */
   private async setFinalizer(mcm: ManagedClusterModule, present: boolean): Promise<void> {
-    const finalizers = (mcm.metadata as MutableMeta).finalizers ?? [];
-    const has = finalizers.includes(MCM_FINALIZER);
-    if (has === present) return;
-    const next = present ? [...finalizers, MCM_FINALIZER] : finalizers.filter((f) => f !== MCM_FINALIZER);
-    const path = await this.applier.paths.path({
-      apiVersion: RESOURCES.ManagedClusterModule.apiVersion,
-      kind: RESOURCES.ManagedClusterModule.kind,
-      name: mcm.metadata.name,
-    });
-    await this.http.json('PATCH', path, {
-      body: { metadata: { finalizers: next, resourceVersion: mcm.metadata.resourceVersion } },
-      contentType: 'application/merge-patch+json',
-    });
+    const mcms = new ResourceClient<ManagedClusterModule>(this.http, RESOURCES.ManagedClusterModule);
+    if (present) await mcms.addFinalizer(mcm, MCM_FINALIZER);
+    else await mcms.removeFinalizer(mcm, MCM_FINALIZER);
   }
 }
 
