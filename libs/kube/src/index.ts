@@ -32,3 +32,10 @@ export {
   type ObjectLocation,
   type ResourceDescriptor,
 } from './resource-client.js';
+export {
+  ExecCredentialSource,
+  parseExecCredential,
+  parseExecPluginConfig,
+  type ExecCredential,
+  type ExecPluginConfig,
+} from './exec-credential.js';
