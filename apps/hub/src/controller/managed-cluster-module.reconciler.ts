@@ -27,15 +27,14 @@ import {
   WorkQueue,
   type KubeClientConfig,
 } from '@kmm-hub/kube';
-import { canonicalJson } from '@kmm-hub/manifestwork';
+import { canonicalJson, publishedImages } from '@kmm-hub/manifestwork';
 import {
   CLUSTER_DELIVERY_REASONS,
   kernelTargets,
   planClusterDelivery,
   selectClusters,
   clustersChangedTo,
-  keptDigest,
-  publishedImages,
+  planImageFinding,
   summarizeStatus,
   type ImageFinding,
   type KernelTargets,
@@ -421,34 +420,21 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       targets.targets.map(async ({ kernel, resolution }) => {
         if (!resolution.ok) return;
         const m = resolution.mapping;
-        const peeked = this.images.peek(m.containerImage, m.registryTLS, pullSecret, key);
-        // A failing or slow registry must not unpublish a kernel: keep the digest the cluster already runs.
-        const kept =
-          peeked.kind === 'error' || peeked.kind === 'checking'
-            ? keptDigest(published.get(kernel), m.containerImage)
-            : undefined;
-        const found = kept
-          ? { kind: 'present' as const, digest: kept, ...(peeked.kind === 'error' && { recheckError: peeked.message }) }
-          : peeked;
-        if (found.kind === 'present') {
-          // Built or signed images are asked for anyway: the job id hashes every input, so a changed Dockerfile,
-          // build arg or key means a new job (the worker skips a tag that already holds this job's output).
-          if (!this.pipeline || (!m.build && !m.sign)) return findings.set(kernel, found);
-          // Only a digest the registry just answered tells the pipeline what the tag holds now; a kept digest is
-          // what the cluster runs, which may predate a push.
+        const step = planImageFinding({
+          image: m.containerImage,
+          lookup: this.images.peek(m.containerImage, m.registryTLS, pullSecret, key),
+          published: published.get(kernel),
+          buildsOrSigns: Boolean(m.build || m.sign),
+          pipeline: this.pipeline !== undefined,
+        });
+        if (step.kind === 'finding') return findings.set(kernel, step.finding);
+        if (!this.pipeline) return findings; // planImageFinding asks for the pipeline only when there is one
+        if (step.kind === 'rebuild') {
           const rebuild = await this.pipeline.request({
             ...this.imageRequest(mcm, kernel, m),
-            ...(peeked.kind === 'present' && { presentDigest: peeked.digest }),
+            ...(step.presentDigest !== undefined && { presentDigest: step.presentDigest }),
           });
-          return findings.set(kernel, { ...found, rebuild: pick(rebuild) });
-        }
-        if (found.kind === 'error' || found.kind === 'checking') return findings.set(kernel, found);
-        if (!m.build && !m.sign) return findings.set(kernel, { kind: 'missing' });
-        if (!this.pipeline) {
-          return findings.set(kernel, {
-            kind: 'error',
-            message: `image ${m.containerImage} must be built, but no image pipeline is configured`,
-          });
+          return findings.set(kernel, { ...step.finding, rebuild: pick(rebuild) });
         }
         const progress = await this.pipeline.request(this.imageRequest(mcm, kernel, m));
         return findings.set(kernel, { kind: 'pipeline', ...pick(progress) });
