@@ -1,7 +1,7 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { V1DaemonSet } from '@kubernetes/client-node';
 import { ANNOTATIONS, LABELS, RESOURCES, type Module } from '@kmm-hub/api';
-import { Informer } from '@kmm-hub/kube';
+import { BUILTIN_RESOURCES, Informer, resourcePath } from '@kmm-hub/kube';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { SpokeClient } from '../clusters/cluster-clients.js';
 import { logInformerLifecycle } from '../clusters/log-informer-lifecycle.js';
@@ -15,10 +15,10 @@ export class ModuleCaches implements OnApplicationBootstrap, BeforeApplicationSh
   readonly daemonSets: Informer<V1DaemonSet>;
 
   constructor(spoke: SpokeClient, @InjectPinoLogger(ModuleCaches.name) logger: PinoLogger) {
-    this.modules = new Informer<Module>(spoke.http, { path: `/apis/${M.group}/${M.version}/${M.plural}` });
+    this.modules = new Informer<Module>(spoke.http, { path: resourcePath(M) });
     this.modules.onLifecycle(logInformerLifecycle(logger, 'spoke', M.kind));
     this.daemonSets = new Informer<V1DaemonSet>(spoke.http, {
-      path: '/apis/apps/v1/daemonsets',
+      path: resourcePath(BUILTIN_RESOURCES.DaemonSet),
       labelSelector: LABELS.moduleName,
     });
     this.daemonSets.onLifecycle(logInformerLifecycle(logger, 'spoke', 'DaemonSet'));
