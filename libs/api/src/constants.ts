@@ -138,14 +138,18 @@ export const LABEL_PREFIXES = {
 
 /**
  * Upstream KMM's per-Module node labels (kubernetes-sigs/kernel-module-management internal/utils/kmmlabels.go
- * `GetKernelModuleReadyNodeLabel`, `GetDevicePluginNodeLabel`): `kmm.node.kubernetes.io/<namespace>.<module>.ready`
- * while the module is loaded on the node, `….device-plugin-ready` while its device plugin pod there is Ready. Both
- * carry the empty value; users select their workloads on them.
+ * `GetKernelModuleReadyNodeLabel`, `GetDevicePluginNodeLabel`, `GetDevicePluginTargetNodeLabel`):
+ * `kmm.node.kubernetes.io/<namespace>.<module>.ready` while the module is loaded on the node,
+ * `….device-plugin-ready` while its device plugin pod there is Ready, `….device-plugin-target` on the schedulable
+ * nodes a Module with a device plugin selects. All carry the empty value; users select their workloads on the first
+ * two, and the device plugin DaemonSet selects on `ready` and `device-plugin-target`.
  */
 export const NODE_LABELS = {
   moduleReady: (namespace: string, module: string) => `kmm.node.kubernetes.io/${namespace}.${module}.ready`,
   devicePluginReady: (namespace: string, module: string) =>
     `kmm.node.kubernetes.io/${namespace}.${module}.device-plugin-ready`,
+  devicePluginTarget: (namespace: string, module: string) =>
+    `kmm.node.kubernetes.io/${namespace}.${module}.device-plugin-target`,
 } as const;
 
 /**
@@ -157,6 +161,7 @@ export const NODE_LABEL_PATTERNS = {
   moduleVersionReady: /^kmm\.node\.kubernetes\.io\/([a-zA-Z0-9-]+)\.([a-zA-Z0-9-.]+)\.version\.ready$/,
   deprecatedModuleReady: /^kmm\.node\.kubernetes\.io\/[a-zA-Z0-9-]+\.ready$/,
   devicePluginReady: /^kmm\.node\.kubernetes\.io\/([a-zA-Z0-9-]+)\.([a-zA-Z0-9-.]+)\.device-plugin-ready$/,
+  devicePluginTarget: /^kmm\.node\.kubernetes\.io\/([a-zA-Z0-9-]+)\.([a-zA-Z0-9-.]+)\.device-plugin-target$/,
 } as const;
 
 export const ANNOTATIONS = {

@@ -204,62 +204,62 @@ describe(ModuleReconciler.name, () => {
     await expect.poll(() => names(ns), POLL).toEqual(['gpu-5-14-0-427-13-1-el9-4-x86-64']);
   });
 
-  it('gates the device plugin on the loader DaemonSets that report available pods, and counts from DaemonSet status', async () => {
+  it('places the device plugin on nodes labelled module-ready and device-plugin-target, as upstream, and counts from DaemonSet status', async () => {
     const { ns, selector } = await setup('mod-plugin');
     await createNode(`${ns}-a`, selector, '5.14.0-427.13.1.el9_4.x86_64');
     await createNode(`${ns}-b`, selector, '6.1.0-13-amd64');
+    await createNode(`${ns}-tainted`, selector, '6.1.0-13-amd64', [
+      { key: 'dedicated', value: 'db', effect: 'NoSchedule' },
+    ]);
     await createModule(
       gpuModule(ns, selector, {
         devicePlugin: { container: { image: 'registry.example/gpu-plugin:1.0', args: ['--verbose'] } },
       }),
     );
-    await expect.poll(() => names(ns), POLL).toEqual(['gpu-5-14-0-427-13-1-el9-4-x86-64', 'gpu-6-1-0-13-amd64']);
     await expect
-      .poll(async () => (await getModule(ns, 'gpu'))?.status?.devicePlugin, POLL)
-      .toEqual({ nodesMatchingSelectorNumber: 2, desiredNumber: 0, availableNumber: 0 });
-
-    // The el9 loader pods come up: the device plugin starts on el9 nodes only.
-    await setDaemonSetStatus(ns, 'gpu-5-14-0-427-13-1-el9-4-x86-64', 1, 1);
-    await expect.poll(() => names(ns), POLL).toContain('gpu-device-plugin');
+      .poll(() => names(ns), POLL)
+      .toEqual(['gpu-5-14-0-427-13-1-el9-4-x86-64', 'gpu-6-1-0-13-amd64', 'gpu-device-plugin']);
     const plugin = (await daemonSets(ns)).find((d) => d.metadata?.name === 'gpu-device-plugin');
-    expect(plugin?.spec?.template.spec?.nodeSelector).toEqual(selector);
-    expect(plugin?.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toEqual(
-      {
-        nodeSelectorTerms: [
-          {
-            matchExpressions: [
-              { key: LABELS.kernelVersionFull, operator: 'In', values: ['5.14.0-427.13.1.el9_4.x86_64'] },
-            ],
-          },
-        ],
-      },
-    );
+    const ready = NODE_LABELS.moduleReady(ns, 'gpu');
+    const target = NODE_LABELS.devicePluginTarget(ns, 'gpu');
+    expect(target).toBe(`kmm.node.kubernetes.io/${ns}.gpu.device-plugin-target`);
+    expect(plugin?.spec?.template.spec?.nodeSelector).toEqual({ [ready]: '', [target]: '' });
     expect(plugin?.spec?.template.spec?.containers[0]).toMatchObject({
       name: 'device-plugin',
       image: 'registry.example/gpu-plugin:1.0',
       args: ['--verbose'],
       securityContext: { privileged: true },
     });
+    // Selected, schedulable nodes are targets; the tainted one is not (upstream: a draining node loses the label).
+    await expect.poll(async () => (await nodeLabels(`${ns}-a`))[target], POLL).toBe('');
+    await expect.poll(async () => (await nodeLabels(`${ns}-b`))[target], POLL).toBe('');
+    expect((await nodeLabels(`${ns}-tainted`))[target]).toBeUndefined();
     await expect
-      .poll(async () => (await getModule(ns, 'gpu'))?.status?.moduleLoader, POLL)
-      .toEqual({ nodesMatchingSelectorNumber: 2, desiredNumber: 1, availableNumber: 1 });
+      .poll(async () => (await getModule(ns, 'gpu'))?.status?.devicePlugin, POLL)
+      .toEqual({ nodesMatchingSelectorNumber: 2, desiredNumber: 0, availableNumber: 0 });
 
-    // The Debian loader follows; the device plugin's DaemonSet reports its own pods.
-    await setDaemonSetStatus(ns, 'gpu-6-1-0-13-amd64', 1, 1);
-    await expect
-      .poll(async () => {
-        const ds = (await daemonSets(ns)).find((d) => d.metadata?.name === 'gpu-device-plugin');
-        return ds?.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
-          ?.nodeSelectorTerms[0]?.matchExpressions?.[0]?.values;
-      }, POLL)
-      .toEqual(['5.14.0-427.13.1.el9_4.x86_64', '6.1.0-13-amd64']);
-    await setDaemonSetStatus(ns, 'gpu-device-plugin', 2, 1);
+    // The el9 loader's pod comes up on node a: a alone now matches the device plugin's node selector.
+    await runPod(ns, 'gpu-5-14-0-427-13-1-el9-4-x86-64', `${ns}-a`, true);
+    await expect.poll(async () => (await nodeLabels(`${ns}-a`))[ready], POLL).toBe('');
+    expect((await nodeLabels(`${ns}-b`))[ready]).toBeUndefined();
+
+    await setDaemonSetStatus(ns, 'gpu-5-14-0-427-13-1-el9-4-x86-64', 1, 1);
+    await setDaemonSetStatus(ns, 'gpu-6-1-0-13-amd64', 1, 0);
+    await setDaemonSetStatus(ns, 'gpu-device-plugin', 1, 1);
     await expect
       .poll(async () => (await getModule(ns, 'gpu'))?.status, POLL)
       .toEqual({
-        moduleLoader: { nodesMatchingSelectorNumber: 2, desiredNumber: 2, availableNumber: 2 },
-        devicePlugin: { nodesMatchingSelectorNumber: 2, desiredNumber: 2, availableNumber: 1 },
+        moduleLoader: { nodesMatchingSelectorNumber: 2, desiredNumber: 2, availableNumber: 1 },
+        devicePlugin: { nodesMatchingSelectorNumber: 2, desiredNumber: 1, availableNumber: 1 },
       });
+
+    // The Module drops its device plugin: the DaemonSet and the target labels go.
+    const module = await getModule(ns, 'gpu');
+    await http.json('PUT', `/apis/${M.group}/${M.version}/namespaces/${ns}/${M.plural}/gpu`, {
+      body: { ...module, spec: { ...module!.spec, devicePlugin: undefined } },
+    });
+    await expect.poll(async () => (await nodeLabels(`${ns}-a`))[target], POLL).toBeUndefined();
+    await expect.poll(() => names(ns), POLL).not.toContain('gpu-device-plugin');
   });
 
   it('uses the privileged default service accounts for a Module in the agent namespace, and its own when it names one', async () => {
@@ -282,7 +282,6 @@ describe(ModuleReconciler.name, () => {
         POLL,
       )
       .toBe('kmm-module-loader');
-    await setDaemonSetStatus(agentNs, loaderName, 1, 1);
     await expect
       .poll(
         async () =>
@@ -327,10 +326,8 @@ describe(ModuleReconciler.name, () => {
     await createModule(
       gpuModule(ns, selector, { devicePlugin: { container: { image: 'registry.example/gpu-plugin:1.0' } } }),
     );
-    await expect.poll(() => names(ns), POLL).toEqual(['gpu-6-1-0-13-amd64']);
+    await expect.poll(() => names(ns), POLL).toEqual(['gpu-6-1-0-13-amd64', 'gpu-device-plugin']);
     await runPod(ns, 'gpu-6-1-0-13-amd64', `${ns}-a`, true);
-    await setDaemonSetStatus(ns, 'gpu-6-1-0-13-amd64', 1, 1);
-    await expect.poll(() => names(ns), POLL).toContain('gpu-device-plugin');
     const label = `kmm.node.kubernetes.io/${ns}.gpu.device-plugin-ready`;
     expect(NODE_LABELS.devicePluginReady(ns, 'gpu')).toBe(label);
 

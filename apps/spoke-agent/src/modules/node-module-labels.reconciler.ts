@@ -8,12 +8,13 @@ import { ModuleCaches } from './module-caches.service.js';
 import { planNodeModuleLabels } from './plan-node-module-labels.js';
 
 /**
- * Keeps upstream KMM's per-Module node labels, `kmm.node.kubernetes.io/<namespace>.<module>.ready` and
- * `….device-plugin-ready`, equal to what the kubelet reports for this agent's module-loader and device-plugin pods on
+ * Keeps upstream KMM's per-Module node labels: `kmm.node.kubernetes.io/<namespace>.<module>.ready` and
+ * `….device-plugin-ready` equal to what the kubelet reports for this agent's module-loader and device-plugin pods on
  * each node (upstream sets the first from its NodeModulesConfig status, internal/controllers/nmc_reconciler.go
- * `UpdateNodeLabels`, and the second from the device-plugin pod, internal/controllers/pod_node_label_reconciler.go).
- * Keyed by node: a pod event queues its node, a node event the node itself (someone may have edited its labels).
- * One merge patch of only those labels, only when they differ.
+ * `UpdateNodeLabels`, and the second from the device-plugin pod, internal/controllers/pod_node_label_reconciler.go),
+ * and `….device-plugin-target` on the schedulable nodes a Module with a device plugin selects. Keyed by node: a pod
+ * event queues its node, a node event the node itself (someone may have edited its labels), a Module event every
+ * node. One merge patch of only those labels, only when they differ.
  */
 @Injectable()
 export class NodeModuleLabelsReconciler implements BeforeApplicationShutdown {
@@ -41,13 +42,20 @@ export class NodeModuleLabelsReconciler implements BeforeApplicationShutdown {
       .on('delete', (p) => onPod(p));
     const onNode = (node: V1Node) => this.queue.add(node.metadata?.name ?? '');
     nodes.informer.on('add', onNode).on('update', onNode);
+    // A Module's selector, tolerations or device plugin decide its device-plugin-target label on every node.
+    const onModule = () => {
+      for (const node of nodes.list()) onNode(node);
+    };
+    caches.modules.on('add', onModule).on('update', onModule).on('delete', onModule);
   }
 
   async reconcile(name: string): Promise<{ requeueAfterMs?: number }> {
-    if (!this.caches.pods.hasSynced() || !this.nodes.informer.hasSynced()) return { requeueAfterMs: 500 };
+    if (!this.caches.pods.hasSynced() || !this.caches.modules.hasSynced() || !this.nodes.informer.hasSynced()) {
+      return { requeueAfterMs: 500 };
+    }
     const node = this.nodes.informer.get(name);
     if (node === undefined) return {};
-    const patch = planNodeModuleLabels(node, this.caches.pods.list());
+    const patch = planNodeModuleLabels(node, this.caches.pods.list(), this.caches.modules.list());
     if (patch === undefined) return {};
     await this.spoke.http.json('PATCH', `/api/v1/nodes/${encodeURIComponent(name)}`, {
       body: { metadata: { labels: patch } },

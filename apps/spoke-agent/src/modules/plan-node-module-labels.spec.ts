@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { LABELS, NODE_LABELS } from '@kmm-hub/api';
+import { LABELS, NODE_LABELS, newModule, type Module } from '@kmm-hub/api';
 import { isNodeModuleLabel, isPodReady, planNodeModuleLabels } from './plan-node-module-labels.js';
 
 const owner = [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'u', controller: true }];
@@ -37,6 +37,9 @@ describe('NODE_LABELS', () => {
     expect(NODE_LABELS.devicePluginReady('drivers', 'gpu')).toBe(
       'kmm.node.kubernetes.io/drivers.gpu.device-plugin-ready',
     );
+    expect(NODE_LABELS.devicePluginTarget('drivers', 'gpu')).toBe(
+      'kmm.node.kubernetes.io/drivers.gpu.device-plugin-target',
+    );
   });
 });
 
@@ -49,7 +52,7 @@ describe('isNodeModuleLabel', () => {
     ['kmm.node.kubernetes.io/drivers.gpu.version.ready', false],
     ['kmm.node.kubernetes.io/gpu.ready', false],
     ['kmm.node.kubernetes.io/kernel-version.full', false],
-    ['kmm.node.kubernetes.io/drivers.gpu.device-plugin-target', false],
+    ['kmm.node.kubernetes.io/drivers.gpu.device-plugin-target', true],
     ['example.com/drivers.gpu.ready', false],
   ])('%s → %s', (label, expected) => {
     expect(isNodeModuleLabel(label)).toBe(expected);
@@ -114,6 +117,46 @@ describe('planNodeModuleLabels', () => {
       { 'kmm.node.kubernetes.io/a.gpu.ready': '', 'kmm.node.kubernetes.io/b.nic.ready': '' },
     ],
   ])('%s', (_name, n, pods, expected) => {
-    expect(planNodeModuleLabels(n, pods)).toEqual(expected);
+    expect(planNodeModuleLabels(n, pods, [])).toEqual(expected);
+  });
+
+  const target = NODE_LABELS.devicePluginTarget('drivers', 'gpu');
+  const module = (spec: Partial<Module['spec']>, deleting = false): Module => {
+    const m = newModule({ metadata: { name: 'gpu', namespace: 'drivers' } });
+    if (deleting) m.metadata.deletionTimestamp = new Date(0);
+    return { ...m, spec: { ...m.spec, selector: { gpu: 'yes' }, ...spec } };
+  };
+  const withPlugin = { devicePlugin: { container: { image: 'reg/plugin:1' } } };
+  const taint = { key: 'dedicated', value: 'db', effect: 'NoSchedule' };
+
+  it.each<[string, V1Node, Module, Record<string, string | null> | undefined]>([
+    [
+      'a selected node of a Module with a device plugin is its target',
+      node({ gpu: 'yes' }),
+      module(withPlugin),
+      { [target]: '' },
+    ],
+    ['no device plugin, no target', node({ gpu: 'yes' }), module({}), undefined],
+    ['a node the Module does not select is no target', node({ gpu: 'no' }), module(withPlugin), undefined],
+    [
+      'a node tainted against the Module loses the target (upstream: draining nodes)',
+      { ...node({ gpu: 'yes', [target]: '' }), spec: { taints: [taint] } },
+      module(withPlugin),
+      { [target]: null },
+    ],
+    [
+      'a tolerated taint keeps it',
+      { ...node({ gpu: 'yes', [target]: '' }), spec: { taints: [taint] } },
+      module({ ...withPlugin, tolerations: [{ key: 'dedicated', operator: 'Exists' }] }),
+      undefined,
+    ],
+    [
+      'a Module being deleted is no longer targeted',
+      node({ gpu: 'yes', [target]: '' }),
+      module(withPlugin, true),
+      { [target]: null },
+    ],
+  ])('%s', (_name, n, m, expected) => {
+    expect(planNodeModuleLabels(n, [], [m])).toEqual(expected);
   });
 });

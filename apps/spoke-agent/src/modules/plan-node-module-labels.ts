@@ -1,5 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { LABELS, NODE_LABELS, NODE_LABEL_PATTERNS } from '@kmm-hub/api';
+import { LABELS, NODE_LABELS, NODE_LABEL_PATTERNS, type Module } from '@kmm-hub/api';
+import { isSchedulable, matchesSelector } from './node-scheduling.js';
 
 /**
  * Whether the kubelet reports the pod Ready and nothing is deleting it (upstream KMM
@@ -24,9 +25,20 @@ function roleOf(pod: V1Pod): 'moduleLoader' | 'devicePlugin' | undefined {
   return labels[LABELS.kernelVersionFull] === undefined ? 'devicePlugin' : 'moduleLoader';
 }
 
-/** The per-Module labels a node should carry, from the pods the kubelet runs there. */
-export function wantedNodeModuleLabels(nodeName: string, pods: readonly V1Pod[]): Set<string> {
+/**
+ * The per-Module labels a node should carry: from the pods the kubelet runs there, and the device-plugin target of
+ * every Module with a device plugin that selects the node while the node is schedulable for it (upstream
+ * internal/controllers/device_plugin_reconciler.go `handleDevicePluginTargetLabels`: a draining node loses it, so the
+ * device plugin leaves).
+ */
+export function wantedNodeModuleLabels(node: V1Node, pods: readonly V1Pod[], modules: readonly Module[]): Set<string> {
+  const nodeName = node.metadata?.name ?? '';
   const wanted = new Set<string>();
+  for (const module of modules) {
+    if (module.spec?.devicePlugin === undefined || module.metadata.deletionTimestamp) continue;
+    if (!matchesSelector(node, module.spec.selector) || !isSchedulable(node, module.spec.tolerations)) continue;
+    wanted.add(NODE_LABELS.devicePluginTarget(module.metadata.namespace ?? '', module.metadata.name ?? ''));
+  }
   for (const pod of pods) {
     if (pod.spec?.nodeName !== nodeName || !isPodReady(pod)) continue;
     const role = roleOf(pod);
@@ -42,9 +54,11 @@ export function wantedNodeModuleLabels(nodeName: string, pods: readonly V1Pod[])
   return wanted;
 }
 
-/** A label this agent owns on nodes: upstream's module-ready or device-plugin-ready form. */
+/** A label this agent owns on nodes: upstream's module-ready, device-plugin-ready or device-plugin-target form. */
 export function isNodeModuleLabel(label: string): boolean {
-  if (NODE_LABEL_PATTERNS.devicePluginReady.test(label)) return true;
+  if (NODE_LABEL_PATTERNS.devicePluginReady.test(label) || NODE_LABEL_PATTERNS.devicePluginTarget.test(label)) {
+    return true;
+  }
   return (
     NODE_LABEL_PATTERNS.moduleReady.test(label) &&
     !NODE_LABEL_PATTERNS.moduleVersionReady.test(label) &&
@@ -53,12 +67,16 @@ export function isNodeModuleLabel(label: string): boolean {
 }
 
 /**
- * The merge patch of a node's labels that makes its module-ready and device-plugin-ready labels match its Ready
- * pods (`""` adds, `null` removes), or undefined when they already do. Other labels are never touched.
+ * The merge patch of a node's labels that makes its per-Module labels what `wantedNodeModuleLabels` says (`""`
+ * adds, `null` removes), or undefined when they already are. Other labels are never touched.
  */
-export function planNodeModuleLabels(node: V1Node, pods: readonly V1Pod[]): Record<string, string | null> | undefined {
+export function planNodeModuleLabels(
+  node: V1Node,
+  pods: readonly V1Pod[],
+  modules: readonly Module[],
+): Record<string, string | null> | undefined {
   const have = node.metadata?.labels ?? {};
-  const wanted = wantedNodeModuleLabels(node.metadata?.name ?? '', pods);
+  const wanted = wantedNodeModuleLabels(node, pods, modules);
   const patch: Record<string, string | null> = {};
   for (const label of wanted) if (have[label] !== '') patch[label] = '';
   for (const label of Object.keys(have)) if (isNodeModuleLabel(label) && !wanted.has(label)) patch[label] = null;

@@ -7,7 +7,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { ANNOTATIONS, LABELS, RESOURCES, type ModprobeSpec, type Module } from '@kmm-hub/api';
+import { ANNOTATIONS, LABELS, NODE_LABELS, RESOURCES, type ModprobeSpec, type Module } from '@kmm-hub/api';
 import { dnsSafeKernelVersion, type ResolvedKernelMapping } from '@kmm-hub/kernel';
 import { hashCanonicalJson } from '@kmm-hub/manifestwork';
 
@@ -216,18 +216,20 @@ export function renderModuleLoader(args: {
 }
 
 /**
- * The device-plugin DaemonSet: on the nodes the Module selects and, when there is a module loader, only on nodes of
- * the kernels whose loader is up (`readyKernelLabels`, node affinity on the kernel label). Its pod selector excludes
- * the kernel label so it never overlaps the loaders'.
+ * The device-plugin DaemonSet, placed as upstream places it (internal/controllers/device_plugin_reconciler.go
+ * `generateDevicePluginLabelsAndSelector`): with a module loader, on the nodes labelled
+ * `kmm.node.kubernetes.io/<namespace>.<module>.ready` (the module is loaded there) and `….device-plugin-target`
+ * (selected and schedulable), both kept by NodeModuleLabelsReconciler; without one, on the nodes the Module selects.
+ * Its pod selector excludes the kernel label so it never overlaps the loaders'.
  */
 export function renderDevicePlugin(args: {
   readonly module: Module;
-  readonly readyKernelLabels: readonly string[] | undefined;
   readonly serviceAccountName: string | undefined;
 }): V1DaemonSet {
-  const { module, readyKernelLabels, serviceAccountName } = args;
+  const { module, serviceAccountName } = args;
   const plugin = module.spec?.devicePlugin;
   const name = module.metadata.name ?? '';
+  const namespace = module.metadata.namespace ?? '';
   const labels = { [LABELS.moduleName]: name };
   const toContainer = (c: NonNullable<typeof plugin>['container'], containerName: string) => ({
     name: containerName,
@@ -242,7 +244,10 @@ export function renderDevicePlugin(args: {
     volumeMounts: [{ name: 'kubelet-device-plugins', mountPath: DEVICE_PLUGINS_PATH }, ...(c.volumeMounts ?? [])],
   });
   const podSpec: V1PodSpec = {
-    nodeSelector: { ...module.spec?.selector },
+    nodeSelector:
+      module.spec?.moduleLoader === undefined
+        ? { ...module.spec?.selector }
+        : { [NODE_LABELS.moduleReady(namespace, name)]: '', [NODE_LABELS.devicePluginTarget(namespace, name)]: '' },
     priorityClassName: 'system-node-critical',
     containers: plugin === undefined ? [] : [toContainer(plugin.container, 'device-plugin')],
     ...(plugin?.initContainer && { initContainers: [toContainer(plugin.initContainer, 'device-plugin-init')] }),
@@ -255,17 +260,6 @@ export function renderDevicePlugin(args: {
     }),
     ...podExtras(module, serviceAccountName),
   };
-  if (readyKernelLabels !== undefined) {
-    podSpec.affinity = {
-      nodeAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [
-            { matchExpressions: [{ key: LABELS.kernelVersionFull, operator: 'In', values: [...readyKernelLabels] }] },
-          ],
-        },
-      },
-    };
-  }
   return withSpecHash({
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
