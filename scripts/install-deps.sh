@@ -42,4 +42,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 echo "install-deps: control plane binaries in $(bash test/env/build-binaries.sh)"
-echo "install-deps: test oracles $(bash test/oracles/build-oracles.sh | tr '\n' ' ')"
+oracles=$(bash test/oracles/build-oracles.sh)
+echo "install-deps: test oracles $(echo "$oracles" | tr '\n' ' ')"
