@@ -7,7 +7,7 @@ import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { Observable, Subject } from 'rxjs';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
-import { HubMetrics } from '../health/metrics.js';
+import { HubMetrics } from '../metrics/metrics.js';
 import type { QueueName } from '../images/jobs.js';
 import { BuildJobsService } from './build-jobs.service.js';
 import type { MatrixCell } from './dto/fleet.dto.js';

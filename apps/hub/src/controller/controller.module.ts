@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { MetricsModule } from '../health/metrics.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { EventRecorderService } from './event-recorder.service.js';
-import { HubCacheModule } from './hub-cache.module.js';
+import { HubCacheModule } from '../hub-cache/hub-cache.module.js';
 import { ImageTrackerService } from './image-tracker.service.js';
 import { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
 

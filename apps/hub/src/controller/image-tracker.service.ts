@@ -10,8 +10,8 @@ import {
 } from '@kmm-hub/oci';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
-import { HubMetrics } from '../health/metrics.js';
-import { HubCacheService } from './hub-cache.service.js';
+import { HubMetrics } from '../metrics/metrics.js';
+import { HubCacheService } from '../hub-cache/hub-cache.service.js';
 import { ImageCheckScheduler, type CheckAnswer, type CheckResult, type FailingCheck } from './image-check-scheduler.js';
 import type { ReconcileKey } from './reconcile-keys.js';
 

@@ -5,7 +5,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { KubeHttp } from '@kmm-hub/kube';
-import { HubCacheService } from '../controller/hub-cache.service.js';
+import { HubCacheService } from '../hub-cache/hub-cache.service.js';
 import { ImageTrackerService } from '../controller/image-tracker.service.js';
 import { ManagedClusterModuleReconciler } from '../controller/managed-cluster-module.reconciler.js';
 import { ImageQueueClient } from '../images/image-queue.client.js';

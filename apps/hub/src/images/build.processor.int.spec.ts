@@ -28,7 +28,7 @@ import {
   ProcessGroup,
 } from '@kmm-hub/test-env';
 import { BuildProcessor } from './build.processor.js';
-import { BuildahExecutor } from './executors/buildah.executor.js';
+import { BuildahExecutor } from './buildah.executor.js';
 import type { ImageAttemptFailed, ImagePushed, ImageRequest, ImageSettled } from './image-pipeline.js';
 import { IMAGE_JOB_NAMES, QUEUES, WAITING_FOR_BUILD_STAGE } from './jobs.js';
 import { planImageJobs } from './plan-image-jobs.js';

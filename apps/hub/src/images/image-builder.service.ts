@@ -2,7 +2,7 @@
 // final tag holds whether to build at all (decide-tag-use.ts: never over an image the hub did not make), else run
 // the configured executor and learn the pushed digest.
 import { Inject, Injectable } from '@nestjs/common';
-import type { BuildExecutor, JobReporter } from './executors/build-executor.js';
+import type { BuildExecutor, JobReporter } from './build-executor.js';
 import { HubInputsService } from './hub-inputs.service.js';
 import { BuildFailedError } from './image-job-errors.js';
 import { decideTagUse } from './decide-tag-use.js';

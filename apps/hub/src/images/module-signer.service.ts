@@ -11,7 +11,7 @@ import {
   parseImageReference,
   readImageFiles,
 } from '@kmm-hub/oci';
-import type { JobReporter } from './executors/build-executor.js';
+import type { JobReporter } from './build-executor.js';
 import { HubInputsService } from './hub-inputs.service.js';
 import { ImageInputError, describeError } from './image-job-errors.js';
 import { decideTagUse } from './decide-tag-use.js';

@@ -11,7 +11,7 @@ import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
 import { ImageQueueClient } from '../images/image-queue.client.js';
 import { QUEUES } from '../images/jobs.js';
-import { withTimeout } from './with-timeout.js';
+import { withTimeout } from '../images/with-timeout.js';
 
 const REDIS_TIMEOUT_MS = 3_000;
 
