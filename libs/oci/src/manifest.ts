@@ -1,6 +1,6 @@
 // OCI / Docker v2 manifest, index and image config shapes, and their validation when read from a registry.
 
-import { isDigest } from './digest.js';
+import { isDigest } from '@kmm-hub/image-reference';
 import { MEDIA_TYPE, isImageManifestMediaType, isIndexMediaType } from './media-types.js';
 
 export interface Platform {

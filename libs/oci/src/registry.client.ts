@@ -5,20 +5,24 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { RegistryCredentials } from './docker-config.js';
-import { digestLike, isDigest, sha256Digest } from './digest.js';
 import {
   type ImageReference,
+  type RegistryScheme,
+  type RegistrySchemes,
+  digestLike,
   formatImageReference,
+  isDigest,
   manifestReference,
   normalizeRegistry,
   parseImageReference,
   registryApiHost,
-} from './image-reference.js';
+  registrySchemes,
+  sha256Digest,
+} from '@kmm-hub/image-reference';
 import { type ParsedManifest, parseManifest } from './manifest.js';
 import { MANIFEST_ACCEPT, isIndexMediaType } from './media-types.js';
 import { type PlatformSpec, formatPlatform, parsePlatform, selectPlatformManifest } from './platform.js';
 import { CLIENT_ERROR_CODE, RegistryError, parseRegistryErrorBody } from './registry-error.js';
-import { type RegistryScheme, type RegistrySchemes, registrySchemes } from './registry-scheme.js';
 import { type Transport, createTransport } from './registry-transport.js';
 import { findBearerChallenge, parseWwwAuthenticate } from './www-authenticate.js';
 

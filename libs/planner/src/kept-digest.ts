@@ -1,7 +1,7 @@
 // What a cluster already runs, read back from its ManifestWork, so that a registry that is slow or failing never
 // unpublishes a kernel (publish what is ready, and keep what was applied).
 import type { ManifestWork, Module } from '@kmm-hub/api';
-import { isDigest, withDigest } from '@kmm-hub/oci';
+import { isDigest, withDigest } from '@kmm-hub/image-reference';
 
 /** Kernel → pinned image the ManifestWork publishes now (literal mappings with `repo@sha256:…`). */
 export function publishedImages(mw: ManifestWork | undefined): Map<string, string> {
