@@ -10,6 +10,7 @@ import { parseHubConfig } from './config/config.schema.js';
 import { HubModule } from './hub.module.js';
 import { AuthController } from './api/auth.controller.js';
 import { ImageQueueClient } from './images/image-queue.client.js';
+import { RegistryAccessService } from './registry/registry-access.service.js';
 import { WebController } from './web/web.controller.js';
 
 /** Every provider instance of a class in the app, whatever token it is registered under. */
@@ -66,6 +67,23 @@ describe(HubModule.name, () => {
       await app.close();
     }
   });
+
+  it.each([
+    ['all', 1],
+    ['controller', 1],
+    ['api', 0],
+    ['worker', 1],
+  ] as const)(
+    'role %s: %i set of registry clients for the image checks and the build and sign jobs',
+    async (role, sets) => {
+      const app = await Test.createTestingModule({ imports: [HubModule.forRole(configFor(role))] }).compile();
+      try {
+        expect(instancesOf(app, RegistryAccessService).size).toBe(sets);
+      } finally {
+        await app.close();
+      }
+    },
+  );
 
   it.each(['all', 'controller', 'api', 'worker'] as const)(
     'role %s: one queue client (one set of Redis connections) serves the pipeline, API and health checks',

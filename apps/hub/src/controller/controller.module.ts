@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MetricsModule } from '../metrics/metrics.module.js';
+import { RegistryModule } from '../registry/registry.module.js';
 import { EventRecorderService } from './event-recorder.service.js';
 import { HubCacheModule } from '../hub-cache/hub-cache.module.js';
 import { ImageTrackerService } from './image-tracker.service.js';
@@ -12,7 +13,7 @@ export class ControllerModule {
   static register(images: DynamicModule): DynamicModule {
     return {
       module: ControllerModule,
-      imports: [HubCacheModule, MetricsModule, images],
+      imports: [HubCacheModule, MetricsModule, RegistryModule, images],
       providers: [ImageTrackerService, EventRecorderService, ManagedClusterModuleReconciler],
       exports: [ManagedClusterModuleReconciler, ImageTrackerService],
     };

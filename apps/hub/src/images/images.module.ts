@@ -3,6 +3,7 @@
 // comes from the global HubKubeModule.
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { HUB_CONFIG } from '../config/config.module.js';
+import { RegistryModule } from '../registry/registry.module.js';
 import type { HubConfig, HubRole } from '../config/config.schema.js';
 import { BuildProcessor } from './build.processor.js';
 import type { BuildExecutor } from './build-executor.js';
@@ -16,7 +17,6 @@ import { ImageQueuesModule } from './image-queues.module.js';
 import { ImageWorkersService } from './image-workers.service.js';
 import { BUILD_EXECUTOR, IMAGES_OPTIONS, type ImagesOptions, imagesOptionsFromConfig } from './images.options.js';
 import { ModuleSignerService } from './module-signer.service.js';
-import { RegistryAccessService } from './registry-access.service.js';
 import { SignProcessor } from './sign.processor.js';
 
 export interface ImagesModuleOptions {
@@ -43,7 +43,6 @@ export class ImagesModule {
     const pipeline: Provider[] = [ImagePipelineService, { provide: IMAGE_PIPELINE, useExisting: ImagePipelineService }];
     const workers: Provider[] = [
       HubInputsService,
-      RegistryAccessService,
       ImageBuilderService,
       ModuleSignerService,
       BuildahExecutor,
@@ -63,7 +62,7 @@ export class ImagesModule {
     ];
     return {
       module: ImagesModule,
-      imports: [ImageQueuesModule],
+      imports: [ImageQueuesModule, ...(runsWorkers ? [RegistryModule] : [])],
       providers: [...shared, ...(servesPipeline ? pipeline : []), ...(runsWorkers ? workers : [])],
       exports: servesPipeline ? [IMAGE_PIPELINE, ImagePipelineService] : [],
     };
