@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { parseHubConfig } from './config/config.schema.js';
 import { HubModule } from './hub.module.js';
 import { AuthController } from './api/auth.controller.js';
-import { ImageQueueClient } from './images/image-queue.client.js';
+import { ImageQueueClient } from './image-queues/image-queue.client.js';
 import { RegistryAccessService } from './registry/registry-access.service.js';
 import { WebController } from './web/web.controller.js';
 

@@ -8,7 +8,7 @@ import { HubKubeModule } from '../kube/hub-kube.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { AuthController } from './auth.controller.js';
 import { BuildJobsService } from './build-jobs.service.js';
-import { ImageQueuesModule } from '../images/image-queues.module.js';
+import { ImageQueuesModule } from '../image-queues/image-queues.module.js';
 import { BuildsController } from './builds.controller.js';
 import { ClientErrorsService } from './client-errors.service.js';
 import { EventsController } from './events.controller.js';

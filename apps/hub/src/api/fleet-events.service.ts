@@ -8,7 +8,7 @@ import { Observable, Subject } from 'rxjs';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
 import { HubMetrics } from '../metrics/metrics.js';
-import type { QueueName } from '../images/jobs.js';
+import type { QueueName } from '../image-queues/jobs.js';
 import { BuildJobsService } from './build-jobs.service.js';
 import type { MatrixCell } from './dto/fleet.dto.js';
 import { FleetService } from './fleet.service.js';

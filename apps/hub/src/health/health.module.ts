@@ -1,7 +1,7 @@
 import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule } from '../auth/auth.module.js';
-import { ImageQueuesModule } from '../images/image-queues.module.js';
+import { ImageQueuesModule } from '../image-queues/image-queues.module.js';
 import { cachesModuleFor } from '../hub-cache/hub-cache.module.js';
 import type { HubRole } from '../config/config.schema.js';
 import { HubKubeModule } from '../kube/hub-kube.module.js';

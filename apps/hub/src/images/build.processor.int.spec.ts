@@ -30,7 +30,7 @@ import {
 import { BuildProcessor } from './build.processor.js';
 import { BuildahExecutor } from './buildah.executor.js';
 import type { ImageAttemptFailed, ImagePushed, ImageRequest, ImageSettled } from './image-pipeline.js';
-import { IMAGE_JOB_NAMES, QUEUES, WAITING_FOR_BUILD_STAGE } from './jobs.js';
+import { IMAGE_JOB_NAMES, QUEUES, WAITING_FOR_BUILD_STAGE } from '../image-queues/jobs.js';
 import { planImageJobs } from './plan-image-jobs.js';
 
 const env = inject('env');

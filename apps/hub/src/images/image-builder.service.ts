@@ -7,8 +7,8 @@ import { HubInputsService } from './hub-inputs.service.js';
 import { BuildFailedError } from './image-job-errors.js';
 import { decideTagUse } from './decide-tag-use.js';
 import { readTag } from './image-output.js';
-import { BUILD_EXECUTOR } from './images.options.js';
-import { IMAGE_JOB_NAMES, type BuildJobData, type ImageJobResult } from './jobs.js';
+import { BUILD_EXECUTOR } from '../image-queues/images.options.js';
+import { IMAGE_JOB_NAMES, type BuildJobData, type ImageJobResult } from '../image-queues/jobs.js';
 import { RegistryAccessService } from '../registry/registry-access.service.js';
 import { readRegistryAuth } from './registry-auth.js';
 

@@ -13,9 +13,14 @@ import { HubInputsService } from './hub-inputs.service.js';
 import { ImageBuilderService } from './image-builder.service.js';
 import { IMAGE_PIPELINE } from './image-pipeline.js';
 import { ImagePipelineService } from './image-pipeline.service.js';
-import { ImageQueuesModule } from './image-queues.module.js';
+import { ImageQueuesModule } from '../image-queues/image-queues.module.js';
 import { ImageWorkersService } from './image-workers.service.js';
-import { BUILD_EXECUTOR, IMAGES_OPTIONS, type ImagesOptions, imagesOptionsFromConfig } from './images.options.js';
+import {
+  BUILD_EXECUTOR,
+  IMAGES_OPTIONS,
+  type ImagesOptions,
+  imagesOptionsFromConfig,
+} from '../image-queues/images.options.js';
 import { ModuleSignerService } from './module-signer.service.js';
 import { SignProcessor } from './sign.processor.js';
 

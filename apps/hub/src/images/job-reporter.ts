@@ -2,8 +2,8 @@
 // the job's keepLogs), ownership through the job lock.
 import type { PinoLogger } from 'nestjs-pino';
 import type { JobReporter } from './build-executor.js';
-import type { StoredJob } from './image-queue.client.js';
-import type { JobProgressReport } from './jobs.js';
+import type { StoredJob } from '../image-queues/image-queue.client.js';
+import type { JobProgressReport } from '../image-queues/jobs.js';
 
 const MAX_LINE_LENGTH = 2000;
 

@@ -7,8 +7,8 @@ import type { V1Job, V1JobList, V1PodList } from '@kubernetes/client-node';
 import { Inject, Injectable } from '@nestjs/common';
 import { KubeApiError, KubeHttp } from '@kmm-hub/kube';
 import { BuildFailedError } from './image-job-errors.js';
-import { IMAGES_OPTIONS, type ImagesOptions } from './images.options.js';
-import { IMAGE_JOB_NAMES } from './jobs.js';
+import { IMAGES_OPTIONS, type ImagesOptions } from '../image-queues/images.options.js';
+import { IMAGE_JOB_NAMES } from '../image-queues/jobs.js';
 import type { BuildExecutor, BuildInputs, BuildOutcome, BuildSpec, JobReporter } from './build-executor.js';
 import {
   BUILDER_CONTAINER,

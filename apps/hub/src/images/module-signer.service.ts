@@ -16,7 +16,7 @@ import { HubInputsService } from './hub-inputs.service.js';
 import { ImageInputError, describeError } from './image-job-errors.js';
 import { decideTagUse } from './decide-tag-use.js';
 import { readTag } from './image-output.js';
-import { IMAGE_JOB_NAMES, type ImageJobResult, type SignJobData } from './jobs.js';
+import { IMAGE_JOB_NAMES, type ImageJobResult, type SignJobData } from '../image-queues/jobs.js';
 import { RegistryAccessService } from '../registry/registry-access.service.js';
 import { readRegistryAuth } from './registry-auth.js';
 

@@ -4,7 +4,7 @@ import { type DockerConfig, parseDockerConfig } from '@kmm-hub/oci';
 import type { RegistryAccess } from '../registry/registry-access.service.js';
 import { ImageInputError } from './image-job-errors.js';
 import { DOCKER_CONFIG_JSON_KEY, type HubInputsService } from './hub-inputs.service.js';
-import type { ObjectVersion } from './jobs.js';
+import type { ObjectVersion } from '../image-queues/jobs.js';
 
 /** Raw bytes for builders that take an auth file; parsed, with its Secret version, for our registry clients. */
 export interface RegistryAuth extends RegistryAccess {
