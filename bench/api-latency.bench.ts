@@ -7,7 +7,7 @@ import { RESOURCES, newLoaderManagedClusterModule } from '@kmm-hub/api';
 import { RegistryClient } from '@kmm-hub/oci';
 import { pushImage } from '@kmm-hub/test-env';
 import { describe, expect, inject, it } from 'vitest';
-import { startFleetUnderTest } from '../apps/hub/src/api/fleet-under-test.testing.js';
+import { startFleetUnderTest } from '../apps/hub/src/testing/fleet-under-test.testing.js';
 
 const env = inject('env');
 const CLUSTERS = Number(process.env.BENCH_API_CLUSTERS ?? 200);

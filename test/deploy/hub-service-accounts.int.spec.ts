@@ -20,7 +20,7 @@ import {
 } from '@kmm-hub/test-env';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { apiHubEnv, startApiHub, type ApiHub } from '../../apps/hub/src/api/fleet-under-test.testing.js';
+import { apiHubEnv, startApiHub, type ApiHub } from '../../apps/hub/src/testing/fleet-under-test.testing.js';
 import { parseHubConfig } from '../../apps/hub/src/config/config.schema.js';
 import { HubModule } from '../../apps/hub/src/hub.module.js';
 import { BASES, loadBase } from './deploy-files.js';

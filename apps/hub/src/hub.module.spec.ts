@@ -8,7 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseHubConfig } from './config/config.schema.js';
 import { HubModule } from './hub.module.js';
-import { ImageQueueClient } from './images/image-queue.client.js';
+import { AuthController } from './api/auth.controller.js';
+import { ImageQueueClient } from './image-queues/image-queue.client.js';
+import { RegistryAccessService } from './registry/registry-access.service.js';
+import { WebController } from './web/web.controller.js';
 
 /** Every provider instance of a class in the app, whatever token it is registered under. */
 function instancesOf<T>(app: TestingModule, type: abstract new (...args: never[]) => T): Set<T> {
@@ -16,6 +19,13 @@ function instancesOf<T>(app: TestingModule, type: abstract new (...args: never[]
   for (const module of app.get(ModulesContainer).values()) {
     for (const wrapper of module.providers.values()) if (wrapper.instance instanceof type) found.add(wrapper.instance);
   }
+  return found;
+}
+
+/** The controller classes the app routes to. */
+function controllersOf(app: TestingModule): Set<unknown> {
+  const found = new Set<unknown>();
+  for (const module of app.get(ModulesContainer).values()) for (const c of module.controllers.keys()) found.add(c);
   return found;
 }
 
@@ -33,17 +43,52 @@ describe(HubModule.name, () => {
     }),
   );
 
+  const configFor = (role: 'all' | 'controller' | 'api' | 'worker') =>
+    parseHubConfig({
+      HUB_ROLE: role,
+      HUB_KUBECONFIG: kubeconfig,
+      REDIS_URL: 'redis://127.0.0.1:1',
+      AUTH_MODE: 'disabled',
+      LOG_LEVEL: 'fatal',
+      METRICS_AUTH: 'viewer',
+    });
+
+  it.each([
+    ['all', true],
+    ['api', true],
+    ['controller', false],
+    ['worker', false],
+  ] as const)('role %s serves the fleet page and sign-in routes: %s', async (role, served) => {
+    const app = await Test.createTestingModule({ imports: [HubModule.forRole(configFor(role))] }).compile();
+    try {
+      const controllers = controllersOf(app);
+      expect([controllers.has(WebController), controllers.has(AuthController)]).toEqual([served, served]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it.each([
+    ['all', 1],
+    ['controller', 1],
+    ['api', 0],
+    ['worker', 1],
+  ] as const)(
+    'role %s: %i set of registry clients for the image checks and the build and sign jobs',
+    async (role, sets) => {
+      const app = await Test.createTestingModule({ imports: [HubModule.forRole(configFor(role))] }).compile();
+      try {
+        expect(instancesOf(app, RegistryAccessService).size).toBe(sets);
+      } finally {
+        await app.close();
+      }
+    },
+  );
+
   it.each(['all', 'controller', 'api', 'worker'] as const)(
     'role %s: one queue client (one set of Redis connections) serves the pipeline, API and health checks',
     async (role) => {
-      const config = parseHubConfig({
-        HUB_ROLE: role,
-        HUB_KUBECONFIG: kubeconfig,
-        REDIS_URL: 'redis://127.0.0.1:1',
-        AUTH_MODE: 'disabled',
-        LOG_LEVEL: 'fatal',
-      });
-      const app = await Test.createTestingModule({ imports: [HubModule.forRole(config)] }).compile();
+      const app = await Test.createTestingModule({ imports: [HubModule.forRole(configFor(role))] }).compile();
       try {
         expect(instancesOf(app, ImageQueueClient).size).toBe(1);
       } finally {

@@ -4,7 +4,7 @@
 import { KubeApiError, ServerSideApplier } from '@kmm-hub/kube';
 import { clusterKubeConfig } from '@kmm-hub/test-env';
 import { describe, expect, inject, it } from 'vitest';
-import { loadCustomResourceDefinitions } from './crds.js';
+import { loadCustomResourceDefinitions } from './crds.testing.js';
 import type { OpenApiV3Schema } from './custom-resource-definition.js';
 import { newManagedClusterModule } from './object-factories.js';
 import type { ManagedClusterModule } from './types.js';

@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { RESOURCES } from './constants.js';
 import { crdSchemaToJsonSchema } from './crd-schema-to-json-schema.js';
-import { loadCustomResourceDefinitions } from './crds.js';
+import { loadCustomResourceDefinitions } from './crds.testing.js';
 import type { CustomResourceDefinition, OpenApiV3Schema } from './custom-resource-definition.js';
 
 const crds = await loadCustomResourceDefinitions();

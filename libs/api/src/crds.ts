@@ -1,24 +1,18 @@
-// The only I/O of this package: reading the CRD YAML shipped beside it. Kept apart so everything else stays pure.
-import { readdir, readFile } from 'node:fs/promises';
+// The CRD YAML shipped beside this package (libs/api/crds, one CRD per file) and how to read one. The files are read
+// where they are needed (test/env installs them, the specs check them), so this package does no I/O.
 import { parse } from 'yaml';
 import type { CustomResourceDefinition } from './custom-resource-definition.js';
 
 /** The folder holding one CRD per file; src/ and dist/ both sit next to it, so the URL holds before and after a build. */
 export const CRD_DIRECTORY = new URL('../crds/', import.meta.url);
 
-/** Parses every CRD of libs/api/crds, in file-name order (group, then plural). */
-export async function loadCustomResourceDefinitions(): Promise<CustomResourceDefinition[]> {
-  const names = (await readdir(CRD_DIRECTORY)).filter((name) => name.endsWith('.yaml')).toSorted();
-  return Promise.all(
-    names.map(async (name) => {
-      const url = new URL(name, CRD_DIRECTORY);
-      const document: unknown = parse(await readFile(url, 'utf8'));
-      if (!isCustomResourceDefinition(document)) {
-        throw new Error(`${url.pathname} is not an apiextensions.k8s.io/v1 CustomResourceDefinition`);
-      }
-      return document;
-    }),
-  );
+/** One CRD file's text as a CustomResourceDefinition; `source` names the file in the error. */
+export function parseCustomResourceDefinition(text: string, source: string): CustomResourceDefinition {
+  const document: unknown = parse(text);
+  if (!isCustomResourceDefinition(document)) {
+    throw new Error(`${source} is not an apiextensions.k8s.io/v1 CustomResourceDefinition`);
+  }
+  return document;
 }
 
 function isCustomResourceDefinition(value: unknown): value is CustomResourceDefinition {

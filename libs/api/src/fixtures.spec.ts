@@ -5,7 +5,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { crdSchemaToJsonSchema } from './crd-schema-to-json-schema.js';
 import { BUILT_IN_KINDS, loadFixtures, type KubeDocument } from './fixtures.testing.js';
-import { loadCustomResourceDefinitions } from './crds.js';
+import { loadCustomResourceDefinitions } from './crds.testing.js';
 import type { ManagedClusterModule, Module } from './types.js';
 import { validateManagedClusterModule } from './validate-managed-cluster-module.js';
 import { validateModule } from './validate-module.js';

@@ -2,7 +2,7 @@ export * from './constants.js';
 export * from './types.js';
 export * from './managed-cluster-module-status.js';
 export type * from './custom-resource-definition.js';
-export { CRD_DIRECTORY, loadCustomResourceDefinitions } from './crds.js';
+export { CRD_DIRECTORY, parseCustomResourceDefinition } from './crds.js';
 export { crdSchemaToJsonSchema, UnsupportedCelRuleError, type JsonSchema } from './crd-schema-to-json-schema.js';
 export { checkDns1123Label, checkDns1123Subdomain, checkLabelKey, checkLabelValue } from './kubernetes-names.js';
 export type { ValidationIssue, ValidationResult } from './validation-result.js';

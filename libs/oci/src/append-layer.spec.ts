@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appendLayerToImage } from './append-layer.js';
-import { sha256Digest } from './digest.js';
+import { sha256Digest } from '@kmm-hub/image-reference';
 import type { ImageConfig, ImageManifest } from './manifest.js';
 import { MEDIA_TYPE } from './media-types.js';
 

@@ -1,6 +1,6 @@
 // A new image = a base image plus one top layer: the manifest and config that describe it (OCI media types).
 
-import { sha256Digest } from './digest.js';
+import { sha256Digest } from '@kmm-hub/image-reference';
 import type { Descriptor, HistoryEntry, ImageConfig, ImageManifest } from './manifest.js';
 import { MEDIA_TYPE } from './media-types.js';
 

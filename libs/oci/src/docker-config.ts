@@ -1,7 +1,7 @@
 // `.dockerconfigjson` (Kubernetes `kubernetes.io/dockerconfigjson` Secrets, `~/.docker/config.json`) and the
 // choice of credentials for an image, as the kubelet makes it for imagePullSecrets.
 
-import { normalizeRegistry } from './image-reference.js';
+import { normalizeRegistry } from '@kmm-hub/image-reference';
 
 const REDACTED = '[REDACTED]';
 

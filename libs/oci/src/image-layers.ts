@@ -2,7 +2,7 @@
 // manifest logic is pure (layer-tar.ts, append-layer.ts); this file only moves bytes through the client.
 
 import { type AppendLayerOptions, type AppendedImage, appendLayerToImage } from './append-layer.js';
-import { type ImageReference, formatImageReference, parseImageReference } from './image-reference.js';
+import { type ImageReference, formatImageReference, parseImageReference } from '@kmm-hub/image-reference';
 import {
   type BuiltLayer,
   type LayerChanges,

@@ -1,5 +1,6 @@
+// The registry adapter; the pure reference helpers live in @kmm-hub/image-reference and are re-exported here for
+// the callers of the client.
 export { type AppendLayerOptions, type AppendedImage, type AppendedLayer, appendLayerToImage } from './append-layer.js';
-export { isDigest, sha256Digest } from './digest.js';
 export {
   type DockerConfig,
   type DockerConfigEntry,
@@ -25,6 +26,12 @@ export {
   readImageFiles,
 } from './image-layers.js';
 export {
+  isDigest,
+  sha256Digest,
+  type RegistryScheme,
+  type RegistrySchemes,
+  allowsPlainHttp,
+  registrySchemes,
   DEFAULT_TAG,
   DOCKER_HUB_API_HOST,
   DOCKER_HUB_REGISTRY,
@@ -38,7 +45,7 @@ export {
   parseImageReference,
   registryApiHost,
   withDigest,
-} from './image-reference.js';
+} from '@kmm-hub/image-reference';
 export {
   type BuiltLayer,
   type LayerChanges,
@@ -76,7 +83,6 @@ export {
   selectPlatformManifest,
 } from './platform.js';
 export { CLIENT_ERROR_CODE, type ClientErrorCode, RegistryError, isTransientStatus } from './registry-error.js';
-export { type RegistryScheme, type RegistrySchemes, allowsPlainHttp, registrySchemes } from './registry-scheme.js';
 export {
   type BlobDescriptor,
   type FetchedManifest,

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { extract as tarExtract, pack as tarPack, type Header } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { sha256Digest } from './digest.js';
+import { sha256Digest } from '@kmm-hub/image-reference';
 import { type LayerChanges, type LayerEntry, buildLayer, readLayer, stackLayers } from './layer-tar.js';
 
 const HELLO = { path: '/lib/modules/hello.txt', content: Buffer.from('hello from kmm\n') };

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { extract as tarExtract, pack as tarPack, type Header } from 'tar-stream';
-import { sha256Digest } from './digest.js';
+import { sha256Digest } from '@kmm-hub/image-reference';
 import { MEDIA_TYPE } from './media-types.js';
 import { normalizeImagePath } from './path-glob.js';
 

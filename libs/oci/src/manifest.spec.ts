@@ -35,6 +35,8 @@ describe('parseManifest', () => {
     ['{', 'manifest is not valid JSON'],
     ['[]', 'manifest must be a JSON object'],
     ['{"schemaVersion":1}', 'manifest schemaVersion 1 is not 2'],
+    // Found by registry-parsers.property.spec.ts: String() of this object threw a TypeError.
+    ['{"schemaVersion":{"toString":0}}', 'manifest schemaVersion {"toString":0} is not 2'],
     ['{"schemaVersion":2,"layers":[]}', 'config is not a descriptor object'],
     [JSON.stringify({ schemaVersion: 2, config: desc }), 'manifest has no "layers" array'],
     [
@@ -60,6 +62,10 @@ describe('parseImageConfig', () => {
   it.each([
     [{ os: 'linux' }, 'image config has no rootfs of type "layers" with "diff_ids"'],
     [{ rootfs: { type: 'layers', diff_ids: ['nope'] } }, 'image config diff_id "nope" is not a digest'],
+    [
+      { rootfs: { type: 'layers', diff_ids: [{ toString: 0 }] } },
+      'image config diff_id {"toString":0} is not a digest',
+    ],
     [{ rootfs: { type: 'layers', diff_ids: [] }, history: {} }, 'image config "history" must be an array'],
   ])('rejects %j', (config, message) => {
     expect(() => parseImageConfig(bytes(config))).toThrow(message);

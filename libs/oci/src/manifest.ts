@@ -1,6 +1,6 @@
 // OCI / Docker v2 manifest, index and image config shapes, and their validation when read from a registry.
 
-import { isDigest } from './digest.js';
+import { isDigest } from '@kmm-hub/image-reference';
 import { MEDIA_TYPE, isImageManifestMediaType, isIndexMediaType } from './media-types.js';
 
 export interface Platform {
@@ -78,7 +78,8 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedMa
     throw new Error('manifest is not valid JSON');
   }
   if (!isRecord(body)) throw new Error('manifest must be a JSON object');
-  if (body['schemaVersion'] !== 2) throw new Error(`manifest schemaVersion ${String(body['schemaVersion'])} is not 2`);
+  if (body['schemaVersion'] !== 2)
+    throw new Error(`manifest schemaVersion ${describeValue(body['schemaVersion'])} is not 2`);
   const declared = typeof body['mediaType'] === 'string' ? body['mediaType'] : undefined;
   const header = contentType?.split(';')[0]?.trim();
   const mediaType =
@@ -111,7 +112,7 @@ export function parseImageConfig(bytes: Uint8Array): ImageConfig {
   }
   for (const id of rootfs['diff_ids']) {
     if (typeof id !== 'string' || !isDigest(id))
-      throw new Error(`image config diff_id "${String(id)}" is not a digest`);
+      throw new Error(`image config diff_id ${describeValue(id)} is not a digest`);
   }
   if (body['history'] !== undefined && !Array.isArray(body['history'])) {
     throw new Error('image config "history" must be an array');
@@ -136,4 +137,13 @@ function assertDescriptor(value: unknown, where: string): asserts value is Descr
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A parsed JSON value for an error message. Not String(): an object such as {"toString":0} makes it throw a
+ * TypeError instead of the error meant for the registry's bad answer.
+ */
+function describeValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'undefined';
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findCredentials, parseDockerConfig } from './docker-config.js';
-import { formatImageReference, InvalidImageReferenceError, parseImageReference } from './image-reference.js';
+import { formatImageReference, InvalidImageReferenceError, parseImageReference } from '@kmm-hub/image-reference';
 import { buildLayer, readLayer } from './layer-tar.js';
 import { parseImageConfig, parseManifest } from './manifest.js';
 import { parseRegistryErrorBody } from './registry-error.js';

@@ -9,7 +9,7 @@ import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProcessGroup, pushImage, waitUntil, type RegistryInfo } from '@kmm-hub/test-env';
 import { RegistryCredentials } from './docker-config.js';
-import { sha256Digest } from './digest.js';
+import { sha256Digest } from '@kmm-hub/image-reference';
 import { appendLayer, readImageFiles } from './image-layers.js';
 import { type LayerFile, buildLayer } from './layer-tar.js';
 import { MEDIA_TYPE } from './media-types.js';

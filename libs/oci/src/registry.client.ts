@@ -1,26 +1,30 @@
 // The one registry client of the project: the distribution (OCI) HTTP API over fetch, with anonymous, Basic and
-// Bearer-token auth negotiated from the registry's challenges. One instance talks to one registry.
+// Bearer-token auth negotiated from the registry's challenges (registry-auth.ts). One instance talks to one registry.
 
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { RegistryCredentials } from './docker-config.js';
-import { digestLike, isDigest, sha256Digest } from './digest.js';
 import {
   type ImageReference,
+  type RegistryScheme,
+  type RegistrySchemes,
+  digestLike,
   formatImageReference,
+  isDigest,
   manifestReference,
   normalizeRegistry,
   parseImageReference,
   registryApiHost,
-} from './image-reference.js';
+  registrySchemes,
+  sha256Digest,
+} from '@kmm-hub/image-reference';
 import { type ParsedManifest, parseManifest } from './manifest.js';
 import { MANIFEST_ACCEPT, isIndexMediaType } from './media-types.js';
 import { type PlatformSpec, formatPlatform, parsePlatform, selectPlatformManifest } from './platform.js';
 import { CLIENT_ERROR_CODE, RegistryError, parseRegistryErrorBody } from './registry-error.js';
-import { type RegistryScheme, type RegistrySchemes, registrySchemes } from './registry-scheme.js';
+import { RegistryAuthNegotiator, type Scope } from './registry-auth.js';
 import { type Transport, createTransport } from './registry-transport.js';
-import { findBearerChallenge, parseWwwAuthenticate } from './www-authenticate.js';
 
 export interface RegistryClientOptions {
   /** Registry as written in image references: `127.0.0.1:5000`, `quay.io`, `docker.io`. */
@@ -61,8 +65,6 @@ export interface BlobDescriptor {
   size: number;
 }
 
-type Scope = string[];
-
 interface ExchangeRequest {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
   /** Path under the registry base URL, or an absolute URL (upload locations, pagination links). */
@@ -79,14 +81,7 @@ interface RegistryResponse {
   url: string;
 }
 
-interface CachedToken {
-  token: string;
-  expiresAt: number;
-}
-
 const DEFAULT_TIMEOUT_MS = 30_000;
-const DEFAULT_TOKEN_LIFETIME_S = 60;
-const TOKEN_EXPIRY_MARGIN_S = 10;
 const UNKNOWN_MANIFEST_CODES = new Set(['MANIFEST_UNKNOWN', 'NAME_UNKNOWN']);
 /** go-containerregistry's `fallbackDelay` (pkg/v1/remote/transport/ping.go): when http joins the race. */
 const HTTP_FALLBACK_DELAY_MS = 300;
@@ -98,23 +93,23 @@ export class RegistryClient {
   readonly schemes: RegistrySchemes;
   readonly #host: string;
   #settledOrigin: Promise<string> | undefined;
-  readonly #credentials: RegistryCredentials | undefined;
   readonly #timeoutMs: number;
-  readonly #now: () => number;
   readonly #transport: Transport;
-  #scheme: 'none' | 'basic' | 'bearer' = 'none';
-  #bearer: { realm: string; service?: string } | undefined;
-  readonly #tokens = new Map<string, CachedToken>();
-  readonly #pendingTokens = new Map<string, Promise<string>>();
+  readonly #auth: RegistryAuthNegotiator;
 
   constructor(options: RegistryClientOptions) {
     this.registry = normalizeRegistry(options.registry);
     this.#host = registryApiHost(this.registry);
     this.schemes = registrySchemes(this.registry, options.insecure ?? false);
-    this.#credentials = options.credentials;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#now = options.now ?? Date.now;
     this.#transport = createTransport({ insecureSkipTLSVerify: options.insecureSkipTLSVerify ?? false });
+    this.#auth = new RegistryAuthNegotiator({
+      registry: this.registry,
+      credentials: options.credentials,
+      now: options.now ?? Date.now,
+      transport: this.#transport,
+      networkError: (operation, error) => this.#networkError(operation, error),
+    });
   }
 
   /** Checks that the registry speaks the v2 API and that the credentials (if any) are accepted. */
@@ -471,7 +466,12 @@ export class RegistryClient {
   /** Sends with the auth learned so far; on 401 learns the challenge and retries once. */
   async #sendAuthenticated(operation: string, request: ExchangeRequest, signal: AbortSignal): Promise<Response> {
     const res = await this.#send(operation, request, signal);
-    if (res.status !== 401 || !(await this.#authenticate(operation, request, res, signal))) return res;
+    if (
+      res.status !== 401 ||
+      !(await this.#auth.authenticate(operation, request.scope, res.headers.get('www-authenticate'), signal))
+    ) {
+      return res;
+    }
     await discard(res);
     return this.#send(operation, request, signal);
   }
@@ -481,7 +481,7 @@ export class RegistryClient {
       ? new URL(request.target, await this.#origin(operation))
       : new URL(request.target);
     const headers: Record<string, string> = { 'user-agent': 'kmm-hub', ...request.headers };
-    const authorization = await this.#authorization(operation, request.scope, signal);
+    const authorization = await this.#auth.authorization(operation, request.scope, signal);
     if (authorization !== undefined) headers['authorization'] = authorization;
     try {
       return await this.#transport(url, {
@@ -588,106 +588,6 @@ export class RegistryClient {
     });
   }
 
-  /** The Authorization header for a scope; with Bearer auth, gets a token first when none is cached. */
-  async #authorization(operation: string, scope: Scope, signal: AbortSignal): Promise<string | undefined> {
-    if (this.#scheme === 'basic') return this.#credentials?.basicAuthorization();
-    if (this.#scheme !== 'bearer') return undefined;
-    const cached = this.#tokens.get(scopeKey(scope));
-    if (cached !== undefined && cached.expiresAt > this.#now()) return `Bearer ${cached.token}`;
-    if (scope.length === 0) return undefined;
-    return `Bearer ${await this.#token(operation, scope, signal)}`;
-  }
-
-  /** Learns the auth scheme from a 401 and gets what the retry needs; false when a retry cannot help. */
-  async #authenticate(
-    operation: string,
-    request: ExchangeRequest,
-    res: Response,
-    signal: AbortSignal,
-  ): Promise<boolean> {
-    const challenges = parseWwwAuthenticate(res.headers.get('www-authenticate') ?? '');
-    const bearer = findBearerChallenge(challenges);
-    if (bearer !== undefined) {
-      this.#scheme = 'bearer';
-      this.#bearer =
-        bearer.service === undefined ? { realm: bearer.realm } : { realm: bearer.realm, service: bearer.service };
-      // Ask for the scope the request needs; requests without one (ping) take the challenge's.
-      const scope = request.scope.length > 0 ? request.scope : (bearer.scope?.split(' ') ?? []);
-      // A cached token that was refused (revoked, or scoped too narrowly) is replaced once.
-      this.#tokens.delete(scopeKey(request.scope));
-      await this.#token(operation, scope, signal, request.scope);
-      return true;
-    }
-    if (challenges.some((c) => c.scheme === 'basic')) {
-      const alreadySent = this.#scheme === 'basic';
-      this.#scheme = 'basic';
-      return this.#credentials !== undefined && !alreadySent;
-    }
-    return false;
-  }
-
-  /** Gets (one request at a time per scope) and caches a token for `scope`, stored under `cacheScope`. */
-  #token(operation: string, scope: Scope, signal: AbortSignal, cacheScope: Scope = scope): Promise<string> {
-    const key = scopeKey(cacheScope);
-    const pending = this.#pendingTokens.get(key);
-    if (pending !== undefined) return pending;
-    const promise = this.#requestToken(operation, scope, signal)
-      .then(({ token, expiresInS }) => {
-        const now = this.#now();
-        for (const [k, t] of this.#tokens) if (t.expiresAt <= now) this.#tokens.delete(k);
-        this.#tokens.set(key, { token, expiresAt: now + Math.max(0, expiresInS - TOKEN_EXPIRY_MARGIN_S) * 1000 });
-        return token;
-      })
-      .finally(() => this.#pendingTokens.delete(key));
-    this.#pendingTokens.set(key, promise);
-    return promise;
-  }
-
-  async #requestToken(
-    operation: string,
-    scope: Scope,
-    signal: AbortSignal,
-  ): Promise<{ token: string; expiresInS: number }> {
-    const challenge = this.#bearer;
-    const fail = (detail: string, status?: number, cause?: unknown): RegistryError =>
-      new RegistryError({
-        registry: this.registry,
-        operation: `${operation}: token`,
-        code: CLIENT_ERROR_CODE.TOKEN_REQUEST_FAILED,
-        detail,
-        ...(status !== undefined ? { status } : {}),
-        ...(cause !== undefined ? { cause } : {}),
-      });
-    let url: URL;
-    try {
-      url = new URL(challenge?.realm ?? '');
-    } catch (cause) {
-      throw fail('the Bearer realm is not a URL', undefined, cause);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail('the Bearer realm is not an http(s) URL');
-    if (challenge?.service !== undefined) url.searchParams.set('service', challenge.service);
-    for (const s of scope) url.searchParams.append('scope', s);
-    const headers: Record<string, string> = { 'user-agent': 'kmm-hub', accept: 'application/json' };
-    if (this.#credentials !== undefined) headers['authorization'] = this.#credentials.basicAuthorization();
-
-    let res: Response;
-    try {
-      res = await this.#transport(url, { method: 'GET', headers, signal });
-    } catch (error) {
-      throw this.#networkError(`${operation}: token`, error);
-    }
-    const body = await readResponse(res, (error) => this.#networkError(`${operation}: token`, error));
-    if (res.status !== 200) throw fail('token server refused the request', res.status);
-    const parsed = parseJson(body.body);
-    const token = isRecord(parsed) ? (parsed['token'] ?? parsed['access_token']) : undefined;
-    if (typeof token !== 'string' || token.length === 0) throw fail('token response has no token');
-    const expiresIn = isRecord(parsed) ? parsed['expires_in'] : undefined;
-    return {
-      token,
-      expiresInS: typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_LIFETIME_S,
-    };
-  }
-
   #errorFrom(operation: string, res: RegistryResponse): RegistryError {
     const body = parseRegistryErrorBody(res.body.toString('utf8'));
     return new RegistryError({
@@ -766,10 +666,6 @@ function pullScope(repository: string): Scope {
 
 function pushScope(repository: string): Scope {
   return [`repository:${repository}:pull,push`];
-}
-
-function scopeKey(scope: Scope): string {
-  return scope.join(' ');
 }
 
 function describe(image: ImageReference): string {

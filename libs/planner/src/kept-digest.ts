@@ -1,6 +1,6 @@
 // Which published digest a kernel keeps while its image is checked again (the published images themselves are decoded
 // from the ManifestWork by publishedImages in @kmm-hub/manifestwork).
-import { isDigest, withDigest } from '@kmm-hub/oci';
+import { isDigest, withDigest } from '@kmm-hub/image-reference';
 
 /**
  * The digest of a published image, if it pins the repository `image` names now: a mapping moved to another

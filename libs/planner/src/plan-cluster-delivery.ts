@@ -14,7 +14,7 @@ import {
   type ManifestWorkStatusSummary,
   type WorkloadCounts,
 } from '@kmm-hub/manifestwork';
-import { withDigest } from '@kmm-hub/oci';
+import { withDigest } from '@kmm-hub/image-reference';
 import { CLUSTER_DELIVERY_REASONS as REASONS } from './cluster-delivery-reasons.js';
 import type { KernelTargets } from './kernel-targets.js';
 

@@ -1,4 +1,6 @@
+import { readdir, readFile } from 'node:fs/promises';
 import type { KubernetesObject, V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { CRD_DIRECTORY, parseCustomResourceDefinition, type CustomResourceDefinition } from '@kmm-hub/api';
 import { ServerSideApplier, type KubeClientConfig } from '@kmm-hub/kube';
 import { waitUntil } from './wait.js';
 
@@ -22,4 +24,15 @@ export async function installCrds(kc: KubeClientConfig, crds: readonly Kubernete
       { timeoutMs: 30_000 },
     );
   }
+}
+
+/** Every CRD of libs/api/crds (read here, so libs/api stays free of I/O), in file-name order (group, then plural). */
+export async function loadCustomResourceDefinitions(): Promise<CustomResourceDefinition[]> {
+  const names = (await readdir(CRD_DIRECTORY)).filter((name) => name.endsWith('.yaml')).toSorted();
+  return Promise.all(
+    names.map(async (name) => {
+      const url = new URL(name, CRD_DIRECTORY);
+      return parseCustomResourceDefinition(await readFile(url, 'utf8'), url.pathname);
+    }),
+  );
 }

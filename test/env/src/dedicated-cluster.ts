@@ -1,8 +1,7 @@
-import { loadCustomResourceDefinitions } from '@kmm-hub/api';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installCrds } from './crds.js';
+import { installCrds, loadCustomResourceDefinitions } from './crds.js';
 import type { ClusterInfo, EnvState } from './env-state.js';
 import { clusterKubeConfig } from './environment.js';
 import { startApiServer, type RunningApiServer } from './kube-apiserver.js';

@@ -3,7 +3,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiResponse } from '@nestjs/swagger';
 import { z } from 'zod';
 import { problemDetails } from './dto/common.dto.js';
-import { SESSION_COOKIE } from './web-session.service.js';
+import { SESSION_COOKIE } from '../auth/web-session.service.js';
 
 export const API_PREFIX = 'api/v1';
 

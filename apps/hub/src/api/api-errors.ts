@@ -26,14 +26,3 @@ export class InvalidCursorError extends Error {
     this.name = 'InvalidCursorError';
   }
 }
-
-/** A dependency (Redis) did not answer in time. */
-export class DependencyUnavailableError extends Error {
-  constructor(
-    readonly dependency: string,
-    options?: ErrorOptions,
-  ) {
-    super(`${dependency} is unavailable`, options);
-    this.name = 'DependencyUnavailableError';
-  }
-}

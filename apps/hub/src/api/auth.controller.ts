@@ -17,21 +17,21 @@ import type { Request, Response } from 'express';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import * as oidc from 'openid-client';
 import { API_PREFIX, ApiGuarded } from './api-docs.js';
-import { AUTH_SETTINGS, type AuthSettings } from './auth-settings.js';
+import { AUTH_SETTINGS, type AuthSettings } from '../auth/auth-settings.js';
 import { loginQuery, type LoginQuery } from './dto/auth.dto.js';
 import { me, type MeView } from './dto/me.dto.js';
-import { OidcGuard, RequireAccess, type AuthenticatedRequest } from './oidc.guard.js';
-import { InvalidTokenError, OidcVerifierService } from './oidc-verifier.service.js';
-import { ACCESS } from './principal.js';
-import { readCookie } from './read-credentials.js';
-import { SessionRevocationsService } from './session-revocations.service.js';
+import { OidcGuard, RequireAccess, type AuthenticatedRequest } from '../auth/oidc.guard.js';
+import { InvalidTokenError, OidcVerifierService } from '../auth/oidc-verifier.service.js';
+import { ACCESS } from '../auth/principal.js';
+import { readCookie } from '../auth/read-credentials.js';
+import { SessionRevocationsService } from '../auth/session-revocations.service.js';
 import {
   cookieHeader,
   LOGIN_COOKIE,
   SESSION_COOKIE,
   WebSessionService,
   type LoginState,
-} from './web-session.service.js';
+} from '../auth/web-session.service.js';
 
 const LOGIN_TTL_S = 600;
 @ApiTags('session')

@@ -5,16 +5,16 @@ import type { Job, JobType } from 'bullmq';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
-import { ImageQueueClient } from '../images/image-queue.client.js';
-import { QUEUES, type QueueName } from '../images/jobs.js';
-import { HubMetrics } from '../health/metrics.js';
+import { ImageQueueClient } from '../image-queues/image-queue.client.js';
+import { QUEUES, type QueueName } from '../image-queues/jobs.js';
+import { HubMetrics } from '../metrics/metrics.js';
 import { ResourceNotFoundError, StateConflictError } from './api-errors.js';
 import type { BuildDetail, BuildSummary, ListBuildsQuery } from './dto/builds.dto.js';
 import type { BuildTotals } from './dto/fleet.dto.js';
 import { FleetService } from './fleet.service.js';
 import { assembleBuilds, buildSortKey, filterBuilds, type QueuedJob } from './list-builds.js';
 import { paginate, type Page } from './paginate.js';
-import { withTimeout } from './with-timeout.js';
+import { withTimeout } from '../image-queues/with-timeout.js';
 
 const REDIS_TIMEOUT_MS = 3_000;
 /** BullMQ lists, and the state each stands for. */

@@ -12,9 +12,9 @@ import {
   type BuildSummary,
   type ListBuildsQuery,
 } from './dto/builds.dto.js';
-import { OidcGuard, RequireAccess, type AuthenticatedRequest } from './oidc.guard.js';
+import { OidcGuard, RequireAccess, type AuthenticatedRequest } from '../auth/oidc.guard.js';
 import type { Page } from './paginate.js';
-import { ACCESS } from './principal.js';
+import { ACCESS } from '../auth/principal.js';
 
 @ApiTags('builds')
 @ApiGuarded(503)

@@ -3,8 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import type { Observable } from 'rxjs';
 import { API_PREFIX, ApiGuarded } from './api-docs.js';
 import { FleetEventsService } from './fleet-events.service.js';
-import { OidcGuard, type AuthenticatedRequest } from './oidc.guard.js';
-import { SessionRevocationsService } from './session-revocations.service.js';
+import { OidcGuard, type AuthenticatedRequest } from '../auth/oidc.guard.js';
+import { SessionRevocationsService } from '../auth/session-revocations.service.js';
 
 @ApiTags('events')
 @ApiGuarded()

@@ -7,8 +7,8 @@ import { pushImage, readAuditLog } from '@kmm-hub/test-env';
 import { Worker, type Job } from 'bullmq';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { HUB_NAMESPACE, startFleetUnderTest, type FleetUnderTest } from './fleet-under-test.testing.js';
-import { openEventStream } from './sse-client.testing.js';
+import { HUB_NAMESPACE, startFleetUnderTest, type FleetUnderTest } from '../testing/fleet-under-test.testing.js';
+import { openEventStream } from '../testing/sse-client.testing.js';
 import type { BuildDetail, BuildSummary } from './dto/builds.dto.js';
 import type { ClusterDetail, FleetView, ModuleDetail } from './dto/fleet.dto.js';
 

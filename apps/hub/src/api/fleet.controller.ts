@@ -14,7 +14,7 @@ import {
   type ModuleDetail,
 } from './dto/fleet.dto.js';
 import { FleetService } from './fleet.service.js';
-import { OidcGuard } from './oidc.guard.js';
+import { OidcGuard } from '../auth/oidc.guard.js';
 import type { ClusterSummary, ModuleSummary } from './dto/fleet.dto.js';
 import type { Page } from './paginate.js';
 

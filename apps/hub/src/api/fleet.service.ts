@@ -1,8 +1,8 @@
 // The fleet as the API answers it, from the informer caches only: the model is recomputed at most once per change
 // of the caches (informer events only mark it stale), so a request costs a map lookup and serialisation.
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { HubCacheService } from '../controller/hub-cache.service.js';
-import { HubMetrics } from '../health/metrics.js';
+import { HubCacheService } from '../hub-cache/hub-cache.service.js';
+import { HubMetrics } from '../metrics/metrics.js';
 import { ResourceNotFoundError } from './api-errors.js';
 import type { ClusterDetail, ClusterSummary, ModuleDetail, ModuleSummary } from './dto/fleet.dto.js';
 import { paginate, type Page } from './paginate.js';

@@ -3,7 +3,7 @@
 // content-hash job id, and its progress is computed by the pipeline's own describeImageProgress.
 import { describeImageProgress, type JobSnapshot } from '../images/describe-image-progress.js';
 import type { ImageJobState } from '../images/image-pipeline.js';
-import { buildJobDataSchema, QUEUES, signJobDataSchema, type QueueName } from '../images/jobs.js';
+import { buildJobDataSchema, QUEUES, signJobDataSchema, type QueueName } from '../image-queues/jobs.js';
 import type { BuildStep, BuildSummary } from './dto/builds.dto.js';
 import { imageKey } from './summarize-fleet.js';
 

@@ -5,8 +5,8 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clientCredentialsToken, waitUntil } from '@kmm-hub/test-env';
-import { apiHubEnv, startApiHub, type ApiHub } from './fleet-under-test.testing.js';
-import { CapturedLog } from './log-capture.testing.js';
+import { apiHubEnv, startApiHub, type ApiHub } from '../testing/fleet-under-test.testing.js';
+import { CapturedLog } from '../testing/log-capture.testing.js';
 
 const env = inject('env');
 const BUILD = 'ab'.repeat(32);

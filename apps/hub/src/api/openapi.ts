@@ -2,7 +2,7 @@
 // /api/openapi.json and as Swagger UI at /api/docs.
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { SESSION_COOKIE } from './web-session.service.js';
+import { SESSION_COOKIE } from '../auth/web-session.service.js';
 
 export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()

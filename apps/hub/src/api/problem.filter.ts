@@ -3,12 +3,8 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import {
-  DependencyUnavailableError,
-  InvalidCursorError,
-  ResourceNotFoundError,
-  StateConflictError,
-} from './api-errors.js';
+import { DependencyUnavailableError } from '../image-queues/with-timeout.js';
+import { InvalidCursorError, ResourceNotFoundError, StateConflictError } from './api-errors.js';
 import { bodyErrorDetail, PROBLEM_CONTENT_TYPE, problemDetails, type ProblemDetails } from './problem-details.js';
 
 @Catch()

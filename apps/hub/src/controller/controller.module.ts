@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { MetricsModule } from '../health/metrics.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { RegistryModule } from '../registry/registry.module.js';
 import { EventRecorderService } from './event-recorder.service.js';
-import { HubCacheModule } from './hub-cache.module.js';
+import { HubCacheModule } from '../hub-cache/hub-cache.module.js';
 import { ImageTrackerService } from './image-tracker.service.js';
 import { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
 
@@ -12,7 +13,7 @@ export class ControllerModule {
   static register(images: DynamicModule): DynamicModule {
     return {
       module: ControllerModule,
-      imports: [HubCacheModule, MetricsModule, images],
+      imports: [HubCacheModule, MetricsModule, RegistryModule, images],
       providers: [ImageTrackerService, EventRecorderService, ManagedClusterModuleReconciler],
       exports: [ManagedClusterModuleReconciler, ImageTrackerService],
     };

@@ -1,17 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { RegistryTLS } from '@kmm-hub/api';
-import {
-  findCredentials,
-  parseDockerConfig,
-  parseImageReference,
-  RegistryClient,
-  type ImageReference,
-  type RegistryCredentials,
-} from '@kmm-hub/oci';
+import { parseDockerConfig, parseImageReference, type ImageReference } from '@kmm-hub/oci';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
-import { HubMetrics } from '../health/metrics.js';
-import { HubCacheService } from './hub-cache.service.js';
+import { HubMetrics } from '../metrics/metrics.js';
+import { HubCacheService } from '../hub-cache/hub-cache.service.js';
+import { RegistryAccessService, type RegistryAccess } from '../registry/registry-access.service.js';
 import { ImageCheckScheduler, type CheckAnswer, type CheckResult, type FailingCheck } from './image-check-scheduler.js';
 import type { ReconcileKey } from './reconcile-keys.js';
 
@@ -40,6 +34,7 @@ export class ImageTrackerService {
     private readonly caches: HubCacheService,
     @Inject(HUB_CONFIG) config: HubConfig,
     private readonly metrics: HubMetrics,
+    private readonly registries: RegistryAccessService,
   ) {
     const presentTtlMs = config.IMAGE_CHECK_TTL_S * 1000;
     this.timeoutMs = config.IMAGE_CHECK_TIMEOUT_S * 1000;
@@ -70,7 +65,7 @@ export class ImageTrackerService {
       return { kind: 'error', message: `checking ${image}: ${err instanceof Error ? err.message : String(err)}` };
     }
     // Read from the informer cache, so a wrong or missing Secret is reported at once and asks no registry.
-    const credentials = this.credentialsFor(imageRepoSecret, ref.registry, ref.repository);
+    const credentials = this.credentialsFor(imageRepoSecret);
     if ('error' in credentials) return { kind: 'error', message: credentials.error };
     const insecure = tls.insecure ?? false;
     const insecureSkipTLSVerify = tls.insecureSkipTLSVerify ?? false;
@@ -80,7 +75,7 @@ export class ImageTrackerService {
         key: JSON.stringify([image, credentials.version, insecure, insecureSkipTLSVerify]),
         image,
         registry: ref.registry,
-        run: () => this.check(ref, { insecure, insecureSkipTLSVerify, credentials: credentials.value }),
+        run: () => this.check(ref, { insecure, insecureSkipTLSVerify }, credentials.value),
       },
       waiter,
     );
@@ -125,15 +120,10 @@ export class ImageTrackerService {
 
   private async check(
     ref: ImageReference,
-    options: { insecure: boolean; insecureSkipTLSVerify: boolean; credentials: RegistryCredentials | undefined },
+    tls: { insecure: boolean; insecureSkipTLSVerify: boolean },
+    access: RegistryAccess,
   ): Promise<CheckResult> {
-    const client = new RegistryClient({
-      registry: ref.registry,
-      insecure: options.insecure,
-      insecureSkipTLSVerify: options.insecureSkipTLSVerify,
-      timeoutMs: this.timeoutMs,
-      ...(options.credentials && { credentials: options.credentials }),
-    });
+    const client = this.registries.clientFor(ref, tls, access, { timeoutMs: this.timeoutMs });
     try {
       const found = await client.resolveDigest(ref);
       this.metrics.observeRegistryCheck(ref.registry, true);
@@ -148,10 +138,8 @@ export class ImageTrackerService {
 
   private credentialsFor(
     secretName: string | undefined,
-    registry: string,
-    repository: string,
-  ): { value: RegistryCredentials | undefined; version: string } | { error: string } {
-    if (!secretName) return { value: undefined, version: '' };
+  ): { value: RegistryAccess; version: string } | { error: string } {
+    if (!secretName) return { value: {}, version: '' };
     const namespace = this.caches.secrets.list()[0]?.metadata?.namespace;
     const secret = this.caches.secrets.list().find((s) => s.metadata?.name === secretName);
     if (!secret)
@@ -163,7 +151,10 @@ export class ImageTrackerService {
     const parsed = parseDockerConfig(Buffer.from(raw, 'base64'));
     if (!parsed.ok) return { error: `imageRepoSecret ${secretName}: ${parsed.issues.join('; ')}` };
     return {
-      value: findCredentials(parsed.config, registry, repository),
+      value: {
+        config: parsed.config,
+        secret: { name: secretName, resourceVersion: secret.metadata?.resourceVersion ?? '' },
+      },
       version: `${secretName}@${secret.metadata?.uid ?? ''}/${secret.metadata?.resourceVersion ?? ''}`,
     };
   }

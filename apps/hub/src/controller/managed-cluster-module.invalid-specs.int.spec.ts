@@ -7,7 +7,7 @@ import { RESOURCES, newLoaderManagedClusterModule, newManagedClusterModule, newM
 import { KubeApiError } from '@kmm-hub/kube';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { startHubUnderTest, type HubUnderTest } from './hub-under-test.testing.js';
+import { startHubUnderTest, type HubUnderTest } from '../testing/hub-under-test.testing.js';
 import type { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
 
 const env = inject('env');

@@ -3,7 +3,7 @@ import type { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
 import { RegistryClient } from '@kmm-hub/oci';
 import { clientWritesSince, pushImage } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { startHubUnderTest, type HubUnderTest } from './hub-under-test.testing.js';
+import { startHubUnderTest, type HubUnderTest } from '../testing/hub-under-test.testing.js';
 import { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
 
 const env = inject('env');

@@ -42,7 +42,7 @@ import {
   type SpecValidity,
 } from '@kmm-hub/planner';
 import { HUB_CONFIG } from '../config/config.module.js';
-import { HubMetrics } from '../health/metrics.js';
+import { HubMetrics } from '../metrics/metrics.js';
 import type { HubConfig } from '../config/config.schema.js';
 import {
   IMAGE_PIPELINE,
@@ -53,7 +53,7 @@ import {
 } from '../images/image-pipeline.js';
 import { HUB_KUBE_CONFIG } from '../kube/hub-kube.module.js';
 import { EventRecorderService } from './event-recorder.service.js';
-import { HubCacheService } from './hub-cache.service.js';
+import { HubCacheService } from '../hub-cache/hub-cache.service.js';
 import { ImageTrackerService } from './image-tracker.service.js';
 import {
   keysForHubInput,

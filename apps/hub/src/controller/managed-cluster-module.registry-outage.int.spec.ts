@@ -14,8 +14,8 @@ import { RegistryClient } from '@kmm-hub/oci';
 import { clientNodeConfig, pushImage } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { HubHealthIndicators } from '../health/hub-health.indicators.js';
-import { HubMetrics } from '../health/metrics.js';
-import { HUB_NAMESPACE, startHubUnderTest, type HubUnderTest } from './hub-under-test.testing.js';
+import { HubMetrics } from '../metrics/metrics.js';
+import { HUB_NAMESPACE, startHubUnderTest, type HubUnderTest } from '../testing/hub-under-test.testing.js';
 import type { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
 
 const env = inject('env');

@@ -8,8 +8,8 @@ import { newLoaderManagedClusterModule, newManagedClusterModule, type Module } f
 import { RegistryClient, RegistryCredentials } from '@kmm-hub/oci';
 import { pushImage, clientNodeConfig } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { HUB_NAMESPACE, startHubUnderTest, type HubUnderTest } from './hub-under-test.testing.js';
-import { QUEUES } from '../images/jobs.js';
+import { HUB_NAMESPACE, startHubUnderTest, type HubUnderTest } from '../testing/hub-under-test.testing.js';
+import { QUEUES } from '../image-queues/jobs.js';
 import { startImages } from '../../../../test/fixtures/kmod/hub-images-harness.js';
 import type { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
 

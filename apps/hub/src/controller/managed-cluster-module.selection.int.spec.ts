@@ -2,7 +2,7 @@
 // every ten minutes, so anything shown here is driven by the ManagedCluster event itself.
 import { LABELS, RESOURCES, newLoaderManagedClusterModule, newManagedClusterModule } from '@kmm-hub/api';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { startHubUnderTest, type HubUnderTest } from './hub-under-test.testing.js';
+import { startHubUnderTest, type HubUnderTest } from '../testing/hub-under-test.testing.js';
 
 const env = inject('env');
 

@@ -5,7 +5,7 @@ import { newLoaderManagedClusterModule } from '@kmm-hub/api';
 import { RegistryClient } from '@kmm-hub/oci';
 import { pushImage } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { startHubUnderTest, type HubUnderTest } from './hub-under-test.testing.js';
+import { startHubUnderTest, type HubUnderTest } from '../testing/hub-under-test.testing.js';
 
 const env = inject('env');
 const KERNEL_OK = '6.1.0-56-amd64';

@@ -6,7 +6,7 @@ import { Informer } from '@kmm-hub/kube';
 import { RegistryClient } from '@kmm-hub/oci';
 import { clientNodeConfig, pushImage, workConditions } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { HUB_NAMESPACE, startHubUnderTest, type HubUnderTest } from './hub-under-test.testing.js';
+import { HUB_NAMESPACE, startHubUnderTest, type HubUnderTest } from '../testing/hub-under-test.testing.js';
 
 const env = inject('env');
 const repository = `status-truth/${Date.now()}`;

@@ -18,7 +18,7 @@ import {
 import { KubeApiError, KubeHttp } from '@kmm-hub/kube';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { startApiHub, type ApiHub } from '../api/fleet-under-test.testing.js';
+import { startApiHub, type ApiHub } from '../testing/fleet-under-test.testing.js';
 
 const env = inject('env');
 const prefix = `health-${process.pid}-${Date.now()}`;

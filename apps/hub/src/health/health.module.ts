@@ -1,15 +1,15 @@
 import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { AuthModule } from '../api/auth.module.js';
-import { ImageQueuesModule } from '../images/image-queues.module.js';
-import { cachesModuleFor } from '../api/fleet-caches.module.js';
+import { AuthModule } from '../auth/auth.module.js';
+import { ImageQueuesModule } from '../image-queues/image-queues.module.js';
+import { cachesModuleFor } from '../hub-cache/hub-cache.module.js';
 import type { HubRole } from '../config/config.schema.js';
 import { HubKubeModule } from '../kube/hub-kube.module.js';
 import { HealthController } from './health.controller.js';
 import { HubHealthIndicators } from './hub-health.indicators.js';
 import { MetricsAccessGuard, MetricsController } from './metrics.controller.js';
-import { MetricsModule } from './metrics.module.js';
-import { RequestMetricsMiddleware } from './request-metrics.middleware.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { RequestMetricsMiddleware } from '../metrics/request-metrics.middleware.js';
 
 export interface HealthModuleOptions {
   role: HubRole;

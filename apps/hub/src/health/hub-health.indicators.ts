@@ -5,11 +5,11 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { KubeHttp } from '@kmm-hub/kube';
-import { HubCacheService } from '../controller/hub-cache.service.js';
+import { HubCacheService } from '../hub-cache/hub-cache.service.js';
 import { ImageTrackerService } from '../controller/image-tracker.service.js';
 import { ManagedClusterModuleReconciler } from '../controller/managed-cluster-module.reconciler.js';
-import { ImageQueueClient } from '../images/image-queue.client.js';
-import { QUEUES } from '../images/jobs.js';
+import { ImageQueueClient } from '../image-queues/image-queue.client.js';
+import { QUEUES } from '../image-queues/jobs.js';
 
 const CHECK_TIMEOUT_MS = 3_000;
 

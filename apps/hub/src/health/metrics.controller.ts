@@ -14,11 +14,11 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { AuthenticationService } from '../api/authentication.service.js';
-import { ROLES } from '../api/principal.js';
+import { AuthenticationService } from '../auth/authentication.service.js';
+import { ROLES } from '../auth/principal.js';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
-import { HubMetrics } from './metrics.js';
+import { HubMetrics } from '../metrics/metrics.js';
 
 /** /metrics is open unless METRICS_AUTH=viewer, which asks for the same credentials as the API. */
 @Injectable()

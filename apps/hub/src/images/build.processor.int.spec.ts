@@ -28,9 +28,9 @@ import {
   ProcessGroup,
 } from '@kmm-hub/test-env';
 import { BuildProcessor } from './build.processor.js';
-import { BuildahExecutor } from './executors/buildah.executor.js';
+import { BuildahExecutor } from './buildah.executor.js';
 import type { ImageAttemptFailed, ImagePushed, ImageRequest, ImageSettled } from './image-pipeline.js';
-import { IMAGE_JOB_NAMES, QUEUES, WAITING_FOR_BUILD_STAGE } from './jobs.js';
+import { IMAGE_JOB_NAMES, QUEUES, WAITING_FOR_BUILD_STAGE } from '../image-queues/jobs.js';
 import { planImageJobs } from './plan-image-jobs.js';
 
 const env = inject('env');

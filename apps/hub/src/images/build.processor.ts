@@ -5,9 +5,9 @@ import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { ImageBuilderService } from './image-builder.service.js';
 import { toJobFailure, describeError } from './image-job-errors.js';
 import { ImageJobProcessor } from './image-job.processor.js';
-import { ImageQueueClient, type StoredJob } from './image-queue.client.js';
-import { IMAGES_OPTIONS, type ImagesOptions } from './images.options.js';
-import { JOB_NAMES, QUEUES, buildJobDataSchema, type ImageJobResult } from './jobs.js';
+import { ImageQueueClient, type StoredJob } from '../image-queues/image-queue.client.js';
+import { IMAGES_OPTIONS, type ImagesOptions } from '../image-queues/images.options.js';
+import { JOB_NAMES, QUEUES, buildJobDataSchema, type ImageJobResult } from '../image-queues/jobs.js';
 import { BullJobReporter } from './job-reporter.js';
 
 @Injectable()

@@ -3,7 +3,7 @@
 // succeeds makes the image `Exists`; `imageRebuildTriggerGeneration` only makes it look again). The hub adds one
 // thing: an image it built itself for other inputs (a changed Dockerfile, build arg, secret or key) is built again.
 // An image the hub did not make is used as it is, and every replacement is said in status and an Event.
-import type { ImageJobResult, TagUse } from './jobs.js';
+import type { ImageJobResult, TagUse } from '../image-queues/jobs.js';
 
 /** What a tag holds: its digest and, when the hub made it, the id of the job (= hash of its inputs) that did. */
 export interface TagContent {

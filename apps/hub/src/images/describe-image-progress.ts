@@ -1,7 +1,7 @@
 // Pure: the progress of a pipeline (build, then sign) from snapshots of its BullMQ jobs.
 import type { ImageJobState, ImageProgress } from './image-pipeline.js';
 import { describeTagUse } from './decide-tag-use.js';
-import { imageJobResultSchema } from './jobs.js';
+import { imageJobResultSchema } from '../image-queues/jobs.js';
 
 /** What the pipeline needs of a BullMQ job; `state` is BullMQ's job state. */
 export interface JobSnapshot {

@@ -3,8 +3,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BUILTIN_RESOURCES, KubeApiError, KubeHttp, ResourceClient, isNotFound } from '@kmm-hub/kube';
 import { ImageInputError, SupersededError } from './image-job-errors.js';
-import { IMAGES_OPTIONS, type ImagesOptions } from './images.options.js';
-import type { ObjectVersion } from './jobs.js';
+import { IMAGES_OPTIONS, type ImagesOptions } from '../image-queues/images.options.js';
+import type { ObjectVersion } from '../image-queues/jobs.js';
 
 interface ObjectWithData {
   metadata?: { resourceVersion?: string };

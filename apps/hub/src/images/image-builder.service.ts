@@ -2,14 +2,15 @@
 // final tag holds whether to build at all (decide-tag-use.ts: never over an image the hub did not make), else run
 // the configured executor and learn the pushed digest.
 import { Inject, Injectable } from '@nestjs/common';
-import type { BuildExecutor, JobReporter } from './executors/build-executor.js';
+import type { BuildExecutor, JobReporter } from './build-executor.js';
 import { HubInputsService } from './hub-inputs.service.js';
 import { BuildFailedError } from './image-job-errors.js';
 import { decideTagUse } from './decide-tag-use.js';
 import { readTag } from './image-output.js';
-import { BUILD_EXECUTOR } from './images.options.js';
-import { IMAGE_JOB_NAMES, type BuildJobData, type ImageJobResult } from './jobs.js';
-import { RegistryAccessService } from './registry-access.service.js';
+import { BUILD_EXECUTOR } from '../image-queues/images.options.js';
+import { IMAGE_JOB_NAMES, type BuildJobData, type ImageJobResult } from '../image-queues/jobs.js';
+import { RegistryAccessService } from '../registry/registry-access.service.js';
+import { readRegistryAuth } from './registry-auth.js';
 
 @Injectable()
 export class ImageBuilderService {
@@ -25,7 +26,7 @@ export class ImageBuilderService {
     const dockerfile = await this.inputs.readDockerfile(data.dockerfile);
     const secrets = new Map<string, Map<string, Buffer>>();
     for (const secret of data.secrets) secrets.set(secret.name, await this.inputs.readSecret(secret));
-    const auth = await this.registries.readAuth(data.imageRepoSecret);
+    const auth = await readRegistryAuth(this.inputs, data.imageRepoSecret);
     const client = this.registries.clientFor(data.target, data.registryTLS, auth);
 
     // With a sign to follow, the final tag decides for both jobs: the sign job's output there, or an image the hub

@@ -4,7 +4,7 @@
 // the hub's: it is rebuilt for changed inputs, which status and an Event then say.
 import { type RegistryClient, parseImageConfig, parseImageReference } from '@kmm-hub/oci';
 import type { TagContent } from './decide-tag-use.js';
-import { IMAGE_JOB_NAMES } from './jobs.js';
+import { IMAGE_JOB_NAMES } from '../image-queues/jobs.js';
 
 /** The tag's digest and the job that made it; undefined when the tag does not exist. */
 export async function readTag(client: RegistryClient, image: string): Promise<TagContent | undefined> {

@@ -14,7 +14,7 @@ import {
 } from '../../../../test/fixtures/kmod/hub-images-harness.js';
 import type { ImagePushed, ImageRequest, ImageSettled } from './image-pipeline.js';
 import { ImagePipelineService } from './image-pipeline.service.js';
-import { QUEUES } from './jobs.js';
+import { QUEUES } from '../image-queues/jobs.js';
 
 const env = inject('env');
 

@@ -14,8 +14,8 @@ import type {
   ImageRequest,
   ImageSettled,
 } from './image-pipeline.js';
-import { ImageQueueClient, type StoredJob } from './image-queue.client.js';
-import { IMAGES_OPTIONS, type ImagesOptions } from './images.options.js';
+import { ImageQueueClient, type StoredJob } from '../image-queues/image-queue.client.js';
+import { IMAGES_OPTIONS, type ImagesOptions } from '../image-queues/images.options.js';
 import {
   ATTEMPT_FAILED_EVENT,
   BUILD_NOT_READY,
@@ -26,7 +26,7 @@ import {
   imageJobResultSchema,
   signJobDataSchema,
   type QueueName,
-} from './jobs.js';
+} from '../image-queues/jobs.js';
 import { planImageJobs } from './plan-image-jobs.js';
 import { describeMovedTag, describeTagUse } from './decide-tag-use.js';
 

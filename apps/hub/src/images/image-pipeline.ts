@@ -1,5 +1,5 @@
 import type { Build, RegistryTLS, Sign } from '@kmm-hub/api';
-import type { TagUse } from './jobs.js';
+import type { TagUse } from '../image-queues/jobs.js';
 
 /**
  * The contract between the hub controller (which decides that an image is missing) and the image pipeline (which

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ImageJobProcessor } from './image-job.processor.js';
 import { processorsByQueue } from './image-workers.service.js';
-import { JOB_NAMES, QUEUES, type ImageJobResult, type JobName, type QueueName } from './jobs.js';
+import { JOB_NAMES, QUEUES, type ImageJobResult, type JobName, type QueueName } from '../image-queues/jobs.js';
 
 class FakeProcessor extends ImageJobProcessor {
   constructor(

@@ -6,9 +6,9 @@ import { UnrecoverableError } from 'bullmq';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { BuildProcessor } from './build.processor.js';
 import { ImageJobProcessor } from './image-job.processor.js';
-import { ImageQueueClient, type StoredJob } from './image-queue.client.js';
-import { IMAGES_OPTIONS, type ImagesOptions } from './images.options.js';
-import { JOB_QUEUE, type JobName, type QueueName } from './jobs.js';
+import { ImageQueueClient, type StoredJob } from '../image-queues/image-queue.client.js';
+import { IMAGES_OPTIONS, type ImagesOptions } from '../image-queues/images.options.js';
+import { JOB_QUEUE, type JobName, type QueueName } from '../image-queues/jobs.js';
 import { SignProcessor } from './sign.processor.js';
 
 @Injectable()

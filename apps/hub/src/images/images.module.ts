@@ -3,20 +3,25 @@
 // comes from the global HubKubeModule.
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { HUB_CONFIG } from '../config/config.module.js';
+import { RegistryModule } from '../registry/registry.module.js';
 import type { HubConfig, HubRole } from '../config/config.schema.js';
 import { BuildProcessor } from './build.processor.js';
-import type { BuildExecutor } from './executors/build-executor.js';
-import { BuildahExecutor } from './executors/buildah.executor.js';
-import { KubernetesJobExecutor } from './executors/kubernetes-job.executor.js';
+import type { BuildExecutor } from './build-executor.js';
+import { BuildahExecutor } from './buildah.executor.js';
+import { KubernetesJobExecutor } from './kubernetes-job.executor.js';
 import { HubInputsService } from './hub-inputs.service.js';
 import { ImageBuilderService } from './image-builder.service.js';
 import { IMAGE_PIPELINE } from './image-pipeline.js';
 import { ImagePipelineService } from './image-pipeline.service.js';
-import { ImageQueuesModule } from './image-queues.module.js';
+import { ImageQueuesModule } from '../image-queues/image-queues.module.js';
 import { ImageWorkersService } from './image-workers.service.js';
-import { BUILD_EXECUTOR, IMAGES_OPTIONS, type ImagesOptions, imagesOptionsFromConfig } from './images.options.js';
+import {
+  BUILD_EXECUTOR,
+  IMAGES_OPTIONS,
+  type ImagesOptions,
+  imagesOptionsFromConfig,
+} from '../image-queues/images.options.js';
 import { ModuleSignerService } from './module-signer.service.js';
-import { RegistryAccessService } from './registry-access.service.js';
 import { SignProcessor } from './sign.processor.js';
 
 export interface ImagesModuleOptions {
@@ -43,7 +48,6 @@ export class ImagesModule {
     const pipeline: Provider[] = [ImagePipelineService, { provide: IMAGE_PIPELINE, useExisting: ImagePipelineService }];
     const workers: Provider[] = [
       HubInputsService,
-      RegistryAccessService,
       ImageBuilderService,
       ModuleSignerService,
       BuildahExecutor,
@@ -63,7 +67,7 @@ export class ImagesModule {
     ];
     return {
       module: ImagesModule,
-      imports: [ImageQueuesModule],
+      imports: [ImageQueuesModule, ...(runsWorkers ? [RegistryModule] : [])],
       providers: [...shared, ...(servesPipeline ? pipeline : []), ...(runsWorkers ? workers : [])],
       exports: servesPipeline ? [IMAGE_PIPELINE, ImagePipelineService] : [],
     };

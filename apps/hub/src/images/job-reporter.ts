@@ -1,9 +1,9 @@
 // A JobReporter over a BullMQ job: progress through updateProgress, log lines through the job's log (bounded by
 // the job's keepLogs), ownership through the job lock.
 import type { PinoLogger } from 'nestjs-pino';
-import type { JobReporter } from './executors/build-executor.js';
-import type { StoredJob } from './image-queue.client.js';
-import type { JobProgressReport } from './jobs.js';
+import type { JobReporter } from './build-executor.js';
+import type { StoredJob } from '../image-queues/image-queue.client.js';
+import type { JobProgressReport } from '../image-queues/jobs.js';
 
 const MAX_LINE_LENGTH = 2000;
 

@@ -11,13 +11,14 @@ import {
   parseImageReference,
   readImageFiles,
 } from '@kmm-hub/oci';
-import type { JobReporter } from './executors/build-executor.js';
+import type { JobReporter } from './build-executor.js';
 import { HubInputsService } from './hub-inputs.service.js';
 import { ImageInputError, describeError } from './image-job-errors.js';
 import { decideTagUse } from './decide-tag-use.js';
 import { readTag } from './image-output.js';
-import { IMAGE_JOB_NAMES, type ImageJobResult, type SignJobData } from './jobs.js';
-import { RegistryAccessService } from './registry-access.service.js';
+import { IMAGE_JOB_NAMES, type ImageJobResult, type SignJobData } from '../image-queues/jobs.js';
+import { RegistryAccessService } from '../registry/registry-access.service.js';
+import { readRegistryAuth } from './registry-auth.js';
 
 const PEM_START = '-----BEGIN';
 
@@ -32,7 +33,7 @@ export class ModuleSignerService {
     await reporter.stage('read-inputs', 5);
     const key = keyInput(await this.inputs.readSecretKey(data.keySecret, 'key', 'signing key'));
     const cert = certInput(await this.inputs.readSecretKey(data.certSecret, 'cert', 'signing certificate'));
-    const auth = await this.registries.readAuth(data.imageRepoSecret);
+    const auth = await readRegistryAuth(this.inputs, data.imageRepoSecret);
     const target = this.registries.clientFor(data.image, data.registryTLS, auth);
     const decision = decideTagUse(await readTag(target, data.image), jobId);
     const result = (digest: string, pushed: boolean): ImageJobResult => ({

@@ -7,7 +7,7 @@ import { forcedBuildArgs, newRenderContext } from '@kmm-hub/kernel';
 import type { HashAlgorithm } from '@kmm-hub/kmod-sign';
 import { InvalidImageReferenceError, formatImageReference, parseImageReference } from '@kmm-hub/oci';
 import { inputVersionKey, type ImageRequest } from './image-pipeline.js';
-import type { BuildJobData, ObjectVersion, RegistryTlsFlags, SignJobData } from './jobs.js';
+import type { BuildJobData, ObjectVersion, RegistryTlsFlags, SignJobData } from '../image-queues/jobs.js';
 
 export interface PlanImageJobsOptions {
   /** Hash of module signatures. */

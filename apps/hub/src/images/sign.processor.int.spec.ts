@@ -30,7 +30,7 @@ import {
   ProcessGroup,
 } from '@kmm-hub/test-env';
 import type { ImageRequest, ImageSettled } from './image-pipeline.js';
-import { QUEUES } from './jobs.js';
+import { QUEUES } from '../image-queues/jobs.js';
 import { ModuleSignerService } from './module-signer.service.js';
 import { planImageJobs } from './plan-image-jobs.js';
 import { SignProcessor } from './sign.processor.js';

@@ -5,8 +5,8 @@ import { DelayedError, UnrecoverableError } from 'bullmq';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { describeError, toJobFailure } from './image-job-errors.js';
 import { ImageJobProcessor } from './image-job.processor.js';
-import { ImageQueueClient, type StoredJob } from './image-queue.client.js';
-import { IMAGES_OPTIONS, type ImagesOptions } from './images.options.js';
+import { ImageQueueClient, type StoredJob } from '../image-queues/image-queue.client.js';
+import { IMAGES_OPTIONS, type ImagesOptions } from '../image-queues/images.options.js';
 import {
   BUILD_NOT_READY,
   JOB_NAMES,
@@ -14,7 +14,7 @@ import {
   WAITING_FOR_BUILD_STAGE,
   signJobDataSchema,
   type ImageJobResult,
-} from './jobs.js';
+} from '../image-queues/jobs.js';
 import { BullJobReporter } from './job-reporter.js';
 import { ModuleSignerService } from './module-signer.service.js';
 

@@ -12,7 +12,7 @@ import { RegistryClient } from '@kmm-hub/oci';
 import { pushImage } from '@kmm-hub/test-env';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { startFleetUnderTest, type FleetUnderTest } from '../api/fleet-under-test.testing.js';
+import { startFleetUnderTest, type FleetUnderTest } from '../testing/fleet-under-test.testing.js';
 import { FLEET_PAGE_SCRIPT } from './web.controller.js';
 
 const env = inject('env');

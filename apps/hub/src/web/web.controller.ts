@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { AUTH_SETTINGS, type AuthSettings } from '../api/auth-settings.js';
+import { AUTH_SETTINGS, type AuthSettings } from '../auth/auth-settings.js';
 import { FLEET_PAGE_CSS } from './fleet-page-style.js';
 import { renderFleetPage } from './render-fleet-page.js';
 

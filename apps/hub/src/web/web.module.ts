@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../api/auth.module.js';
+import { AuthModule } from '../auth/auth.module.js';
 import { WebController } from './web.controller.js';
 
 /** The fleet page at `/`. */

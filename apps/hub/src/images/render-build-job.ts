@@ -3,7 +3,7 @@
 // /run/secrets/<name>, the imageRepoSecret becomes the builder's docker config, TLS flags become kaniko flags.
 import type { V1Job } from '@kubernetes/client-node';
 import { allowsPlainHttp, formatImageReference, parseImageReference } from '@kmm-hub/oci';
-import { IMAGE_JOB_NAMES } from '../jobs.js';
+import { IMAGE_JOB_NAMES } from '../image-queues/jobs.js';
 import type { BuildSpec } from './build-executor.js';
 
 export interface BuildJobOptions {

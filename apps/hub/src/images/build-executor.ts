@@ -1,6 +1,6 @@
 // The one interface of build executors (a Kubernetes Job running a kaniko-compatible builder, or buildah on the
 // worker). The image builder reads and checks every input first, so an executor only runs the build and pushes.
-import type { RegistryTlsFlags } from '../jobs.js';
+import type { RegistryTlsFlags } from '../image-queues/jobs.js';
 
 /** How a job tells the world what it is doing; backed by BullMQ progress and the job's bounded log. */
 export interface JobReporter {

@@ -10,10 +10,10 @@ import {
   startImages,
   uniqueName,
   type ImagesHarness,
-} from '../../../../../test/fixtures/kmod/hub-images-harness.js';
-import type { ImageRequest } from '../image-pipeline.js';
-import { IMAGE_JOB_NAMES } from '../jobs.js';
-import { planImageJobs } from '../plan-image-jobs.js';
+} from '../../../../test/fixtures/kmod/hub-images-harness.js';
+import type { ImageRequest } from './image-pipeline.js';
+import { IMAGE_JOB_NAMES } from '../image-queues/jobs.js';
+import { planImageJobs } from './plan-image-jobs.js';
 import { KubernetesJobExecutor } from './kubernetes-job.executor.js';
 
 const env = inject('env');

@@ -2,7 +2,7 @@
 // the whole context, build secrets are visible to RUN steps at /run/secrets/<name> (bind mounts, which buildah
 // never commits), the imageRepoSecret is the auth file for pulls and the push, and the image carries the job label.
 import { allowsPlainHttp, parseImageReference } from '@kmm-hub/oci';
-import type { BuildahOptions } from '../images.options.js';
+import type { BuildahOptions } from '../image-queues/images.options.js';
 import type { BuildSpec } from './build-executor.js';
 
 export interface BuildahPaths {

@@ -9,10 +9,10 @@ import { jwtDecrypt } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ENV_DIR_PREFIX, ProcessGroup, startRedis, waitUntil, type RunningRedis } from '@kmm-hub/test-env';
-import { apiHubEnv, SESSION_SECRET, startApiHub, type ApiHub } from './fleet-under-test.testing.js';
-import { CapturedLog } from './log-capture.testing.js';
-import { signIn } from './sign-in.testing.js';
-import { openEventStream } from './sse-client.testing.js';
+import { apiHubEnv, SESSION_SECRET, startApiHub, type ApiHub } from '../testing/fleet-under-test.testing.js';
+import { CapturedLog } from '../testing/log-capture.testing.js';
+import { signIn } from '../testing/sign-in.testing.js';
+import { openEventStream } from '../testing/sse-client.testing.js';
 import { LOGIN_COOKIE, SESSION_COOKIE } from './web-session.service.js';
 
 const env = inject('env');

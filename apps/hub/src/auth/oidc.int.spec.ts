@@ -6,9 +6,9 @@ import { decodeProtectedHeader, importPKCS8, SignJWT, type JWK } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clientCredentialsToken, mintToken, startOidcIssuer, type RunningOidcIssuer } from '@kmm-hub/test-env';
-import { apiHubEnv, startApiHub, type ApiHub } from './fleet-under-test.testing.js';
-import { signIn } from './sign-in.testing.js';
-import { openEventStream } from './sse-client.testing.js';
+import { apiHubEnv, startApiHub, type ApiHub } from '../testing/fleet-under-test.testing.js';
+import { signIn } from '../testing/sign-in.testing.js';
+import { openEventStream } from '../testing/sse-client.testing.js';
 import { SESSION_COOKIE } from './web-session.service.js';
 
 const env = inject('env');

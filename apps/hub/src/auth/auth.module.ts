@@ -2,7 +2,7 @@
 // imports it shares one verifier and one JWKS cache.
 import { Module } from '@nestjs/common';
 import { HUB_CONFIG } from '../config/config.module.js';
-import { ImageQueuesModule } from '../images/image-queues.module.js';
+import { ImageQueuesModule } from '../image-queues/image-queues.module.js';
 import type { HubConfig } from '../config/config.schema.js';
 import { AUTH_SETTINGS, authSettingsFromConfig, type AuthSettings } from './auth-settings.js';
 import { AuthenticationService } from './authentication.service.js';

@@ -9,9 +9,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
-import { ImageQueueClient } from '../images/image-queue.client.js';
-import { QUEUES } from '../images/jobs.js';
-import { withTimeout } from './with-timeout.js';
+import { ImageQueueClient } from '../image-queues/image-queue.client.js';
+import { QUEUES } from '../image-queues/jobs.js';
+import { withTimeout } from '../image-queues/with-timeout.js';
 
 const REDIS_TIMEOUT_MS = 3_000;
 

@@ -22,7 +22,7 @@ import { Logger } from 'nestjs-pino';
 import { parseHubConfig, type HubConfig } from '../config/config.schema.js';
 import { ManagedClusterModuleReconciler } from '../controller/managed-cluster-module.reconciler.js';
 import { HubModule } from '../hub.module.js';
-import { setupOpenApi } from './openapi.js';
+import { setupOpenApi } from '../api/openapi.js';
 
 export const HUB_NAMESPACE = 'kmm-hub';
 export const SESSION_SECRET = 'a-test-session-secret-of-32-chars!!';

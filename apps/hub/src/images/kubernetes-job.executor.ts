@@ -6,9 +6,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { Inject, Injectable } from '@nestjs/common';
 import { BUILTIN_RESOURCES, KubeHttp, ResourceClient, isAlreadyExists, isNotFound } from '@kmm-hub/kube';
-import { BuildFailedError } from '../image-job-errors.js';
-import { IMAGES_OPTIONS, type ImagesOptions } from '../images.options.js';
-import { IMAGE_JOB_NAMES } from '../jobs.js';
+import { BuildFailedError } from './image-job-errors.js';
+import { IMAGES_OPTIONS, type ImagesOptions } from '../image-queues/images.options.js';
+import { IMAGE_JOB_NAMES } from '../image-queues/jobs.js';
 import type { BuildExecutor, BuildInputs, BuildOutcome, BuildSpec, JobReporter } from './build-executor.js';
 import {
   BUILDER_CONTAINER,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BuildahOptions } from '../images.options.js';
+import type { BuildahOptions } from '../image-queues/images.options.js';
 import type { BuildSpec } from './build-executor.js';
 import {
   baseImageRegistries,

@@ -25,12 +25,12 @@ import {
   startImages,
   uniqueName,
   type ImagesHarness,
-} from '../../../../../test/fixtures/kmod/hub-images-harness.js';
+} from '../../../../test/fixtures/kmod/hub-images-harness.js';
 import { BUILD_DIR_PREFIX } from './buildah-work-dirs.js';
 import { BuildahExecutor } from './buildah.executor.js';
 
 const env = inject('env');
-const ROOT = new URL('../../../../../', import.meta.url).pathname;
+const ROOT = new URL('../../../../', import.meta.url).pathname;
 const HUB_MAIN = join(ROOT, 'apps/hub/dist/main.js');
 
 /** PIDs of processes whose command line contains `needle` (zombies count as gone). */

@@ -15,7 +15,7 @@ import {
 } from '@kmm-hub/test-env';
 import { parseHubConfig } from '../config/config.schema.js';
 import { HubModule } from '../hub.module.js';
-import { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
+import { ManagedClusterModuleReconciler } from '../controller/managed-cluster-module.reconciler.js';
 
 export const HUB_NAMESPACE = 'kmm-hub';
 

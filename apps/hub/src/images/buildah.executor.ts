@@ -16,8 +16,8 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import { BuildFailedError, ImageInputError, ImageRefusedError } from '../image-job-errors.js';
-import { IMAGES_OPTIONS, type BuildahOptions, type ImagesOptions } from '../images.options.js';
+import { BuildFailedError, ImageInputError, ImageRefusedError } from './image-job-errors.js';
+import { IMAGES_OPTIONS, type BuildahOptions, type ImagesOptions } from '../image-queues/images.options.js';
 import type { BuildExecutor, BuildInputs, BuildOutcome, BuildSpec, JobReporter } from './build-executor.js';
 import {
   type BuildahPaths,
