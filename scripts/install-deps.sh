@@ -41,3 +41,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 echo "install-deps: control plane binaries in $(bash test/env/build-binaries.sh)"
+echo "install-deps: promtool $(bash test/env/build-promtool.sh)"
