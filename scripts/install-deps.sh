@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need and that a fresh machine lacks: Debian packages, the Node.js LTS of
-# .node-version (scripts/install-node.sh), npm packages, and the Go-built control plane (kube-apiserver, etcd); Node.js
-# and the control plane are cached outside the repository. Idempotent: a warm machine skips every step that is already satisfied.
+# .node-version (scripts/install-node.sh), npm packages, the Go-built control plane (kube-apiserver, etcd) and the
+# Go test oracles (test/oracles/build-oracles.sh); Node.js, the control plane and the oracles are cached outside the
+# repository. Idempotent: a warm machine skips every step that is already satisfied.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,5 +41,12 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-echo "install-deps: control plane binaries in $(bash test/env/build-binaries.sh)"
-echo "install-deps: promtool $(bash test/env/build-promtool.sh)"
+# Each build is assigned first: a failing build inside "$(…)" in echo's arguments would not stop the script (set -e).
+control_plane=$(bash test/env/build-binaries.sh)
+echo "install-deps: control plane binaries in $control_plane"
+olm_validate=$(bash test/olm-validate/build.sh)
+echo "install-deps: OLM bundle validator at $olm_validate"
+oracles=$(bash test/oracles/build-oracles.sh)
+echo "install-deps: test oracles $(echo "$oracles" | tr '\n' ' ')"
+promtool=$(bash test/env/build-promtool.sh)
+echo "install-deps: promtool $promtool"

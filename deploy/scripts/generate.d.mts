@@ -17,3 +17,18 @@ export declare function renderPolicyFiles(): Promise<Map<string, string>>;
 export declare function renderDeployFiles(): Promise<Map<string, string>>;
 export declare function checkDeployFiles(): Promise<string[]>;
 export declare function writeDeployFiles(): Promise<string[]>;
+
+export declare const HUB_BASE: string;
+export declare const OLM_BUNDLE: string;
+export declare const OLM_ICON: string;
+export declare const OLM_PACKAGE: string;
+export declare const OLM_CHANNEL: string;
+export declare const MCM_EXAMPLE: KubeObject;
+export declare function olmBundleAnnotations(): Record<string, string>;
+export declare function renderClusterServiceVersion(input: {
+  hubObjects: KubeObject[];
+  ocmHubCrds: KubeObject[];
+  version: string;
+  icon: string;
+}): KubeObject;
+export declare function renderOlmFiles(): Promise<Map<string, string>>;

@@ -3,6 +3,10 @@
 //   deploy/policies/spoke-agent/policy/policy.yaml
 //                                 an RHACM Policy whose ConfigurationPolicy holds every object of the
 //                                 deploy/spoke-agent kustomize base, plus the hub kubeconfig Secret as a hub template
+//   deploy/olm/manifests/, deploy/olm/metadata/
+//                                 the hub's OLM bundle (registry+v1): a ClusterServiceVersion made from the deploy/hub
+//                                 base (Deployments, RBAC as permissions), its CRD and plain manifests, and the
+//                                 bundle annotations
 //
 //   node deploy/scripts/generate.mjs           write the files (and delete generated CRD files nobody wants)
 //   node deploy/scripts/generate.mjs --check   exit 1 and list the stale files if the committed ones differ
@@ -185,9 +189,289 @@ export async function renderPolicyFiles() {
   return new Map([[SPOKE_AGENT_POLICY, await formatYaml(`${header}${toYaml(policy)}`, SPOKE_AGENT_POLICY)]]);
 }
 
+export const HUB_BASE = 'deploy/hub';
+export const OLM_BUNDLE = 'deploy/olm';
+/** Hand-written inputs of the bundle that live beside the generated files. */
+export const OLM_ICON = `${OLM_BUNDLE}/icon.svg`;
+export const OLM_PACKAGE = 'kmm-hub';
+export const OLM_CHANNEL = 'stable';
+const OWNED_CRD = 'hub.kmm.sigs.x-k8s.io_managedclustermodules.yaml';
+
+/**
+ * metadata/annotations.yaml of the registry+v1 bundle format
+ * (https://olm.operatorframework.io/docs/tasks/creating-operator-bundle/); the bundle image repeats them as labels.
+ */
+export function olmBundleAnnotations() {
+  return {
+    'operators.operatorframework.io.bundle.mediatype.v1': 'registry+v1',
+    'operators.operatorframework.io.bundle.manifests.v1': 'manifests/',
+    'operators.operatorframework.io.bundle.metadata.v1': 'metadata/',
+    'operators.operatorframework.io.bundle.package.v1': OLM_PACKAGE,
+    'operators.operatorframework.io.bundle.channels.v1': OLM_CHANNEL,
+    'operators.operatorframework.io.bundle.channel.default.v1': OLM_CHANNEL,
+  };
+}
+
+/**
+ * What the console shows for fields of a ManagedClusterModule. Descriptions come from the CRD schema, so they cannot
+ * drift; a path that the schema lacks fails generation. x-descriptors are the console's UI hints (openshift/console
+ * frontend/packages/operator-lifecycle-manager/src/components/descriptors/reference/reference.md).
+ */
+const MCM_SPEC_DESCRIPTORS = [
+  // selector is upstream's equality map, not a LabelSelector, which the selector x-descriptor expects.
+  ['selector', 'Cluster labels', []],
+  [
+    'clusterSelector',
+    'Cluster selector',
+    ['urn:alm:descriptor:com.tectonic.ui:selector:cluster.open-cluster-management.io:v1:ManagedCluster'],
+  ],
+  ['placementRef', 'Placement', []],
+  ['spokeNamespace', 'Spoke namespace', ['urn:alm:descriptor:com.tectonic.ui:text']],
+  ['moduleSpec', 'Module spec', []],
+];
+const MCM_STATUS_DESCRIPTORS = [
+  ['conditions', 'Conditions', ['urn:alm:descriptor:io.kubernetes.conditions']],
+  ['numberSelected', 'Clusters selected', ['urn:alm:descriptor:com.tectonic.ui:text']],
+  ['numberDesired', 'ManifestWorks desired', ['urn:alm:descriptor:com.tectonic.ui:text']],
+  ['numberApplied', 'ManifestWorks applied', ['urn:alm:descriptor:com.tectonic.ui:text']],
+  ['numberAvailable', 'ManifestWorks available', ['urn:alm:descriptor:com.tectonic.ui:text']],
+  ['numberDegraded', 'ManifestWorks degraded', ['urn:alm:descriptor:com.tectonic.ui:text']],
+  ['clusters', 'Clusters', []],
+];
+
+/** The first sentence of a schema description: the console shows descriptor descriptions on one line. */
+function firstSentence(text) {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const end = flat.search(/\.(\s|$)/);
+  return end === -1 ? flat : flat.slice(0, end + 1);
+}
+
+function descriptors(schema, table, where) {
+  return table.map(([path, displayName, xDescriptors]) => {
+    const property = schema.properties?.[path];
+    if (!property) throw new Error(`deploy/scripts/generate.mjs: the ManagedClusterModule ${where} has no ${path}`);
+    return {
+      path,
+      displayName,
+      description: firstSentence(property.description ?? displayName),
+      ...(xDescriptors.length > 0 ? { 'x-descriptors': xDescriptors } : {}),
+    };
+  });
+}
+
+function storageVersion(crd) {
+  const version = crd.spec.versions.find((v) => v.storage);
+  if (!version) throw new Error(`CRD ${crd.metadata.name} has no storage version`);
+  return version;
+}
+
+/** The example the console offers when a user creates a ManagedClusterModule (alm-examples). */
+export const MCM_EXAMPLE = {
+  apiVersion: 'hub.kmm.sigs.x-k8s.io/v1beta1',
+  kind: 'ManagedClusterModule',
+  metadata: { name: 'example-kmod' },
+  spec: {
+    selector: { 'kmm.example.com/kmod': 'true' },
+    spokeNamespace: 'kmm-spoke-agent',
+    moduleSpec: {
+      selector: { 'node-role.kubernetes.io/worker': '' },
+      moduleLoader: {
+        container: {
+          modprobe: { moduleName: 'example_kmod' },
+          kernelMappings: [{ regexp: '^.+$', containerImage: 'quay.io/example/example-kmod:${KERNEL_FULL_VERSION}' }],
+        },
+      },
+    },
+  },
+};
+
+/** A role's rules, by the namespace/name of each service account its bindings name. */
+function rulesBySubject(objects, bindingKind, roleKind) {
+  const bySubject = new Map();
+  for (const binding of objects.filter((o) => o.kind === bindingKind)) {
+    if (binding.roleRef.kind !== roleKind) {
+      throw new Error(
+        `${binding.kind} ${binding.metadata.name} binds a ${binding.roleRef.kind}: OLM permissions cannot say that`,
+      );
+    }
+    const role = objects.find((o) => o.kind === roleKind && o.metadata.name === binding.roleRef.name);
+    if (!role)
+      throw new Error(
+        `${binding.kind} ${binding.metadata.name} binds ${roleKind} ${binding.roleRef.name}, not in ${HUB_BASE}`,
+      );
+    for (const subject of binding.subjects) {
+      if (subject.kind !== 'ServiceAccount')
+        throw new Error(`${binding.kind} ${binding.metadata.name} binds a ${subject.kind}`);
+      bySubject.set(subject.name, [...(bySubject.get(subject.name) ?? []), ...role.rules]);
+    }
+  }
+  return [...bySubject].map(([serviceAccountName, rules]) => ({ serviceAccountName, rules }));
+}
+
+/** Kinds of deploy/hub that the bundle carries as plain manifests; OLM creates them in the install namespace. */
+const BUNDLE_MANIFEST_KINDS = new Set(['ConfigMap', 'Service']);
+/** Kinds that the CSV expresses itself (install strategy, permissions) or that OLM makes (the namespace). */
+const CSV_KINDS = new Set([
+  'Namespace',
+  'ServiceAccount',
+  'Deployment',
+  'Role',
+  'RoleBinding',
+  'ClusterRole',
+  'ClusterRoleBinding',
+]);
+
+/**
+ * The ClusterServiceVersion of the hub: the Deployments of deploy/hub, each service account's Roles and ClusterRoles as
+ * permissions and clusterPermissions (what OLM turns back into Roles, ClusterRoles and their bindings), the
+ * ManagedClusterModule CRD as owned, and the OCM APIs the hub uses as nativeAPIs (a hub without OCM or RHACM has
+ * none, and OLM then refuses to install rather than start a hub that cannot work).
+ */
+export function renderClusterServiceVersion({ hubObjects, ocmHubCrds, version, icon }) {
+  const unknown = hubObjects.filter(
+    (o) => !CSV_KINDS.has(o.kind) && !BUNDLE_MANIFEST_KINDS.has(o.kind) && o.kind !== 'CustomResourceDefinition',
+  );
+  if (unknown.length > 0) {
+    throw new Error(
+      `deploy/scripts/generate.mjs: the OLM bundle has no place for ${unknown.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`,
+    );
+  }
+  const deployments = hubObjects.filter((o) => o.kind === 'Deployment');
+  const permissions = rulesBySubject(hubObjects, 'RoleBinding', 'Role');
+  const clusterPermissions = rulesBySubject(hubObjects, 'ClusterRoleBinding', 'ClusterRole');
+  for (const d of deployments) {
+    const sa = d.spec.template.spec.serviceAccountName;
+    if (![...permissions, ...clusterPermissions].some((p) => p.serviceAccountName === sa)) {
+      throw new Error(
+        `Deployment ${d.metadata.name} runs as ${sa}, which no permission names: OLM would not create it`,
+      );
+    }
+  }
+  const images = [
+    ...new Set(deployments.flatMap((d) => d.spec.template.spec.containers.map((c) => c.image))),
+  ].toSorted();
+  const crd = hubObjects.find((o) => o.kind === 'CustomResourceDefinition');
+  const served = storageVersion(crd);
+  const schema = served.schema.openAPIV3Schema.properties;
+  const description = [
+    'KMM-Hub builds, signs and delivers out-of-tree kernel modules to a fleet of clusters. A ManagedClusterModule on',
+    'this hub selects managed clusters and carries a KMM Module spec; the hub builds and signs each image the selected',
+    "clusters' kernels need and hands a Module to every cluster in a ManifestWork, which the KMM-Hub spoke agent or",
+    'the KMM operator with the klusterlet work agent loads there.',
+    '',
+    'Needs Open Cluster Management or Red Hat Advanced Cluster Management on this cluster (ManagedClusters,',
+    'ManifestWorks, PlacementDecisions) and a Redis that the kmm-hub-config ConfigMap points at.',
+  ].join('\n');
+  return {
+    apiVersion: 'operators.coreos.com/v1alpha1',
+    kind: 'ClusterServiceVersion',
+    metadata: {
+      name: `${OLM_PACKAGE}.v${version}`,
+      annotations: {
+        'alm-examples': JSON.stringify([MCM_EXAMPLE], null, 2),
+        capabilities: 'Basic Install',
+        categories: 'Integration & Delivery',
+        containerImage: images[0],
+        description: 'Builds, signs and delivers out-of-tree kernel modules to a fleet of clusters.',
+        'operatorframework.io/suggested-namespace': 'kmm-hub',
+        support: 'KMM-Hub',
+      },
+      labels: {
+        'operatorframework.io/arch.amd64': 'supported',
+        'operatorframework.io/os.linux': 'supported',
+      },
+    },
+    spec: {
+      displayName: 'KMM-Hub',
+      description,
+      version,
+      maturity: 'alpha',
+      minKubeVersion: '1.30.0',
+      provider: { name: 'KMM-Hub' },
+      maintainers: [{ name: 'KMM-Hub developers', email: 'dev@kmm-hub.invalid' }],
+      keywords: ['kernel', 'kernel module', 'kmm', 'driver', 'open cluster management', 'rhacm'],
+      icon: [{ base64data: Buffer.from(icon).toString('base64'), mediatype: 'image/svg+xml' }],
+      // The hub watches cluster-scoped ManagedClusterModules and reads Secrets of its own namespace only, so it
+      // works the same whichever namespaces an OperatorGroup targets; it cannot serve a subset of namespaces.
+      installModes: [
+        { type: 'OwnNamespace', supported: true },
+        { type: 'SingleNamespace', supported: false },
+        { type: 'MultiNamespace', supported: false },
+        { type: 'AllNamespaces', supported: true },
+      ],
+      install: {
+        strategy: 'deployment',
+        spec: {
+          clusterPermissions,
+          permissions,
+          deployments: deployments.map((d) => ({ name: d.metadata.name, label: d.metadata.labels, spec: d.spec })),
+        },
+      },
+      customresourcedefinitions: {
+        owned: [
+          {
+            name: crd.metadata.name,
+            version: served.name,
+            kind: crd.spec.names.kind,
+            displayName: 'Managed Cluster Module',
+            description: 'A kernel module for the managed clusters a selector picks.',
+            resources: [{ kind: 'ManifestWork', name: '', version: 'v1' }],
+            specDescriptors: descriptors(schema.spec, MCM_SPEC_DESCRIPTORS, 'spec'),
+            statusDescriptors: descriptors(schema.status, MCM_STATUS_DESCRIPTORS, 'status'),
+          },
+        ],
+      },
+      nativeAPIs: ocmHubCrds
+        .map((c) => ({ group: c.spec.group, version: storageVersion(c).name, kind: c.spec.names.kind }))
+        .toSorted((a, b) => `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`)),
+      relatedImages: images.map((image) => ({ name: image.replace(/[:@].*$/, '').replace(/.*\//, ''), image })),
+    },
+  };
+}
+
+/** Objects of the bundle's manifests/ directory that OLM creates in the install namespace, namespace removed. */
+function bundleManifest(object) {
+  const { namespace: _namespace, ...metadata } = object.metadata;
+  return { ...object, metadata };
+}
+
+function bundleManifestName(object) {
+  const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
+  return `${object.metadata.name}_${group ? `${group}_` : ''}${version}_${object.kind.toLowerCase()}.yaml`;
+}
+
+/** deploy/olm/manifests and deploy/olm/metadata, from deploy/hub, deploy/crds/ocm-hub and package.json. */
+export async function renderOlmFiles() {
+  const hubObjects = (await loadKustomization(join(REPO_ROOT, HUB_BASE))).map((r) => r.object);
+  const ocmHubCrds = (await loadKustomization(join(REPO_ROOT, DEPLOY_CRDS, 'ocm-hub'))).map((r) => r.object);
+  const { version } = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8'));
+  const icon = await readFile(join(REPO_ROOT, OLM_ICON), 'utf8');
+  const csv = renderClusterServiceVersion({ hubObjects, ocmHubCrds, version, icon });
+  const header = (from) =>
+    generatedHeader([
+      `Generated by deploy/scripts/generate.mjs from ${from}: change that, then run \`node deploy/scripts/generate.mjs\`.`,
+    ]);
+  const files = new Map();
+  const add = async (path, head, value) => files.set(path, await formatYaml(`${head}${toYaml(value)}`, path));
+  await add(
+    `${OLM_BUNDLE}/manifests/${OLM_PACKAGE}.clusterserviceversion.yaml`,
+    header(`${HUB_BASE} and ${DEPLOY_CRDS}/ocm-hub`),
+    csv,
+  );
+  const crdText = await readFile(join(REPO_ROOT, LIBS_API_CRDS, OWNED_CRD), 'utf8');
+  files.set(`${OLM_BUNDLE}/manifests/${OWNED_CRD}`, `${header(`${LIBS_API_CRDS}/${OWNED_CRD}`)}${crdText}`);
+  for (const object of hubObjects.filter((o) => BUNDLE_MANIFEST_KINDS.has(o.kind))) {
+    await add(`${OLM_BUNDLE}/manifests/${bundleManifestName(object)}`, header(HUB_BASE), bundleManifest(object));
+  }
+  await add(`${OLM_BUNDLE}/metadata/annotations.yaml`, header('deploy/scripts/generate.mjs'), {
+    annotations: olmBundleAnnotations(),
+  });
+  return files;
+}
+
 /** Every generated file, by repository-relative path. */
 export async function renderDeployFiles() {
-  return new Map([...(await renderCrdFiles()), ...(await renderPolicyFiles())]);
+  return new Map([...(await renderCrdFiles()), ...(await renderPolicyFiles()), ...(await renderOlmFiles())]);
 }
 
 async function readIfExists(path) {
@@ -199,20 +483,29 @@ async function readIfExists(path) {
   }
 }
 
-/** Generated files under deploy/crds that nothing generates any more. */
-async function listOrphans(expected) {
-  const orphans = [];
+/** Folders that hold generated files only: one per CRD set, and the OLM bundle's manifests/ and metadata/. */
+async function generatedFolders() {
   let sets = [];
   try {
     sets = await readdir(join(REPO_ROOT, DEPLOY_CRDS), { withFileTypes: true });
   } catch (err) {
     if (err.code !== 'ENOENT') throw err;
   }
-  for (const set of sets.filter((d) => d.isDirectory())) {
-    for (const name of await readdir(join(REPO_ROOT, DEPLOY_CRDS, set.name))) {
-      const path = `${DEPLOY_CRDS}/${set.name}/${name}`;
-      if (!expected.has(path)) orphans.push(path);
+  const crdFolders = sets.filter((d) => d.isDirectory()).map((d) => `${DEPLOY_CRDS}/${d.name}`);
+  return [...crdFolders, `${OLM_BUNDLE}/manifests`, `${OLM_BUNDLE}/metadata`];
+}
+
+/** Files in generated folders that nothing generates any more. */
+async function listOrphans(expected) {
+  const orphans = [];
+  for (const folder of await generatedFolders()) {
+    let names = [];
+    try {
+      names = await readdir(join(REPO_ROOT, folder));
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err;
     }
+    for (const name of names) if (!expected.has(`${folder}/${name}`)) orphans.push(`${folder}/${name}`);
   }
   return orphans;
 }
@@ -238,16 +531,16 @@ async function writeChanged(files) {
 
 /**
  * Writes every generated file that changed and deletes orphans; returns the paths it touched. The CRDs go first:
- * the spoke-agent base, hence the policy, includes deploy/crds/spoke.
+ * the spoke-agent base, hence the policy, and the hub base, hence the OLM bundle, include deploy/crds.
  */
 export async function writeDeployFiles() {
-  const crds = await renderCrdFiles();
-  const touched = await writeChanged(crds);
-  for (const path of await listOrphans(crds)) {
+  const touched = await writeChanged(await renderCrdFiles());
+  touched.push(...(await writeChanged(await renderPolicyFiles())));
+  touched.push(...(await writeChanged(await renderOlmFiles())));
+  for (const path of await listOrphans(await renderDeployFiles())) {
     await rm(join(REPO_ROOT, path));
     touched.push(path);
   }
-  touched.push(...(await writeChanged(await renderPolicyFiles())));
   return touched;
 }
 

@@ -16,12 +16,13 @@ function stage(text: string, name: string): string {
 }
 
 describe('deploy/Containerfile', () => {
-  it('bases every stage on the official image of the Node.js LTS in .node-version, overridable with NODE_IMAGE', async () => {
+  it('bases every stage but the OLM bundle on the official image of the Node.js LTS in .node-version, overridable with NODE_IMAGE', async () => {
     const text = await read();
     const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(text)?.[1] ?? '';
     const pinned = (await readFile(join(REPO_ROOT, '.node-version'), 'utf8')).trim();
     expect(image).toBe(`docker.io/library/node:${pinned}-slim`);
     expect([...text.matchAll(/^FROM (\S+)(?: AS (\S+))?$/gm)].map((m) => `${m[1]} ${m[2]}`)).toEqual([
+      'scratch bundle',
       '${NODE_IMAGE} manifests',
       '${NODE_IMAGE} deps',
       '${NODE_IMAGE} dist',

@@ -147,7 +147,8 @@ describe('spoke agent end to end', () => {
       name: `${hubHashOf(env.hub.server)}-gpu`,
     });
 
-    // 2. The Module becomes a module-loader DaemonSet for the node's kernel; no device plugin until it loads.
+    // 2. The Module becomes a module-loader DaemonSet for the node's kernel and a device-plugin DaemonSet, which (as
+    //    upstream's) selects only nodes labelled module-ready, so it runs nothing until the module loads.
     const loader = 'gpu-5-14-0-427-13-1-el9-4-x86-64';
     const daemonSets = async () =>
       (
@@ -155,16 +156,15 @@ describe('spoke agent end to end', () => {
       ).items
         .map((d) => d.metadata?.name)
         .toSorted();
-    await expect.poll(daemonSets, POLL).toEqual([loader]);
+    await expect.poll(daemonSets, POLL).toEqual([loader, 'gpu-device-plugin']);
     expect(
       (await spokeAdmin.json<V1DaemonSet>('GET', `/apis/apps/v1/namespaces/${spokeNamespace}/daemonsets/${loader}`))
         .spec?.template.spec?.containers[0]?.image,
     ).toBe(IMAGE);
 
-    // 3. The loader pod is up (as the DaemonSet controller reports it): the device plugin follows, and both
+    // 3. The loader pod is up and the device plugin follows (as the DaemonSet controller reports them): both
     //    DaemonSets' counts reach the hub through the Module status and the work's status feedback.
     await setDaemonSetStatus(spokeNamespace, loader, 1, 1);
-    await expect.poll(daemonSets, POLL).toEqual([loader, 'gpu-device-plugin']);
     await setDaemonSetStatus(spokeNamespace, 'gpu-device-plugin', 1, 1);
     const feedback = async () =>
       decodeManifestWorkStatus(await hubAdmin.json<ManifestWork>('GET', manifestWorkPath(cluster, 'gpu'))).feedback;

@@ -8,7 +8,15 @@ import { NestFactory } from '@nestjs/core';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { RESOURCES, type Manifest, type ManifestWork } from '@kmm-hub/api';
-import { KubeApiError, KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
+import {
+  BUILTIN_RESOURCES,
+  KubeHttp,
+  ResourceClient,
+  ServerSideApplier,
+  isAlreadyExists,
+  isNotFound,
+  resourcePath,
+} from '@kmm-hub/kube';
 import { clusterKubeConfig, renderKubeconfig, type ClusterInfo } from '@kmm-hub/test-env';
 import { parseSpokeConfig, type SpokeConfig } from './config/config.schema.js';
 import { SpokeAgentModule } from './spoke-agent.module.js';
@@ -30,10 +38,10 @@ export function adminApplier(cluster: ClusterInfo): ServerSideApplier {
 }
 
 export async function createNamespace(cluster: ClusterInfo, name: string): Promise<void> {
-  await adminHttp(cluster)
-    .json('POST', '/api/v1/namespaces', { body: { metadata: { name } } })
+  await new ResourceClient(adminHttp(cluster), BUILTIN_RESOURCES.Namespace)
+    .create({ metadata: { name } })
     .catch((err: unknown) => {
-      if (!(err instanceof KubeApiError && err.status === 409)) throw err;
+      if (!isAlreadyExists(err)) throw err;
     });
 }
 
@@ -46,10 +54,13 @@ export function writeKubeconfig(cluster: ClusterInfo, token: string): string {
 
 /** A token for a ServiceAccount from the TokenRequest API. */
 export async function serviceAccountToken(cluster: ClusterInfo, namespace: string, name: string): Promise<string> {
-  const answer = await adminHttp(cluster).json<{ status: { token: string } }>(
-    'POST',
-    `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
-    { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } } },
+  const answer = await new ResourceClient(adminHttp(cluster), BUILTIN_RESOURCES.ServiceAccount).createSubresource<{
+    status: { token: string };
+  }>(
+    name,
+    'token',
+    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+    { namespace },
   );
   return answer.status.token;
 }
@@ -114,8 +125,7 @@ export async function startAgent(env: Record<string, string | undefined>): Promi
 const { ManifestWork: MW } = RESOURCES;
 
 export function manifestWorkPath(namespace: string, name?: string): string {
-  const base = `/apis/${MW.group}/${MW.version}/namespaces/${namespace}/${MW.plural}`;
-  return name === undefined ? base : `${base}/${name}`;
+  return resourcePath(MW, { namespace, name });
 }
 
 /** A ManifestWork in the cluster's hub namespace. */
@@ -142,7 +152,7 @@ export async function getOrUndefined<T>(http: KubeHttp, path: string): Promise<T
   try {
     return await http.json<T>('GET', path);
   } catch (err) {
-    if (err instanceof KubeApiError && err.status === 404) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
 }

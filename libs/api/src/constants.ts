@@ -136,7 +136,40 @@ export const LABEL_PREFIXES = {
   moduleVersion: 'kmm.node.kubernetes.io/version-module',
 } as const;
 
+/**
+ * Upstream KMM's per-Module node labels (kubernetes-sigs/kernel-module-management internal/utils/kmmlabels.go
+ * `GetKernelModuleReadyNodeLabel`, `GetDevicePluginNodeLabel`, `GetDevicePluginTargetNodeLabel`):
+ * `kmm.node.kubernetes.io/<namespace>.<module>.ready` while the module is loaded on the node,
+ * `….device-plugin-ready` while its device plugin pod there is Ready, `….device-plugin-target` on the schedulable
+ * nodes a Module with a device plugin selects. All carry the empty value; users select their workloads on the first
+ * two, and the device plugin DaemonSet selects on `ready` and `device-plugin-target`.
+ */
+export const NODE_LABELS = {
+  moduleReady: (namespace: string, module: string) => `kmm.node.kubernetes.io/${namespace}.${module}.ready`,
+  devicePluginReady: (namespace: string, module: string) =>
+    `kmm.node.kubernetes.io/${namespace}.${module}.device-plugin-ready`,
+  devicePluginTarget: (namespace: string, module: string) =>
+    `kmm.node.kubernetes.io/${namespace}.${module}.device-plugin-target`,
+} as const;
+
+/**
+ * Recognizes the labels of NODE_LABELS, as upstream's `IsKernelModuleReadyNodeLabel` does (its regexps): the
+ * deprecated `kmm.node.kubernetes.io/<module>.ready` and the `….version.ready` labels are not module-ready labels.
+ */
+export const NODE_LABEL_PATTERNS = {
+  moduleReady: /^kmm\.node\.kubernetes\.io\/([a-zA-Z0-9-]+)\.([a-zA-Z0-9-.]+)\.ready$/,
+  moduleVersionReady: /^kmm\.node\.kubernetes\.io\/([a-zA-Z0-9-]+)\.([a-zA-Z0-9-.]+)\.version\.ready$/,
+  deprecatedModuleReady: /^kmm\.node\.kubernetes\.io\/[a-zA-Z0-9-]+\.ready$/,
+  devicePluginReady: /^kmm\.node\.kubernetes\.io\/([a-zA-Z0-9-]+)\.([a-zA-Z0-9-.]+)\.device-plugin-ready$/,
+  devicePluginTarget: /^kmm\.node\.kubernetes\.io\/([a-zA-Z0-9-]+)\.([a-zA-Z0-9-.]+)\.device-plugin-target$/,
+} as const;
+
 export const ANNOTATIONS = {
+  /**
+   * Upstream KMM (internal/pod/workerpodmanager.go `modulesOrderKey`): on a module-loader pod with a
+   * `modulesLoadingOrder`, the modprobe `softdep` lines that make `modprobe <moduleName>` load the others first.
+   */
+  modulesOrder: 'kmm.node.kubernetes.io/modules-order',
   /** KMM-Hub: hash of the desired spec of an object we write; equal hash means the write is skipped. */
   specHash: 'hub.kmm.sigs.x-k8s.io/spec-hash',
   /** OCM: hash the work agent puts on objects applied with ServerSideApply and ignoreFields. */

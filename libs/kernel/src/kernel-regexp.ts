@@ -24,13 +24,13 @@ const DUPLICATE_NAME = 'duplicate capture group name';
 const TRAILING_BACKSLASH = 'trailing backslash at end of expression';
 
 export function compileKernelRegexp(pattern: string): KernelRegexpResult {
-  let source = pattern;
-  let compiled = tryCompile(source);
+  let renamed: Renamed = { source: pattern, openings: [] };
+  let compiled = tryCompile(pattern);
   if (!compiled.ok && compiled.code === DUPLICATE_NAME) {
-    source = renameCaptureGroups(pattern);
-    compiled = tryCompile(source);
+    renamed = renameCaptureGroups(pattern);
+    compiled = tryCompile(renamed.source);
   }
-  if (!compiled.ok) return { ok: false, reason: goMessage(compiled, pattern, source) };
+  if (!compiled.ok) return { ok: false, reason: goMessage(compiled, pattern, renamed) };
   const re = compiled.re;
   return { ok: true, regexp: { pattern, matches: (kernel) => re.test(kernel) } };
 }
@@ -46,17 +46,31 @@ function tryCompile(pattern: string): Compiled {
 }
 
 /**
- * `source` is what was compiled: the pattern, or its renamed form. Errors that quote the whole expression (missing or
- * unexpected parenthesis, nesting depth) quote the user's pattern; the others quote a fragment that renaming never
- * touches (an escape, a repeat, a class, a `(?` prefix).
+ * `renamed.source` is what was compiled: the pattern, or its renamed form. Errors that quote the whole expression
+ * (missing or unexpected parenthesis, nesting depth) quote the user's pattern; the others quote a fragment, which
+ * can run over renamed groups (an invalid named capture quotes up to the next `>`, e.g.
+ * `(?P<g>(?P<g>(?<=a)|))|(?P<g>)`), so those get their names back.
  */
-function goMessage(failure: { error: unknown; code: string | undefined }, pattern: string, source: string): string {
+function goMessage(failure: { error: unknown; code: string | undefined }, pattern: string, renamed: Renamed): string {
   const { error, code } = failure;
   if (error instanceof RE2JSSyntaxException && code !== undefined) {
-    const quoted = error.input ?? (code === TRAILING_BACKSLASH ? '' : source);
-    return `error parsing regexp: ${code}: \`${quoted === source ? pattern : quoted}\``;
+    const quoted = error.input ?? (code === TRAILING_BACKSLASH ? '' : renamed.source);
+    const original =
+      quoted === renamed.source
+        ? pattern
+        : quoted.replace(
+            /\(\?P<kmm_hub_group_(\d+)>/g,
+            (group: string, n: string) => renamed.openings[Number(n)] ?? group,
+          );
+    return `error parsing regexp: ${code}: \`${original}\``;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A pattern with unique group names, and each renamed group's original opening (`(?P<a>`), by counter. */
+interface Renamed {
+  readonly source: string;
+  readonly openings: readonly string[];
 }
 
 /**
@@ -64,7 +78,8 @@ function goMessage(failure: { error: unknown; code: string | undefined }, patter
  * `\Q…\E` literals and character classes (including `[:alpha:]` and a leading `]`) untouched, so the expression
  * matches exactly the same strings.
  */
-function renameCaptureGroups(pattern: string): string {
+function renameCaptureGroups(pattern: string): Renamed {
+  const openings: string[] = [];
   let out = '';
   let i = 0;
   let counter = 0;
@@ -88,6 +103,7 @@ function renameCaptureGroups(pattern: string): string {
       const named = /^\(\?P?<([A-Za-z0-9_]+)>/.exec(pattern.slice(i));
       if (named !== null) {
         out += `(?P<kmm_hub_group_${counter++}>`;
+        openings.push(named[0]);
         i += named[0].length;
       } else {
         out += ch;
@@ -95,7 +111,7 @@ function renameCaptureGroups(pattern: string): string {
       }
     }
   }
-  return out;
+  return { source: out, openings };
 }
 
 /** Index just past the `]` that closes the class opened at `start` (or the end of the pattern). */

@@ -16,3 +16,26 @@ export { LeaderElector, isLeaseExpired, type LeaderElectionOptions } from './lea
 export { ResourcePaths, type ObjectRef } from './resource-paths.js';
 export { ServerSideApplier } from './server-side-apply.js';
 export { WorkQueue, type WorkQueueOptions } from './work-queue.js';
+export {
+  BUILTIN_RESOURCES,
+  ResourceClient,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  resourcePath,
+  type DeleteOptions,
+  type DeletePreconditions,
+  type FinalizerEditOptions,
+  type JsonPatchOperation,
+  type KubeList,
+  type ListOptions,
+  type ObjectLocation,
+  type ResourceDescriptor,
+} from './resource-client.js';
+export {
+  ExecCredentialSource,
+  parseExecCredential,
+  parseExecPluginConfig,
+  type ExecCredential,
+  type ExecPluginConfig,
+} from './exec-credential.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterKubeConfig, createCertificateAuthority, createClientCert, type ClusterInfo } from '@kmm-hub/test-env';
@@ -93,5 +93,76 @@ describe('kubeconfig credentials on a real API server', () => {
     await expect(whoAmI(new KubeHttp(loadKubeconfigFile(strict)))).rejects.toThrow(/certificate/);
     const insecure = writeKubeconfig(dir, hub, { 'insecure-skip-tls-verify': true }, token);
     expect((await whoAmI(new KubeHttp(loadKubeconfigFile(insecure)))).username).toBe('kmm-admin');
+  });
+
+  /**
+   * A real exec credential plugin: a script beside the kubeconfig (a relative command, as kubectl resolves it) that
+   * answers with the token its env names. Each run is counted in a file so the test sees when it ran.
+   */
+  function execKubeconfig(
+    name: string,
+    script: string,
+    pluginEnv: Record<string, string>,
+  ): { path: string; runs: () => number } {
+    const sub = mkdtempSync(join(dir, `${name}-`));
+    const runs = join(sub, 'runs');
+    writeFileSync(join(sub, 'plugin.sh'), `#!/bin/sh\necho run >> "$RUNS"\n${script}\n`);
+    chmodSync(join(sub, 'plugin.sh'), 0o700);
+    const path = writeKubeconfig(
+      sub,
+      hub,
+      { 'certificate-authority-data': Buffer.from(hub.caPem).toString('base64') },
+      {
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1',
+          command: './plugin.sh',
+          env: Object.entries({ ...pluginEnv, RUNS: runs }).map(([n, value]) => ({ name: n, value })),
+          provideClusterInfo: true,
+        },
+      },
+    );
+    const count = () => {
+      try {
+        return readFileSync(runs, 'utf8').trim().split('\n').length;
+      } catch {
+        return 0;
+      }
+    };
+    return { path, runs: count };
+  }
+
+  const credential = (tokenExpr: string) =>
+    `printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "${tokenExpr}"`;
+
+  it('authenticates with the token an exec credential plugin prints, running it once for many requests', async () => {
+    const plugin = execKubeconfig(
+      'exec-token',
+      // provideClusterInfo: the plugin is told which server it is for, as EKS's and GKE's plugins expect.
+      `echo "$KUBERNETES_EXEC_INFO" | grep -q '"server":"${hub.server}"' || { echo "no cluster info" >&2; exit 1; }\n${credential('$TOKEN')}`,
+      { TOKEN: hub.adminToken },
+    );
+    const http = new KubeHttp(loadKubeconfigFile(plugin.path));
+    const answers = await Promise.all([whoAmI(http), whoAmI(http), whoAmI(http)]);
+    expect(answers.map((a) => a.username)).toEqual(['kmm-admin', 'kmm-admin', 'kmm-admin']);
+    expect(plugin.runs()).toBe(1);
+  });
+
+  it('runs the plugin again when the server refuses its credential (401), as client-go does', async () => {
+    // First run: a revoked token; later runs: a valid one.
+    const plugin = execKubeconfig(
+      'exec-401',
+      `if [ "$(wc -l < "$RUNS")" -eq 1 ]; then ${credential('revoked-token')}; else ${credential('$TOKEN')}; fi`,
+      { TOKEN: hub.adminToken },
+    );
+    const http = new KubeHttp(loadKubeconfigFile(plugin.path));
+    expect((await whoAmI(http)).username).toBe('kmm-admin');
+    expect(plugin.runs()).toBe(2);
+  });
+
+  it("fails a request with the plugin's explanation when the plugin fails", async () => {
+    const plugin = execKubeconfig('exec-fails', 'echo "the SSO session expired" >&2; exit 1', {});
+    await expect(whoAmI(new KubeHttp(loadKubeconfigFile(plugin.path)))).rejects.toThrow(
+      'exec plugin ./plugin.sh failed: the SSO session expired',
+    );
   });
 });

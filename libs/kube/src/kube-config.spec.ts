@@ -123,12 +123,25 @@ describe('selectKubeconfigContext', () => {
       'server "unix:///run/k8s.sock" is not an http(s) URL',
     ],
     [
-      'an exec credential plugin',
+      'an exec credential plugin without an apiVersion',
       kubeconfig({ user: { exec: { command: 'aws' } } }),
       undefined,
-      'user "hub-user" uses exec, which KMM-Hub does not run; give it a token, tokenFile or client certificate',
+      'user "hub-user".exec.apiVersion must be one of client.authentication.k8s.io/v1, client.authentication.k8s.io/v1beta1',
     ],
-    ['an auth provider', kubeconfig({ user: { 'auth-provider': { name: 'gcp' } } }), undefined, 'uses auth-provider'],
+    [
+      'an exec credential plugin that needs a terminal',
+      kubeconfig({
+        user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'oc', interactiveMode: 'Always' } },
+      }),
+      undefined,
+      'exec.interactiveMode is Always, but KMM-Hub runs without a terminal',
+    ],
+    [
+      'an auth provider',
+      kubeconfig({ user: { 'auth-provider': { name: 'gcp' } } }),
+      undefined,
+      'user "hub-user" uses auth-provider, which KMM-Hub does not run; give it an exec credential plugin',
+    ],
     [
       'a non-boolean insecure-skip-tls-verify',
       kubeconfig({ cluster: { 'insecure-skip-tls-verify': 'yes' } }),

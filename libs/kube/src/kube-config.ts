@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { RequestOptions } from 'node:https';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parse } from 'yaml';
+import { ExecCredentialSource, parseExecPluginConfig, type ExecPluginConfig } from './exec-credential.js';
 
 export type KubeConnection =
   | { kind: 'token'; name: string; server: string; token: string; caPem?: string; insecureSkipTLSVerify?: boolean }
@@ -27,6 +28,8 @@ export interface KubeUser {
   clientKeyPem?: string;
   username?: string;
   password?: string;
+  /** An exec credential plugin, run with the kubeconfig's folder as the base of a relative command path. */
+  exec?: { config: ExecPluginConfig; baseDir: string };
 }
 
 /** A kubeconfig entry reduced to what a request needs, with the files it names still to be read. */
@@ -49,6 +52,7 @@ export interface KubeconfigSelection {
     clientKeyData?: string;
     username?: string;
     password?: string;
+    exec?: ExecPluginConfig;
   };
 }
 
@@ -71,8 +75,8 @@ function findNamed(list: unknown, kind: 'cluster' | 'user' | 'context', name: st
 
 /**
  * Picks the context (the given one, else current-context) of a parsed kubeconfig and the cluster and user it names.
- * Only static credentials are supported: exec plugins and auth providers run programs or talk to other services,
- * which an agent image neither ships nor should; they are refused with a message naming the alternative.
+ * Static credentials and exec credential plugins are supported. Auth providers (the deprecated in-tree gcp, azure and
+ * oidc helpers, removed from client-go in 1.26) are refused with a message naming the alternatives.
  */
 export function selectKubeconfigContext(doc: unknown, context?: string): KubeconfigSelection {
   if (doc === null || typeof doc !== 'object') throw new Error('kubeconfig: not a YAML mapping');
@@ -93,13 +97,11 @@ export function selectKubeconfigContext(doc: unknown, context?: string): Kubecon
   }
   const userName = str(ctx.user, `context "${contextName}".user`);
   const user = userName ? findNamed(config.users, 'user', userName) : {};
-  for (const unsupported of ['exec', 'auth-provider'] as const) {
-    if (user[unsupported] !== undefined) {
-      throw new Error(
-        `kubeconfig: user "${userName}" uses ${unsupported}, which KMM-Hub does not run; ` +
-          'give it a token, tokenFile or client certificate instead',
-      );
-    }
+  if (user['auth-provider'] !== undefined) {
+    throw new Error(
+      `kubeconfig: user "${userName}" uses auth-provider, which KMM-Hub does not run; ` +
+        'give it an exec credential plugin, a token, tokenFile or client certificate instead',
+    );
   }
   const insecure = cluster['insecure-skip-tls-verify'];
   if (insecure !== undefined && typeof insecure !== 'boolean') {
@@ -127,6 +129,7 @@ export function selectKubeconfigContext(doc: unknown, context?: string): Kubecon
       clientKeyData: field(user, 'client-key-data', u),
       username: field(user, 'username', u),
       password: field(user, 'password', u),
+      ...(user.exec !== undefined && user.exec !== null && { exec: parseExecPluginConfig(user.exec, u) }),
     },
   };
 }
@@ -140,12 +143,30 @@ const TOKEN_FILE_REREAD_MS = 60_000;
  */
 export class KubeClientConfig {
   private tokenCache: { value: string; readAt: number } | undefined;
+  private readonly exec: ExecCredentialSource | undefined;
 
   constructor(
     readonly cluster: KubeCluster,
     readonly user: KubeUser,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.exec = user.exec && new ExecCredentialSource(user.exec.config, { baseDir: user.exec.baseDir, cluster }, now);
+  }
+
+  /** True when credentials come from an exec plugin: a 401 then means "run it again", not "wrong credentials". */
+  get usesExecPlugin(): boolean {
+    return this.exec !== undefined;
+  }
+
+  /** Runs the exec plugin if its credential is missing or expired; nothing to do for static credentials. */
+  async prepare(): Promise<void> {
+    await this.exec?.refresh();
+  }
+
+  /** Forgets the exec plugin's credential (the server refused it), so the next request runs the plugin again. */
+  invalidateCredentials(): void {
+    this.exec?.invalidate();
+  }
 
   get server(): string {
     return this.cluster.server;
@@ -153,6 +174,8 @@ export class KubeClientConfig {
 
   /** The bearer token to send now (a token file is re-read at most once a minute). */
   bearerToken(): string | undefined {
+    const fromExec = this.exec?.current();
+    if (fromExec !== undefined) return fromExec.token;
     if (this.user.token) return this.user.token;
     const file = this.user.tokenFile;
     if (!file) return undefined;
@@ -168,8 +191,11 @@ export class KubeClientConfig {
     if (caPem !== undefined) opts.ca = caPem;
     if (insecureSkipTLSVerify) opts.rejectUnauthorized = false;
     if (tlsServerName !== undefined) opts.servername = tlsServerName;
-    if (this.user.clientCertPem !== undefined) opts.cert = this.user.clientCertPem;
-    if (this.user.clientKeyPem !== undefined) opts.key = this.user.clientKeyPem;
+    const fromExec = this.exec?.current();
+    const cert = fromExec?.clientCertPem ?? this.user.clientCertPem;
+    const key = fromExec?.clientKeyPem ?? this.user.clientKeyPem;
+    if (cert !== undefined) opts.cert = cert;
+    if (key !== undefined) opts.key = key;
     const token = this.bearerToken();
     let authorization: string | undefined;
     if (token) authorization = `Bearer ${token}`;
@@ -212,6 +238,7 @@ export function loadKubeconfigFile(path: string, context?: string): KubeClientCo
       clientKeyPem: readPem(sel.user.clientKeyFile, sel.user.clientKeyData, base),
       username: sel.user.username,
       password: sel.user.password,
+      ...(sel.user.exec !== undefined && { exec: { config: sel.user.exec, baseDir: base } }),
     },
   );
 }

@@ -89,6 +89,7 @@ export class KubeHttp {
   ) {
     const url = new URL(pathAndQuery, this.kc.server);
     const opts: RequestOptions = { method, headers: { accept: accept ?? 'application/json' } };
+    await this.kc.prepare();
     this.kc.applyTo(opts);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) {
@@ -116,16 +117,28 @@ export class KubeHttp {
     path: string,
     opts: { query?: Query; body?: unknown; contentType?: string } = {},
   ): Promise<T> {
-    const res = await this.open(method, withQuery(path, opts.query), opts);
+    const res = await this.openAuthenticated(method, withQuery(path, opts.query), opts);
     const text = await readBody(res);
     const status = res.statusCode ?? 0;
     if (status < 200 || status >= 300) throw apiError(status, text);
     return (text ? JSON.parse(text) : {}) as T;
   }
 
+  /**
+   * An exec plugin's credential can be revoked before its expirationTimestamp: as client-go does, a 401 forgets it
+   * and the request is sent once more with a fresh one from the plugin.
+   */
+  private async openAuthenticated(method: string, pathAndQuery: string, opts: Parameters<KubeHttp['open']>[2]) {
+    const res = await this.open(method, pathAndQuery, opts);
+    if (res.statusCode !== 401 || !this.kc.usesExecPlugin) return res;
+    res.resume();
+    this.kc.invalidateCredentials();
+    return this.open(method, pathAndQuery, opts);
+  }
+
   /** A GET whose answer is text, not JSON (a pod's log). */
   async text(path: string, query?: Query): Promise<string> {
-    const res = await this.open('GET', withQuery(path, query), { accept: '*/*' });
+    const res = await this.openAuthenticated('GET', withQuery(path, query), { accept: '*/*' });
     const text = await readBody(res);
     const status = res.statusCode ?? 0;
     if (status < 200 || status >= 300) throw apiError(status, text);
@@ -147,6 +160,8 @@ export class KubeHttp {
       idleMs: this.watchIdleTimeoutMs,
     });
     const status = res.statusCode ?? 0;
+    // The informer retries a failed watch; a refused exec credential must not be presented again.
+    if (status === 401) this.kc.invalidateCredentials();
     if (status !== 200) throw apiError(status, await readBody(res));
     let buffered = '';
     for await (const chunk of res) {

@@ -519,12 +519,17 @@ export class RegistryClient {
         signal,
       });
       await discard(res);
-      if (res.status !== 200 && res.status !== 401) throw new Error(`${scheme}: GET /v2/ answered ${res.status}`);
+      if (res.status !== 200 && res.status !== 401) throw new PingAnsweredError(scheme, res.status);
       const answered = res.url ? new URL(res.url).protocol.replace(/:$/, '') : scheme;
       return `${answered === 'http' ? 'http' : 'https'}://${this.#host}`;
     };
     return new Promise((resolve, reject) => {
       const failures: string[] = [];
+      // When https met a server speaking plain HTTP ("wrong version number") and http got an answer (a 500, say), that
+      // answer is the registry speaking and the error to report. Otherwise (an untrusted certificate, a refused
+      // connection) http's answer is likely a TLS port refusing plain HTTP (400), so both failures are reported.
+      let answered: PingAnsweredError | undefined;
+      let httpsMetPlainHttp = false;
       let running = 0;
       let done = false;
       let fallback: NodeJS.Timeout | undefined;
@@ -541,7 +546,10 @@ export class RegistryClient {
           (error: unknown) => {
             running--;
             if (done) return;
-            failures.push(`${scheme}: ${describeCause(error) ?? String(error)}`);
+            const cause = describeCause(error) ?? String(error);
+            if (error instanceof PingAnsweredError) answered ??= error;
+            if (scheme === 'https' && /wrong version number/i.test(cause)) httpsMetPlainHttp = true;
+            failures.push(`${scheme}: ${cause}`);
             if (scheme === 'https' && fallback !== undefined) {
               clearTimeout(fallback);
               fallback = undefined;
@@ -549,16 +557,24 @@ export class RegistryClient {
             } else if (running === 0) {
               done = true;
               reject(
-                signal.aborted
-                  ? this.#networkError(operation, error)
-                  : new RegistryError({
+                answered && (answered.scheme === 'https' || httpsMetPlainHttp)
+                  ? new RegistryError({
                       registry: this.registry,
                       operation,
-                      code: CLIENT_ERROR_CODE.NETWORK,
-                      detail: `neither https nor http answered: ${failures.join('; ')}`,
-                      transient: true,
-                      cause: error,
-                    }),
+                      status: answered.status,
+                      detail: `GET /v2/ over ${answered.scheme}`,
+                      cause: answered,
+                    })
+                  : signal.aborted
+                    ? this.#networkError(operation, error)
+                    : new RegistryError({
+                        registry: this.registry,
+                        operation,
+                        code: CLIENT_ERROR_CODE.NETWORK,
+                        detail: `neither https nor http answered: ${failures.join('; ')}`,
+                        transient: true,
+                        cause: error,
+                      }),
               );
             }
           },
@@ -827,4 +843,15 @@ function describeCause(error: unknown): string | undefined {
   const cause = error.cause;
   if (cause instanceof Error) return `${error.message}: ${cause.message}`;
   return error.message;
+}
+
+/** The registry answered the ping over one scheme with a status that is neither 200 nor 401. */
+class PingAnsweredError extends Error {
+  constructor(
+    readonly scheme: RegistryScheme,
+    readonly status: number,
+  ) {
+    super(`${scheme}: GET /v2/ answered ${status}`);
+    this.name = 'PingAnsweredError';
+  }
 }

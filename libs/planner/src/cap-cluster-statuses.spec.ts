@@ -17,7 +17,8 @@ function cluster(name: string, state: ClusterDeliveryStatus['state'], kernels = 
   } as ClusterDeliveryStatus;
 }
 
-const bytes = (list: readonly ClusterDeliveryStatus[]) => list.reduce((n, c) => n + JSON.stringify(c).length + 1, 0);
+/** What the list takes in the status: its JSON, brackets and commas included. */
+const bytes = (list: readonly ClusterDeliveryStatus[]) => Buffer.byteLength(JSON.stringify(list));
 
 describe('capClusterStatuses', () => {
   it('keeps everything, in order, when it fits', () => {
@@ -39,6 +40,18 @@ describe('capClusterStatuses', () => {
     expect(capped.clusters.map((c) => c.name)).toEqual(['d0', 'd1', 'd2', 'd3']);
     expect(capped.omitted).toBe(6);
     expect(bytes(capped.clusters)).toBeLessThanOrEqual(budget);
+  });
+
+  // Found by cap-cluster-statuses.property.spec.ts: the brackets were not counted, so a list that filled the budget
+  // exactly went one byte over it.
+  it.each([
+    [[cluster('a', Ready)], 1],
+    [[cluster('a', Ready), cluster('b', Degraded)], 1],
+  ])('keeps list %# within a budget one byte short of its JSON', (all, omitted) => {
+    const budget = bytes(all) - 1;
+    const capped = capClusterStatuses(all, budget);
+    expect(bytes(capped.clusters)).toBeLessThanOrEqual(budget);
+    expect(capped.omitted).toBe(omitted);
   });
 
   it('fits a smaller entry after a larger one that did not fit', () => {

@@ -23,11 +23,12 @@ export function capClusterStatuses(
   clusters: readonly ClusterDeliveryStatus[],
   maxBytes: number = DEFAULT_MAX_CLUSTER_STATUS_BYTES,
 ): CappedClusterStatuses {
+  // Each entry with its comma; the array's brackets take one more byte than the n - 1 commas need.
   const sizes = clusters.map((c) => Buffer.byteLength(JSON.stringify(c)) + 1);
-  if (sizes.reduce((a, b) => a + b, 0) <= maxBytes) return { clusters: [...clusters], omitted: 0 };
+  if (1 + sizes.reduce((a, b) => a + b, 0) <= maxBytes) return { clusters: [...clusters], omitted: 0 };
   const byPriority = clusters.map((c, i) => i).toSorted((a, b) => rank(clusters[a]!) - rank(clusters[b]!) || a - b);
   const kept = new Set<number>();
-  let used = 0;
+  let used = 1;
   for (const i of byPriority) {
     // Skip an entry that does not fit rather than stopping: a smaller one further down may still fit.
     if (used + sizes[i]! > maxBytes) continue;

@@ -20,7 +20,13 @@ export {
   type CappedClusterStatuses,
 } from './cap-cluster-statuses.js';
 export { clustersChangedTo } from './clusters-changed-to.js';
-export { keptDigest, publishedImages } from './kept-digest.js';
+export { keptDigest } from './kept-digest.js';
+export {
+  planImageFinding,
+  type ImageFindingInput,
+  type ImageFindingStep,
+  type ImageLookup,
+} from './plan-image-finding.js';
 export { summarizeStatus, type DeletingManifestWork, type SpecValidity, type StatusInput } from './summarize-status.js';
 export { CLUSTER_DELIVERY_REASONS, type ClusterDeliveryReason } from './cluster-delivery-reasons.js';
 export { CONDITION_REASONS, type ConditionReason } from './condition-reasons.js';

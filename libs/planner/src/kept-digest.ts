@@ -1,17 +1,6 @@
-// What a cluster already runs, read back from its ManifestWork, so that a registry that is slow or failing never
-// unpublishes a kernel (publish what is ready, and keep what was applied).
-import type { ManifestWork, Module } from '@kmm-hub/api';
+// Which published digest a kernel keeps while its image is checked again (the published images themselves are decoded
+// from the ManifestWork by publishedImages in @kmm-hub/manifestwork).
 import { isDigest, withDigest } from '@kmm-hub/oci';
-
-/** Kernel → pinned image the ManifestWork publishes now (literal mappings with `repo@sha256:…`). */
-export function publishedImages(mw: ManifestWork | undefined): Map<string, string> {
-  const module = mw?.spec?.workload?.manifests?.[0] as unknown as Module | undefined;
-  const images = new Map<string, string>();
-  for (const m of module?.spec?.moduleLoader?.container.kernelMappings ?? []) {
-    if (m.literal && m.containerImage?.includes('@')) images.set(m.literal, m.containerImage);
-  }
-  return images;
-}
 
 /**
  * The digest of a published image, if it pins the repository `image` names now: a mapping moved to another

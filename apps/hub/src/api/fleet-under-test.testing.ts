@@ -5,7 +5,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import type { INestApplication } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { RESOURCES, type ManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
-import { KubeHttp, ServerSideApplier, type KubeClientConfig } from '@kmm-hub/kube';
+import { KubeHttp, ResourceClient, ServerSideApplier, type KubeClientConfig } from '@kmm-hub/kube';
 import {
   applyManagedCluster,
   clientCredentialsToken,
@@ -141,11 +141,12 @@ export async function startFleetUnderTest(
       applyManagedCluster(applier, { name: clusterName, labels, ...(kernels && { kernels }), available }),
     /** Writes the ManifestWork status as an OCM work agent does: applied, available, module-loader feedback. */
     async reportWork(ns, mcm, loader) {
-      const mw = await http.json<ManifestWork>('GET', mwPath(ns, mcm));
+      const works = new ResourceClient<ManifestWork>(http, RESOURCES.ManifestWork);
+      const mw = await works.get(mcm, { namespace: ns });
       const module = mw.spec?.workload?.manifests?.[0] as { metadata?: { name?: string; namespace?: string } };
-      await http.json('PATCH', `${mwPath(ns, mcm)}/status`, {
-        contentType: 'application/merge-patch+json',
-        body: {
+      await works.mergePatchStatus(
+        mcm,
+        {
           status: {
             conditions: workConditions(mw.metadata.generation),
             resourceStatus: {
@@ -173,9 +174,10 @@ export async function startFleetUnderTest(
             },
           },
         },
-      });
+        { namespace: ns },
+      );
     },
-    getMcm: (mcm) => http.json<ManagedClusterModule>('GET', mcmPath(mcm)),
+    getMcm: (mcm) => new ResourceClient<ManagedClusterModule>(http, RESOURCES.ManagedClusterModule).get(mcm),
     async stop() {
       await api.close().catch(() => undefined);
       await controller.close().catch(() => undefined);
@@ -184,9 +186,6 @@ export async function startFleetUnderTest(
   };
 }
 
-const mcmPath = (mcm: string) => `/apis/${RESOURCES.ManagedClusterModule.apiVersion}/managedclustermodules/${mcm}`;
-const mwPath = (ns: string, mw: string) =>
-  `/apis/${RESOURCES.ManifestWork.apiVersion}/namespaces/${ns}/manifestworks/${mw}`;
 const int = (name: string, integer: number) => ({ name, fieldValue: { type: 'Integer', integer } });
 
 /** Waits for the controller of `controller` to lead. */

@@ -11,7 +11,7 @@ export const hubConfigSchema = z.object({
   HUB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Address the HTTP server binds to. */
   HUB_HOST: z.string().default('0.0.0.0'),
-  /** Path of a kubeconfig for the hub cluster (token, tokenFile or client certificate; exec plugins are refused); unset means in-cluster credentials. */
+  /** Path of a kubeconfig for the hub cluster (token, tokenFile, client certificate or exec credential plugin); unset means in-cluster credentials. */
   HUB_KUBECONFIG: z.string().optional(),
   /** Namespace of the hub's own objects: Lease, build Jobs, imageRepoSecrets. */
   HUB_NAMESPACE: z.string().default('kmm-hub'),

@@ -1,6 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { KubeHttp } from '@kmm-hub/kube';
+import { BUILTIN_RESOURCES, KubeHttp, ResourceClient } from '@kmm-hub/kube';
+
+/** An Event as sent: timestamps are RFC 3339 strings, which the generated V1Event type models as Date. */
+type EventJson = KubernetesObject & Record<string, unknown>;
 
 const REPEAT_WINDOW_MS = 10 * 60_000;
 const MAX_REMEMBERED = 5_000;
@@ -15,7 +18,11 @@ export class EventRecorderService {
   private readonly logger = new Logger(EventRecorderService.name);
   private readonly recent = new Map<string, number>();
 
-  constructor(private readonly http: KubeHttp) {}
+  private readonly events: ResourceClient<EventJson>;
+
+  constructor(http: KubeHttp) {
+    this.events = new ResourceClient<EventJson>(http, BUILTIN_RESOURCES.Event);
+  }
 
   async record(
     object: KubernetesObject,
@@ -33,27 +40,25 @@ export class EventRecorderService {
     const namespace = object.metadata?.namespace ?? 'default';
     const time = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
     try {
-      await this.http.json('POST', `/api/v1/namespaces/${namespace}/events`, {
-        body: {
-          apiVersion: 'v1',
-          kind: 'Event',
-          metadata: { generateName: `${object.metadata?.name ?? 'object'}.`, namespace },
-          involvedObject: {
-            apiVersion: object.apiVersion,
-            kind: object.kind,
-            name: object.metadata?.name,
-            ...(object.metadata?.namespace && { namespace: object.metadata.namespace }),
-            ...(object.metadata?.uid && { uid: object.metadata.uid }),
-          },
-          type,
-          reason,
-          message: message.slice(0, 1024),
-          source: { component: 'kmm-hub' },
-          reportingComponent: 'kmm-hub',
-          firstTimestamp: time,
-          lastTimestamp: time,
-          count: 1,
+      await this.events.create({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { generateName: `${object.metadata?.name ?? 'object'}.`, namespace },
+        involvedObject: {
+          apiVersion: object.apiVersion,
+          kind: object.kind,
+          name: object.metadata?.name,
+          ...(object.metadata?.namespace && { namespace: object.metadata.namespace }),
+          ...(object.metadata?.uid && { uid: object.metadata.uid }),
         },
+        type,
+        reason,
+        message: message.slice(0, 1024),
+        source: { component: 'kmm-hub' },
+        reportingComponent: 'kmm-hub',
+        firstTimestamp: time,
+        lastTimestamp: time,
+        count: 1,
       });
     } catch (err) {
       // An event is a courtesy: failing to write one must not fail the reconcile that emitted it.

@@ -14,12 +14,9 @@ import {
   type ManifestWork,
   type PlacementDecision,
 } from '@kmm-hub/api';
-import { Informer, KubeHttp, type InformerLifecycle } from '@kmm-hub/kube';
+import { BUILTIN_RESOURCES, Informer, KubeHttp, resourcePath, type InformerLifecycle } from '@kmm-hub/kube';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
-
-const collection = (r: { group: string; version: string; plural: string }) =>
-  `/apis/${r.group}/${r.version}/${r.plural}`;
 
 /**
  * The hub's informer caches: every reader (controller, API, health) reads from here, never from the API server per
@@ -39,30 +36,33 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
     this.watchesInputs = config.HUB_ROLE === 'all' || config.HUB_ROLE === 'controller';
     this.managedClusterModules = this.track(
       'ManagedClusterModule',
-      new Informer(http, { path: collection(RESOURCES.ManagedClusterModule) }),
+      new Informer(http, { path: resourcePath(RESOURCES.ManagedClusterModule) }),
     );
     this.managedClusters = this.track(
       'ManagedCluster',
-      new Informer(http, { path: collection(RESOURCES.ManagedCluster) }),
+      new Informer(http, { path: resourcePath(RESOURCES.ManagedCluster) }),
     );
     this.manifestWorks = this.track(
       'ManifestWork',
-      new Informer(http, { path: collection(RESOURCES.ManifestWork), labelSelector: LABELS.managedClusterModuleName }),
+      new Informer(http, {
+        path: resourcePath(RESOURCES.ManifestWork),
+        labelSelector: LABELS.managedClusterModuleName,
+      }),
     );
     // For MCMs with a placementRef; all namespaces, since a Placement may live in any.
     this.placementDecisions = this.track(
       'PlacementDecision',
       // Optional: a hub without OCM's placement CRDs still works for MCMs that select by labels only.
-      new Informer(http, { path: collection(RESOURCES.PlacementDecision), optional: { retryMs: 60_000 } }),
+      new Informer(http, { path: resourcePath(RESOURCES.PlacementDecision), optional: { retryMs: 60_000 } }),
     );
     this.secrets = this.track(
       'Secret',
-      new Informer(http, { path: `/api/v1/namespaces/${config.HUB_NAMESPACE}/secrets` }),
+      new Informer(http, { path: resourcePath(BUILTIN_RESOURCES.Secret, { namespace: config.HUB_NAMESPACE }) }),
     );
     // Dockerfiles: their resourceVersion is part of a build's identity, so an edit triggers a rebuild.
     this.configMaps = this.track(
       'ConfigMap',
-      new Informer(http, { path: `/api/v1/namespaces/${config.HUB_NAMESPACE}/configmaps` }),
+      new Informer(http, { path: resourcePath(BUILTIN_RESOURCES.ConfigMap, { namespace: config.HUB_NAMESPACE }) }),
     );
   }
 

@@ -3,7 +3,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { RESOURCES, type ManagedClusterModule, type ManifestWork } from '@kmm-hub/api';
-import { KubeHttp, ServerSideApplier, type KubeClientConfig } from '@kmm-hub/kube';
+import { KubeHttp, ResourceClient, ServerSideApplier, resourcePath, type KubeClientConfig } from '@kmm-hub/kube';
 import {
   applyManagedCluster,
   clusterKubeConfig,
@@ -49,9 +49,11 @@ export async function startHubUnderTest(env: EnvState, name: string, namespaces:
   for (const ns of [HUB_NAMESPACE, ...namespaces]) await core.createNamespace({ body: { metadata: { name: ns } } });
   const apps: TestingModule[] = [];
   const prefix = `${name}-${Date.now()}`;
-  const mcmPath = (mcm: string) => `/apis/${RESOURCES.ManagedClusterModule.apiVersion}/managedclustermodules/${mcm}`;
+  const mcmPath = (mcm: string) => resourcePath(RESOURCES.ManagedClusterModule, { name: mcm });
   const mwPath = (cluster: string, mw: string) =>
-    `/apis/${RESOURCES.ManifestWork.apiVersion}/namespaces/${cluster}/manifestworks/${mw}`;
+    resourcePath(RESOURCES.ManifestWork, { namespace: cluster, name: mw });
+  const mcms = new ResourceClient<ManagedClusterModule>(http, RESOURCES.ManagedClusterModule);
+  const works = new ResourceClient<ManifestWork>(http, RESOURCES.ManifestWork);
   return {
     queuePrefix: prefix,
     hub,
@@ -82,14 +84,15 @@ export async function startHubUnderTest(env: EnvState, name: string, namespaces:
       return { app, reconciler: app.get(ManagedClusterModuleReconciler) };
     },
     applyCluster: (cluster, labels, kernels) => applyManagedCluster(applier, { name: cluster, labels, kernels }),
-    getMcm: (mcm) => http.json<ManagedClusterModule>('GET', mcmPath(mcm)),
-    getMw: (cluster, mw) => http.json<ManifestWork>('GET', mwPath(cluster, mw)).catch(() => undefined),
+    getMcm: (mcm) => mcms.get(mcm),
+    getMw: (cluster, mw) => works.get(mw, { namespace: cluster }).catch(() => undefined),
     async reportApplied(cluster, work) {
-      const mw = await http.json<ManifestWork>('GET', mwPath(cluster, work));
-      await http.json('PATCH', `${mwPath(cluster, work)}/status`, {
-        body: { status: { conditions: workConditions(mw.metadata.generation) } },
-        contentType: 'application/merge-patch+json',
-      });
+      const mw = await works.get(work, { namespace: cluster });
+      await works.mergePatchStatus(
+        work,
+        { status: { conditions: workConditions(mw.metadata.generation) } },
+        { namespace: cluster },
+      );
     },
     async stop() {
       // Closing twice is harmless: a test may have stopped a hub already (failover).

@@ -19,22 +19,22 @@ import {
   type ManifestWork,
 } from '@kmm-hub/api';
 import {
-  KubeApiError,
   KubeHttp,
+  ResourceClient,
+  isNotFound,
   LeaderElector,
   ServerSideApplier,
   WorkQueue,
   type KubeClientConfig,
 } from '@kmm-hub/kube';
-import { canonicalJson } from '@kmm-hub/manifestwork';
+import { canonicalJson, publishedImages } from '@kmm-hub/manifestwork';
 import {
   CLUSTER_DELIVERY_REASONS,
   kernelTargets,
   planClusterDelivery,
   selectClusters,
   clustersChangedTo,
-  keptDigest,
-  publishedImages,
+  planImageFinding,
   summarizeStatus,
   type ImageFinding,
   type KernelTargets,
@@ -65,10 +65,6 @@ import {
 import { clusterKey, mcmKey, parseKey, statusKey, type ReconcileKey } from './reconcile-keys.js';
 
 const MCM_FINALIZER = FINALIZERS.hubManagedClusterModule;
-
-interface MutableMeta {
-  finalizers?: string[];
-}
 
 /**
  * The hub controller: ManagedClusterModule → one ManifestWork per selected cluster, digest-pinned, with status.
@@ -425,34 +421,21 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       targets.targets.map(async ({ kernel, resolution }) => {
         if (!resolution.ok) return;
         const m = resolution.mapping;
-        const peeked = this.images.peek(m.containerImage, m.registryTLS, pullSecret, key);
-        // A failing or slow registry must not unpublish a kernel: keep the digest the cluster already runs.
-        const kept =
-          peeked.kind === 'error' || peeked.kind === 'checking'
-            ? keptDigest(published.get(kernel), m.containerImage)
-            : undefined;
-        const found = kept
-          ? { kind: 'present' as const, digest: kept, ...(peeked.kind === 'error' && { recheckError: peeked.message }) }
-          : peeked;
-        if (found.kind === 'present') {
-          // Built or signed images are asked for anyway: the job id hashes every input, so a changed Dockerfile,
-          // build arg or key means a new job (the worker skips a tag that already holds this job's output).
-          if (!this.pipeline || (!m.build && !m.sign)) return findings.set(kernel, found);
-          // Only a digest the registry just answered tells the pipeline what the tag holds now; a kept digest is
-          // what the cluster runs, which may predate a push.
+        const step = planImageFinding({
+          image: m.containerImage,
+          lookup: this.images.peek(m.containerImage, m.registryTLS, pullSecret, key),
+          published: published.get(kernel),
+          buildsOrSigns: Boolean(m.build || m.sign),
+          pipeline: this.pipeline !== undefined,
+        });
+        if (step.kind === 'finding') return findings.set(kernel, step.finding);
+        if (!this.pipeline) return findings; // planImageFinding asks for the pipeline only when there is one
+        if (step.kind === 'rebuild') {
           const rebuild = await this.pipeline.request({
             ...this.imageRequest(mcm, kernel, m),
-            ...(peeked.kind === 'present' && { presentDigest: peeked.digest }),
+            ...(step.presentDigest !== undefined && { presentDigest: step.presentDigest }),
           });
-          return findings.set(kernel, { ...found, rebuild: pick(rebuild) });
-        }
-        if (found.kind === 'error' || found.kind === 'checking') return findings.set(kernel, found);
-        if (!m.build && !m.sign) return findings.set(kernel, { kind: 'missing' });
-        if (!this.pipeline) {
-          return findings.set(kernel, {
-            kind: 'error',
-            message: `image ${m.containerImage} must be built, but no image pipeline is configured`,
-          });
+          return findings.set(kernel, { ...step.finding, rebuild: pick(rebuild) });
         }
         const progress = await this.pipeline.request(this.imageRequest(mcm, kernel, m));
         return findings.set(kernel, { kind: 'pipeline', ...pick(progress) });
@@ -619,19 +602,14 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     if (!pending) this.deletions.set(mcmName, (pending = new Map()));
     if (!pending.has(cluster)) pending.set(cluster, { uid: mw.metadata.uid ?? '', why });
     if (mw.metadata.deletionTimestamp) return;
-    const path = await this.applier.paths.path({
-      apiVersion: RESOURCES.ManifestWork.apiVersion,
-      kind: RESOURCES.ManifestWork.kind,
-      namespace: mw.metadata.namespace,
-      name: mw.metadata.name,
-    });
     try {
       // The uid precondition makes sure we delete exactly the object we judged to be ours.
-      await this.http.json('DELETE', path, {
-        body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: mw.metadata.uid } },
+      await new ResourceClient<ManifestWork>(this.http, RESOURCES.ManifestWork).delete(mw.metadata.name ?? '', {
+        namespace: cluster,
+        preconditions: { uid: mw.metadata.uid },
       });
     } catch (err) {
-      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+      if (!isNotFound(err)) throw err;
       return;
     }
     this.logger.log({ mcm: mw.metadata.name, cluster, why }, 'ManifestWork deletion requested');
@@ -673,21 +651,11 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     if (pending.size === 0) this.deletions.delete(name);
   }
 
-  /** Adds or removes our finalizer with a JSON merge patch guarded by resourceVersion, keeping others' finalizers. */
+  /** Adds or removes our finalizer, guarded by resourceVersion and keeping others' finalizers. */
   private async setFinalizer(mcm: ManagedClusterModule, present: boolean): Promise<void> {
-    const finalizers = (mcm.metadata as MutableMeta).finalizers ?? [];
-    const has = finalizers.includes(MCM_FINALIZER);
-    if (has === present) return;
-    const next = present ? [...finalizers, MCM_FINALIZER] : finalizers.filter((f) => f !== MCM_FINALIZER);
-    const path = await this.applier.paths.path({
-      apiVersion: RESOURCES.ManagedClusterModule.apiVersion,
-      kind: RESOURCES.ManagedClusterModule.kind,
-      name: mcm.metadata.name,
-    });
-    await this.http.json('PATCH', path, {
-      body: { metadata: { finalizers: next, resourceVersion: mcm.metadata.resourceVersion } },
-      contentType: 'application/merge-patch+json',
-    });
+    const mcms = new ResourceClient<ManagedClusterModule>(this.http, RESOURCES.ManagedClusterModule);
+    if (present) await mcms.addFinalizer(mcm, MCM_FINALIZER);
+    else await mcms.removeFinalizer(mcm, MCM_FINALIZER);
   }
 }
 

@@ -1,7 +1,7 @@
 // Reads the ConfigMaps and Secrets of the hub namespace that builds and signs use, checking each against the
 // resourceVersion its job was planned with. Secret content stays in memory for the job and is never logged.
 import { Inject, Injectable } from '@nestjs/common';
-import { KubeApiError, KubeHttp } from '@kmm-hub/kube';
+import { BUILTIN_RESOURCES, KubeApiError, KubeHttp, ResourceClient, isNotFound } from '@kmm-hub/kube';
 import { ImageInputError, SupersededError } from './image-job-errors.js';
 import { IMAGES_OPTIONS, type ImagesOptions } from './images.options.js';
 import type { ObjectVersion } from './jobs.js';
@@ -32,7 +32,7 @@ export class HubInputsService {
 
   /** The Dockerfile text from the ConfigMap's `dockerfile` key. */
   async readDockerfile(ref: ObjectVersion): Promise<string> {
-    const configMap = await this.#read('configmaps', 'ConfigMap', ref);
+    const configMap = await this.#read('ConfigMap', ref);
     const text = configMap.data?.[DOCKERFILE_KEY];
     if (text === undefined || text.trim().length === 0) {
       throw new ImageInputError(`ConfigMap ${this.#namespace}/${ref.name} has no key "${DOCKERFILE_KEY}"`);
@@ -42,7 +42,7 @@ export class HubInputsService {
 
   /** Every key of a Secret, decoded. */
   async readSecret(ref: ObjectVersion): Promise<Map<string, Buffer>> {
-    const secret = await this.#read('secrets', 'Secret', ref);
+    const secret = await this.#read('Secret', ref);
     return new Map(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
   }
 
@@ -55,15 +55,14 @@ export class HubInputsService {
     return value;
   }
 
-  async #read(plural: 'configmaps' | 'secrets', kind: string, ref: ObjectVersion): Promise<ObjectWithData> {
+  async #read(kind: 'ConfigMap' | 'Secret', ref: ObjectVersion): Promise<ObjectWithData> {
     let object: ObjectWithData;
     try {
-      object = await this.#http.json<ObjectWithData>(
-        'GET',
-        `/api/v1/namespaces/${encodeURIComponent(this.#namespace)}/${plural}/${encodeURIComponent(ref.name)}`,
-      );
+      object = await new ResourceClient<ObjectWithData>(this.#http, BUILTIN_RESOURCES[kind]).get(ref.name, {
+        namespace: this.#namespace,
+      });
     } catch (error) {
-      if (error instanceof KubeApiError && error.status === 404) {
+      if (isNotFound(error)) {
         throw new ImageInputError(`${kind} ${this.#namespace}/${ref.name} not found`);
       }
       if (error instanceof KubeApiError) {

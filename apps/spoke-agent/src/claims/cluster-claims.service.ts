@@ -1,6 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { RESOURCES, type ClusterClaim } from '@kmm-hub/api';
-import { Informer } from '@kmm-hub/kube';
+import { Informer, resourcePath } from '@kmm-hub/kube';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { SpokeClient } from '../clusters/cluster-clients.js';
 import { logInformerLifecycle } from '../clusters/log-informer-lifecycle.js';
@@ -11,10 +11,9 @@ const { ClusterClaim: CC } = RESOURCES;
 @Injectable()
 export class ClusterClaims implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly informer: Informer<ClusterClaim>;
-  readonly collectionPath = `/apis/${CC.group}/${CC.version}/${CC.plural}`;
 
   constructor(spoke: SpokeClient, @InjectPinoLogger(ClusterClaims.name) logger: PinoLogger) {
-    this.informer = new Informer<ClusterClaim>(spoke.http, { path: this.collectionPath });
+    this.informer = new Informer<ClusterClaim>(spoke.http, { path: resourcePath(CC) });
     this.informer.onLifecycle(logInformerLifecycle(logger, 'spoke', CC.kind));
   }
 

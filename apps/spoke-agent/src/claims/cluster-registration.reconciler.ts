@@ -1,8 +1,8 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { V1Lease } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { RESOURCES, type ManagedCluster } from '@kmm-hub/api';
 import { canonicalJson } from '@kmm-hub/manifestwork';
-import { KubeApiError, WorkQueue } from '@kmm-hub/kube';
+import { BUILTIN_RESOURCES, WorkQueue, isNotFound } from '@kmm-hub/kube';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { HubClient, SpokeClient } from '../clusters/cluster-clients.js';
 import { SPOKE_CONFIG } from '../config/config.module.js';
@@ -13,6 +13,10 @@ import { KernelClaimReconciler } from './kernel-claim.reconciler.js';
 import { planManagedClusterStatus } from './plan-managed-cluster-status.js';
 
 const KEY = 'cluster';
+
+/** A Lease as sent: renewTime is an RFC 3339 string with microseconds, which V1Lease models as a Date. */
+type LeaseJson = KubernetesObject & { spec?: Record<string, unknown> };
+
 /** OCM marks the cluster unavailable only after the spoke API server failed this long. */
 const UNAVAILABLE_AFTER_MS = 20_000;
 const { ManagedCluster: MC } = RESOURCES;
@@ -70,12 +74,9 @@ export class ClusterRegistrationReconciler implements OnApplicationBootstrap, Be
     const periodMs = this.config.CLUSTER_STATUS_SECONDS * 1000;
     if (!this.claims.informer.hasSynced()) return { requeueAfterMs: 500 };
     const name = this.hub.clusterName;
-    const path = `/apis/${MC.group}/${MC.version}/${MC.plural}/${encodeURIComponent(name)}`;
-    let cluster: ManagedCluster;
-    try {
-      cluster = await this.hub.http.json<ManagedCluster>('GET', path);
-    } catch (err) {
-      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+    const clusters = this.hub.resource<ManagedCluster>(MC);
+    const cluster = await clusters.find(name);
+    if (cluster === undefined) {
       this.logger.warn({ cluster: name }, 'the ManagedCluster does not exist on the hub; a hub admin must create it');
       return { requeueAfterMs: periodMs };
     }
@@ -109,9 +110,9 @@ export class ClusterRegistrationReconciler implements OnApplicationBootstrap, Be
     if (cluster.spec?.hubAcceptsClient !== true) {
       this.logger.warn({ cluster: name }, 'the hub has not accepted the cluster (spec.hubAcceptsClient)');
     } else if (canonicalJson(status) !== canonicalJson(cluster.status ?? {})) {
-      await this.hub.http.json('PATCH', `${path}/status`, {
-        body: { metadata: { resourceVersion: cluster.metadata.resourceVersion }, status },
-        contentType: 'application/merge-patch+json',
+      await clusters.mergePatchStatus(name, {
+        metadata: { resourceVersion: cluster.metadata.resourceVersion },
+        status,
       });
       this.logger.info({ cluster: name }, 'updated ManagedCluster status');
     }
@@ -121,19 +122,15 @@ export class ClusterRegistrationReconciler implements OnApplicationBootstrap, Be
 
   /** Creates the lease when the hub has none (no OCM hub controller made one), else moves renewTime. */
   private async renewLease(leaseDurationSeconds: number, now: Date): Promise<void> {
-    const ns = encodeURIComponent(this.hub.clusterName);
-    const collection = `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`;
+    const namespace = this.hub.clusterName;
+    const leases = this.hub.resource<LeaseJson>(BUILTIN_RESOURCES.Lease);
     const spec = { leaseDurationSeconds, renewTime: microTime(now) };
     try {
-      const lease = await this.hub.http.json<V1Lease>('GET', `${collection}/${CLUSTER_LEASE_NAME}`);
-      await this.hub.http.json('PUT', `${collection}/${CLUSTER_LEASE_NAME}`, {
-        body: { ...lease, spec: { ...lease.spec, ...spec } },
-      });
+      const lease = await leases.get(CLUSTER_LEASE_NAME, { namespace });
+      await leases.replace({ ...lease, spec: { ...lease.spec, ...spec } });
     } catch (err) {
-      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
-      await this.hub.http.json('POST', collection, {
-        body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: CLUSTER_LEASE_NAME }, spec },
-      });
+      if (!isNotFound(err)) throw err;
+      await leases.create({ metadata: { name: CLUSTER_LEASE_NAME, namespace }, spec });
     }
   }
 }

@@ -2,7 +2,7 @@ import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { V1Node } from '@kubernetes/client-node';
 import { CLUSTER_CLAIMS, RESOURCES, type ClusterClaim } from '@kmm-hub/api';
 import { renderKernelClaim, type KernelClaim } from '@kmm-hub/kernel';
-import { KubeApiError, WorkQueue } from '@kmm-hub/kube';
+import { WorkQueue, isNotFound } from '@kmm-hub/kube';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { SpokeClient } from '../clusters/cluster-clients.js';
 import { SpokeNodes } from '../clusters/spoke-nodes.service.js';
@@ -70,9 +70,12 @@ export class KernelClaimReconciler implements BeforeApplicationShutdown {
     const name = CLUSTER_CLAIMS.kernelVersions;
     if (claim.kernels.length === 0) {
       if (current !== undefined) {
-        await this.spoke.http.json('DELETE', `${this.claims.collectionPath}/${name}`).catch((err: unknown) => {
-          if (!(err instanceof KubeApiError && err.status === 404)) throw err;
-        });
+        await this.spoke
+          .resource(RESOURCES.ClusterClaim)
+          .delete(name)
+          .catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          });
         this.logger.info({ claim: name }, 'deleted the kernel claim: no node reports a kernel');
       }
     } else if (current?.spec?.value !== claim.value) {

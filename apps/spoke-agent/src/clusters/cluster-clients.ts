@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { KubeHttp, ServerSideApplier, type KubeClientConfig } from '@kmm-hub/kube';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import {
+  KubeHttp,
+  ResourceClient,
+  ServerSideApplier,
+  type KubeClientConfig,
+  type ResourceDescriptor,
+} from '@kmm-hub/kube';
 import { SPOKE_CONFIG } from '../config/config.module.js';
 import type { SpokeConfig } from '../config/config.schema.js';
 import { hubHashOf } from './hub-hash.js';
@@ -25,6 +32,11 @@ export class SpokeClient {
 
   get paths() {
     return this.applier.paths;
+  }
+
+  /** Typed calls on one kind of the spoke. */
+  resource<T extends KubernetesObject>(kind: ResourceDescriptor): ResourceClient<T> {
+    return new ResourceClient<T>(this.http, kind);
   }
 
   /** An applier for a ManifestWork's `serverSideApply.fieldManager`; there are only as many as distinct managers. */
@@ -54,5 +66,10 @@ export class HubClient {
     this.hubHash = hubHashOf(server);
     this.agentId = config.AGENT_ID ?? this.hubHash;
     this.clusterName = config.CLUSTER_NAME ?? '';
+  }
+
+  /** Typed calls on one kind of the hub. */
+  resource<T extends KubernetesObject>(kind: ResourceDescriptor): ResourceClient<T> {
+    return new ResourceClient<T>(this.http, kind);
   }
 }

@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Secret } from '@kubernetes/client-node';
-import { createKubeConfig, type KubeHttp, type KubeClientConfig } from '@kmm-hub/kube';
+import {
+  BUILTIN_RESOURCES,
+  ResourceClient,
+  createKubeConfig,
+  type KubeHttp,
+  type KubeClientConfig,
+} from '@kmm-hub/kube';
 
 /** The key of the hub kubeconfig in OCM's `hub-kubeconfig-secret`; its other keys are the files it names. */
 export const HUB_KUBECONFIG_KEY = 'kubeconfig';
@@ -19,10 +25,11 @@ export type HubKubeConfigSource = { kind: 'file'; path: string } | { kind: 'secr
  */
 export async function loadHubKubeConfig(source: HubKubeConfigSource, spoke: KubeHttp): Promise<KubeClientConfig> {
   if (source.kind === 'file') return createKubeConfig({ kind: 'file', path: source.path });
-  const path = `/api/v1/namespaces/${encodeURIComponent(source.namespace)}/secrets/${encodeURIComponent(source.name)}`;
   let secret: V1Secret;
   try {
-    secret = await spoke.json<V1Secret>('GET', path);
+    secret = await new ResourceClient<V1Secret>(spoke, BUILTIN_RESOURCES.Secret).get(source.name, {
+      namespace: source.namespace,
+    });
   } catch (err) {
     throw new Error(`read hub kubeconfig Secret ${source.namespace}/${source.name}`, { cause: err });
   }

@@ -1,6 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { V1Node } from '@kubernetes/client-node';
-import { Informer } from '@kmm-hub/kube';
+import { BUILTIN_RESOURCES, Informer, resourcePath } from '@kmm-hub/kube';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { SpokeClient } from './cluster-clients.js';
 import { logInformerLifecycle } from './log-informer-lifecycle.js';
@@ -11,7 +11,7 @@ export class SpokeNodes implements OnApplicationBootstrap, BeforeApplicationShut
   readonly informer: Informer<V1Node>;
 
   constructor(spoke: SpokeClient, @InjectPinoLogger(SpokeNodes.name) logger: PinoLogger) {
-    this.informer = new Informer<V1Node>(spoke.http, { path: '/api/v1/nodes' });
+    this.informer = new Informer<V1Node>(spoke.http, { path: resourcePath(BUILTIN_RESOURCES.Node) });
     this.informer.onLifecycle(logInformerLifecycle(logger, 'spoke', 'Node'));
   }
 

@@ -20,7 +20,7 @@ export const spokeConfigSchema = z
      * and only serves /healthz (the smoke test of the built app starts it that way); it says so at start-up.
      */
     CLUSTER_NAME: dnsLabel.optional(),
-    /** Kubeconfig file for the hub cluster, e.g. a mounted Secret (client certificate paths relative to it work; exec plugins are refused). */
+    /** Kubeconfig file for the hub cluster, e.g. a mounted Secret (client certificate paths and exec plugin commands relative to it work). */
     HUB_KUBECONFIG: z.string().min(1).optional(),
     /**
      * `<namespace>/<name>` of a Secret on this spoke holding the hub kubeconfig under key `kubeconfig` and any files

@@ -1,10 +1,11 @@
 // The Module reconciler (KMM's "Kernel module deployment",
 // https://docs.openshift.com/container-platform/4.12/hardware_enablement/kmm-kernel-module-management.html) against the
 // real spoke-2 API server. No kubelet or DaemonSet controller runs: the test plays them, creating Nodes with a kernel
-// in their status and writing DaemonSet status through the API.
-import type { V1DaemonSet, V1Node, V1Taint } from '@kubernetes/client-node';
+// in their status, writing DaemonSet status through the API, and creating a DaemonSet's pod on a node and writing its
+// Ready condition as the kubelet would.
+import type { V1DaemonSet, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { LABELS, RESOURCES, newModule, type Module } from '@kmm-hub/api';
+import { ANNOTATIONS, LABELS, NODE_LABELS, RESOURCES, newModule, type Module } from '@kmm-hub/api';
 import { KubeApiError } from '@kmm-hub/kube';
 import {
   adminHttp,
@@ -73,6 +74,50 @@ async function setDaemonSetStatus(ns: string, name: string, desired: number, ava
     contentType: 'application/merge-patch+json',
   });
 }
+
+/**
+ * Plays the DaemonSet controller and the kubelet: creates the DaemonSet's pod on a node from its template (so the API
+ * server validates the template as it would for the controller) and writes the pod's Ready condition.
+ */
+async function runPod(ns: string, dsName: string, node: string, ready: boolean): Promise<V1Pod> {
+  const ds = await http.json<V1DaemonSet>('GET', `/apis/apps/v1/namespaces/${ns}/daemonsets/${dsName}`);
+  await http
+    .json('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { body: { metadata: { name: 'default' } } })
+    .catch((err: unknown) => {
+      if (!(err instanceof KubeApiError && err.status === 409)) throw err;
+    });
+  const name = `${dsName}-${node}`.slice(0, 63).replace(/-+$/, '');
+  const existing = await getOrUndefined<V1Pod>(http, `/api/v1/namespaces/${ns}/pods/${name}`);
+  if (existing === undefined) {
+    const template = ds.spec!.template;
+    await http.json('POST', `/api/v1/namespaces/${ns}/pods`, {
+      body: {
+        metadata: {
+          name,
+          labels: template.metadata?.labels,
+          annotations: template.metadata?.annotations,
+          ownerReferences: [
+            { apiVersion: 'apps/v1', kind: 'DaemonSet', name: dsName, uid: ds.metadata?.uid, controller: true },
+          ],
+        },
+        spec: { ...template.spec, nodeName: node },
+      },
+    });
+  }
+  const status = ready ? 'True' : 'False';
+  return http.json<V1Pod>('PATCH', `/api/v1/namespaces/${ns}/pods/${name}/status`, {
+    body: {
+      status: {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status, lastTransitionTime: new Date().toISOString() }],
+      },
+    },
+    contentType: 'application/merge-patch+json',
+  });
+}
+
+const nodeLabels = async (node: string) =>
+  (await http.json<V1Node>('GET', `/api/v1/nodes/${node}`)).metadata?.labels ?? {};
 
 async function daemonSets(ns: string): Promise<V1DaemonSet[]> {
   const list = await http.json<{ items: V1DaemonSet[] }>('GET', `/apis/apps/v1/namespaces/${ns}/daemonsets`);
@@ -159,62 +204,62 @@ describe(ModuleReconciler.name, () => {
     await expect.poll(() => names(ns), POLL).toEqual(['gpu-5-14-0-427-13-1-el9-4-x86-64']);
   });
 
-  it('gates the device plugin on the loader DaemonSets that report available pods, and counts from DaemonSet status', async () => {
+  it('places the device plugin on nodes labelled module-ready and device-plugin-target, as upstream, and counts from DaemonSet status', async () => {
     const { ns, selector } = await setup('mod-plugin');
     await createNode(`${ns}-a`, selector, '5.14.0-427.13.1.el9_4.x86_64');
     await createNode(`${ns}-b`, selector, '6.1.0-13-amd64');
+    await createNode(`${ns}-tainted`, selector, '6.1.0-13-amd64', [
+      { key: 'dedicated', value: 'db', effect: 'NoSchedule' },
+    ]);
     await createModule(
       gpuModule(ns, selector, {
         devicePlugin: { container: { image: 'registry.example/gpu-plugin:1.0', args: ['--verbose'] } },
       }),
     );
-    await expect.poll(() => names(ns), POLL).toEqual(['gpu-5-14-0-427-13-1-el9-4-x86-64', 'gpu-6-1-0-13-amd64']);
     await expect
-      .poll(async () => (await getModule(ns, 'gpu'))?.status?.devicePlugin, POLL)
-      .toEqual({ nodesMatchingSelectorNumber: 2, desiredNumber: 0, availableNumber: 0 });
-
-    // The el9 loader pods come up: the device plugin starts on el9 nodes only.
-    await setDaemonSetStatus(ns, 'gpu-5-14-0-427-13-1-el9-4-x86-64', 1, 1);
-    await expect.poll(() => names(ns), POLL).toContain('gpu-device-plugin');
+      .poll(() => names(ns), POLL)
+      .toEqual(['gpu-5-14-0-427-13-1-el9-4-x86-64', 'gpu-6-1-0-13-amd64', 'gpu-device-plugin']);
     const plugin = (await daemonSets(ns)).find((d) => d.metadata?.name === 'gpu-device-plugin');
-    expect(plugin?.spec?.template.spec?.nodeSelector).toEqual(selector);
-    expect(plugin?.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toEqual(
-      {
-        nodeSelectorTerms: [
-          {
-            matchExpressions: [
-              { key: LABELS.kernelVersionFull, operator: 'In', values: ['5.14.0-427.13.1.el9_4.x86_64'] },
-            ],
-          },
-        ],
-      },
-    );
+    const ready = NODE_LABELS.moduleReady(ns, 'gpu');
+    const target = NODE_LABELS.devicePluginTarget(ns, 'gpu');
+    expect(target).toBe(`kmm.node.kubernetes.io/${ns}.gpu.device-plugin-target`);
+    expect(plugin?.spec?.template.spec?.nodeSelector).toEqual({ [ready]: '', [target]: '' });
     expect(plugin?.spec?.template.spec?.containers[0]).toMatchObject({
       name: 'device-plugin',
       image: 'registry.example/gpu-plugin:1.0',
       args: ['--verbose'],
       securityContext: { privileged: true },
     });
+    // Selected, schedulable nodes are targets; the tainted one is not (upstream: a draining node loses the label).
+    await expect.poll(async () => (await nodeLabels(`${ns}-a`))[target], POLL).toBe('');
+    await expect.poll(async () => (await nodeLabels(`${ns}-b`))[target], POLL).toBe('');
+    expect((await nodeLabels(`${ns}-tainted`))[target]).toBeUndefined();
     await expect
-      .poll(async () => (await getModule(ns, 'gpu'))?.status?.moduleLoader, POLL)
-      .toEqual({ nodesMatchingSelectorNumber: 2, desiredNumber: 1, availableNumber: 1 });
+      .poll(async () => (await getModule(ns, 'gpu'))?.status?.devicePlugin, POLL)
+      .toEqual({ nodesMatchingSelectorNumber: 2, desiredNumber: 0, availableNumber: 0 });
 
-    // The Debian loader follows; the device plugin's DaemonSet reports its own pods.
-    await setDaemonSetStatus(ns, 'gpu-6-1-0-13-amd64', 1, 1);
-    await expect
-      .poll(async () => {
-        const ds = (await daemonSets(ns)).find((d) => d.metadata?.name === 'gpu-device-plugin');
-        return ds?.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
-          ?.nodeSelectorTerms[0]?.matchExpressions?.[0]?.values;
-      }, POLL)
-      .toEqual(['5.14.0-427.13.1.el9_4.x86_64', '6.1.0-13-amd64']);
-    await setDaemonSetStatus(ns, 'gpu-device-plugin', 2, 1);
+    // The el9 loader's pod comes up on node a: a alone now matches the device plugin's node selector.
+    await runPod(ns, 'gpu-5-14-0-427-13-1-el9-4-x86-64', `${ns}-a`, true);
+    await expect.poll(async () => (await nodeLabels(`${ns}-a`))[ready], POLL).toBe('');
+    expect((await nodeLabels(`${ns}-b`))[ready]).toBeUndefined();
+
+    await setDaemonSetStatus(ns, 'gpu-5-14-0-427-13-1-el9-4-x86-64', 1, 1);
+    await setDaemonSetStatus(ns, 'gpu-6-1-0-13-amd64', 1, 0);
+    await setDaemonSetStatus(ns, 'gpu-device-plugin', 1, 1);
     await expect
       .poll(async () => (await getModule(ns, 'gpu'))?.status, POLL)
       .toEqual({
-        moduleLoader: { nodesMatchingSelectorNumber: 2, desiredNumber: 2, availableNumber: 2 },
-        devicePlugin: { nodesMatchingSelectorNumber: 2, desiredNumber: 2, availableNumber: 1 },
+        moduleLoader: { nodesMatchingSelectorNumber: 2, desiredNumber: 2, availableNumber: 1 },
+        devicePlugin: { nodesMatchingSelectorNumber: 2, desiredNumber: 1, availableNumber: 1 },
       });
+
+    // The Module drops its device plugin: the DaemonSet and the target labels go.
+    const module = await getModule(ns, 'gpu');
+    await http.json('PUT', `/apis/${M.group}/${M.version}/namespaces/${ns}/${M.plural}/gpu`, {
+      body: { ...module, spec: { ...module!.spec, devicePlugin: undefined } },
+    });
+    await expect.poll(async () => (await nodeLabels(`${ns}-a`))[target], POLL).toBeUndefined();
+    await expect.poll(() => names(ns), POLL).not.toContain('gpu-device-plugin');
   });
 
   it('uses the privileged default service accounts for a Module in the agent namespace, and its own when it names one', async () => {
@@ -237,7 +282,6 @@ describe(ModuleReconciler.name, () => {
         POLL,
       )
       .toBe('kmm-module-loader');
-    await setDaemonSetStatus(agentNs, loaderName, 1, 1);
     await expect
       .poll(
         async () =>
@@ -253,6 +297,79 @@ describe(ModuleReconciler.name, () => {
         POLL,
       )
       .toEqual([]);
+  });
+
+  it("labels a node <namespace>.<module>.ready while the module loader's pod there is Ready, as upstream KMM", async () => {
+    const { ns, selector } = await setup('mod-ready');
+    await createNode(`${ns}-a`, selector, '6.1.0-13-amd64');
+    await createNode(`${ns}-b`, selector, '6.1.0-13-amd64');
+    await createModule(gpuModule(ns, selector));
+    await expect.poll(() => names(ns), POLL).toEqual(['gpu-6-1-0-13-amd64']);
+    const label = `kmm.node.kubernetes.io/${ns}.gpu.ready`;
+    expect(NODE_LABELS.moduleReady(ns, 'gpu')).toBe(label);
+
+    await runPod(ns, 'gpu-6-1-0-13-amd64', `${ns}-a`, true);
+    await runPod(ns, 'gpu-6-1-0-13-amd64', `${ns}-b`, false);
+
+    await expect.poll(async () => (await nodeLabels(`${ns}-a`))[label], POLL).toBe('');
+    expect((await nodeLabels(`${ns}-b`))[label]).toBeUndefined();
+    // The module is unloaded (the container stops being Ready): the label goes.
+    await runPod(ns, 'gpu-6-1-0-13-amd64', `${ns}-a`, false);
+    await expect.poll(async () => (await nodeLabels(`${ns}-a`))[label], POLL).toBeUndefined();
+    // The kernel label the loaders select on stays, as upstream's kmm.node.kubernetes.io/kernel-version.full.
+    expect((await nodeLabels(`${ns}-a`))['kmm.node.kubernetes.io/kernel-version.full']).toBe('6.1.0-13-amd64');
+  });
+
+  it('labels a node <namespace>.<module>.device-plugin-ready while the device plugin pod there is Ready, and unlabels it when the pod goes', async () => {
+    const { ns, selector } = await setup('mod-dp-ready');
+    await createNode(`${ns}-a`, selector, '6.1.0-13-amd64');
+    await createModule(
+      gpuModule(ns, selector, { devicePlugin: { container: { image: 'registry.example/gpu-plugin:1.0' } } }),
+    );
+    await expect.poll(() => names(ns), POLL).toEqual(['gpu-6-1-0-13-amd64', 'gpu-device-plugin']);
+    await runPod(ns, 'gpu-6-1-0-13-amd64', `${ns}-a`, true);
+    const label = `kmm.node.kubernetes.io/${ns}.gpu.device-plugin-ready`;
+    expect(NODE_LABELS.devicePluginReady(ns, 'gpu')).toBe(label);
+
+    const pod = await runPod(ns, 'gpu-device-plugin', `${ns}-a`, true);
+
+    await expect
+      .poll(async () => {
+        const labels = await nodeLabels(`${ns}-a`);
+        return [labels[label], labels[`kmm.node.kubernetes.io/${ns}.gpu.ready`]];
+      }, POLL)
+      .toEqual(['', '']);
+    await http.json('DELETE', `/api/v1/namespaces/${ns}/pods/${pod.metadata?.name}`);
+    await expect.poll(async () => (await nodeLabels(`${ns}-a`))[label], POLL).toBeUndefined();
+    expect((await nodeLabels(`${ns}-a`))[`kmm.node.kubernetes.io/${ns}.gpu.ready`]).toBe('');
+  });
+
+  it('loads a modulesLoadingOrder through a softdep file the API server accepts in the pod', async () => {
+    const { ns, selector } = await setup('mod-order');
+    await createNode(`${ns}-a`, selector, '6.1.0-13-amd64');
+    const module = gpuModule(ns, selector);
+    const container = module.spec?.moduleLoader?.container;
+    if (container === undefined) throw new Error('gpuModule has a module loader');
+    container.modprobe = { moduleName: 'gpu_drv', modulesLoadingOrder: ['gpu_drv', 'gpu_core'] };
+    await createModule(module);
+    await expect.poll(() => names(ns), POLL).toEqual(['gpu-6-1-0-13-amd64']);
+
+    const pod = await runPod(ns, 'gpu-6-1-0-13-amd64', `${ns}-a`, true);
+
+    expect(pod.metadata?.annotations?.[ANNOTATIONS.modulesOrder]).toBe('softdep gpu_drv pre: gpu_core\n');
+    expect(pod.spec?.containers[0]?.lifecycle?.postStart?.exec?.command).toEqual([
+      'modprobe',
+      '-v',
+      '-d',
+      '/opt',
+      'gpu_drv',
+    ]);
+    expect(pod.spec?.containers[0]?.volumeMounts).toContainEqual({
+      name: 'modules-order',
+      mountPath: '/etc/modprobe.d/kmm-modules-order.conf',
+      subPath: 'softdep.conf',
+      readOnly: true,
+    });
   });
 
   it('deletes the DaemonSets of a deleted Module, the garbage collector being absent', async () => {

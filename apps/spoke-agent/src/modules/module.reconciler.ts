@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { V1Node } from '@kubernetes/client-node';
 import { RESOURCES, type Module } from '@kmm-hub/api';
-import { KubeApiError, WorkQueue } from '@kmm-hub/kube';
+import { BUILTIN_RESOURCES, KubeApiError, WorkQueue, isNotFound } from '@kmm-hub/kube';
 import { canonicalJson } from '@kmm-hub/manifestwork';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { SpokeClient } from '../clusters/cluster-clients.js';
@@ -103,13 +103,13 @@ export class ModuleReconciler implements BeforeApplicationShutdown {
 
     const current = { moduleLoader: module.status?.moduleLoader, devicePlugin: module.status?.devicePlugin };
     if (canonicalJson(current) !== canonicalJson(plan.status)) {
-      const path = `/apis/${M.group}/${M.version}/namespaces/${encodeURIComponent(namespace)}/${M.plural}/${encodeURIComponent(name)}/status`;
-      await this.spoke.http.json('PATCH', path, {
-        body: {
+      await this.spoke.resource<Module>(M).mergePatchStatus(
+        name,
+        {
           status: { moduleLoader: plan.status.moduleLoader ?? null, devicePlugin: plan.status.devicePlugin ?? null },
         },
-        contentType: 'application/merge-patch+json',
-      });
+        { namespace },
+      );
       this.logger.debug({ module: key, status: plan.status }, 'wrote Module status');
     }
     return {};
@@ -117,13 +117,10 @@ export class ModuleReconciler implements BeforeApplicationShutdown {
 
   private async deleteDaemonSet(namespace: string, name: string, module: string): Promise<void> {
     try {
-      await this.spoke.http.json(
-        'DELETE',
-        `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/daemonsets/${encodeURIComponent(name)}`,
-      );
+      await this.spoke.resource(BUILTIN_RESOURCES.DaemonSet).delete(name, { namespace });
       this.logger.info({ module, daemonSet: name }, 'deleted DaemonSet');
     } catch (err) {
-      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+      if (!isNotFound(err)) throw err;
     }
   }
 

@@ -1,7 +1,7 @@
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { V1Node } from '@kubernetes/client-node';
 import { LABELS } from '@kmm-hub/api';
-import { WorkQueue } from '@kmm-hub/kube';
+import { BUILTIN_RESOURCES, WorkQueue } from '@kmm-hub/kube';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { SpokeClient } from '../clusters/cluster-clients.js';
 import { SpokeNodes } from '../clusters/spoke-nodes.service.js';
@@ -39,10 +39,9 @@ export class NodeKernelLabelReconciler implements BeforeApplicationShutdown {
     const want = kernel === '' ? undefined : kernelLabelValue(kernel);
     const have = node.metadata?.labels?.[LABELS.kernelVersionFull];
     if (want === have) return {};
-    await this.spoke.http.json('PATCH', `/api/v1/nodes/${encodeURIComponent(name)}`, {
-      body: { metadata: { labels: { [LABELS.kernelVersionFull]: want ?? null } } },
-      contentType: 'application/merge-patch+json',
-    });
+    await this.spoke
+      .resource<V1Node>(BUILTIN_RESOURCES.Node)
+      .mergePatch(name, { metadata: { labels: { [LABELS.kernelVersionFull]: want ?? null } } });
     this.logger.info({ node: name, kernel }, 'labelled node with its kernel');
     return {};
   }

@@ -70,29 +70,36 @@ describe('planModuleWorkloads', () => {
     expect(sut.delete).toEqual(['gpu-5-14-0-1-el9-x86-64']);
   });
 
-  it('sums loader counts from DaemonSet status and opens the device plugin to kernels with an available loader', () => {
+  it('sums loader counts from DaemonSet status and places the device plugin on module-ready, targeted nodes as upstream', () => {
     const module = gpu({ devicePlugin: { container: { image: 'reg/plugin:1' } } });
     const nodes = [node('a', '6.1.0-13-amd64'), node('b', '5.14.0-1.el9.x86_64'), node('c', '5.14.0-1.el9.x86_64')];
     const first = planModuleWorkloads(input({ module, nodes }));
-    expect(first.apply.map((d) => d.metadata?.name)).toEqual(['gpu-5-14-0-1-el9-x86-64', 'gpu-6-1-0-13-amd64']);
-    const [el9, deb] = first.apply;
+    expect(first.apply.map((d) => d.metadata?.name)).toEqual([
+      'gpu-5-14-0-1-el9-x86-64',
+      'gpu-6-1-0-13-amd64',
+      'gpu-device-plugin',
+    ]);
+    const [el9, deb, devicePlugin] = first.apply;
     const sut = planModuleWorkloads(
-      input({ module, nodes, daemonSets: [withStatus(el9, 2, 1), withStatus(deb, 1, 0)] }),
+      input({
+        module,
+        nodes,
+        daemonSets: [withStatus(el9, 2, 1), withStatus(deb, 1, 0), withStatus(devicePlugin, 1, 1)],
+      }),
     );
     const plugin = sut.apply.find((d) => d.metadata?.name === 'gpu-device-plugin');
-    expect(
-      plugin?.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
-        ?.nodeSelectorTerms,
-    ).toEqual([
-      { matchExpressions: [{ key: LABELS.kernelVersionFull, operator: 'In', values: ['5.14.0-1.el9.x86_64'] }] },
-    ]);
+    expect(plugin?.spec?.template.spec?.nodeSelector).toEqual({
+      'kmm.node.kubernetes.io/apps.gpu.ready': '',
+      'kmm.node.kubernetes.io/apps.gpu.device-plugin-target': '',
+    });
+    expect(plugin?.spec?.template.spec?.affinity).toBeUndefined();
     expect(plugin?.spec?.selector).toEqual({
       matchLabels: { [LABELS.moduleName]: 'gpu' },
       matchExpressions: [{ key: LABELS.kernelVersionFull, operator: 'DoesNotExist' }],
     });
     expect(sut.status).toEqual({
       moduleLoader: { nodesMatchingSelectorNumber: 3, desiredNumber: 3, availableNumber: 1 },
-      devicePlugin: { nodesMatchingSelectorNumber: 3, desiredNumber: 0, availableNumber: 0 },
+      devicePlugin: { nodesMatchingSelectorNumber: 3, desiredNumber: 1, availableNumber: 1 },
     });
   });
 
@@ -100,7 +107,7 @@ describe('planModuleWorkloads', () => {
     const module = gpu({ moduleLoader: undefined, devicePlugin: { container: { image: 'reg/plugin:1' } } });
     const sut = planModuleWorkloads(input({ module, nodes: [node('a', '6.1.0-13-amd64')] }));
     expect(sut.apply.map((d) => d.metadata?.name)).toEqual(['gpu-device-plugin']);
-    expect(sut.apply[0]?.spec?.template.spec?.affinity).toBeUndefined();
+    expect(sut.apply[0]?.spec?.template.spec?.nodeSelector).toEqual(selector);
     expect(sut.status).toEqual({
       devicePlugin: { nodesMatchingSelectorNumber: 1, desiredNumber: 0, availableNumber: 0 },
     });

@@ -37,9 +37,10 @@ function serviceAccountFor(own: string | undefined, module: Module, agentNamespa
 /**
  * The Module reconciliation loop of KMM ("Kernel module deployment") as a pure plan: nodes matching `selector` whose
  * taints the Module tolerates → their kernels → the first matching kernel mapping → one module-loader DaemonSet per
- * kernel; one device-plugin DaemonSet on the selected nodes whose kernel's loader reports available pods (the device
- * plugin needs the module loaded; without a module loader it just follows the selector); every other DaemonSet of the
- * Module (a kernel no node runs any more) is collected. Status counts come from the DaemonSets' own status.
+ * kernel; one device-plugin DaemonSet, which selects the nodes whose module-ready and device-plugin-target labels are
+ * set (the device plugin needs the module loaded; without a module loader it just follows the selector); every other
+ * DaemonSet of the Module (a kernel no node runs any more) is collected. Status counts come from the DaemonSets' own
+ * status.
  */
 export function planModuleWorkloads(input: ModuleWorkloadsInput): ModuleWorkloadsPlan {
   const { module, agentNamespace, defaultServiceAccounts } = input;
@@ -50,7 +51,7 @@ export function planModuleWorkloads(input: ModuleWorkloadsInput): ModuleWorkload
   const kernels = [...new Set(targeted.map(kernelOfNode).filter((k) => k !== ''))].toSorted();
   const apply: V1DaemonSet[] = [];
   const problems: string[] = [];
-  const loaders: { ds: V1DaemonSet; kernelLabel: string }[] = [];
+  const loaders: V1DaemonSet[] = [];
 
   const container = spec?.moduleLoader?.container;
   if (container !== undefined) {
@@ -80,7 +81,7 @@ export function planModuleWorkloads(input: ModuleWorkloadsInput): ModuleWorkload
       }
       const ds = renderModuleLoader({ module, mapping: resolved.mapping, kernelLabel, serviceAccountName });
       apply.push(ds);
-      loaders.push({ ds, kernelLabel });
+      loaders.push(ds);
     }
   }
 
@@ -92,15 +93,8 @@ export function planModuleWorkloads(input: ModuleWorkloadsInput): ModuleWorkload
       agentNamespace,
       defaultServiceAccounts.devicePlugin,
     );
-    if (container === undefined) {
-      devicePlugin = renderDevicePlugin({ module, readyKernelLabels: undefined, serviceAccountName });
-    } else {
-      const ready = loaders
-        .filter(({ ds }) => (live.get(ds.metadata?.name ?? '')?.status?.numberAvailable ?? 0) > 0)
-        .map(({ kernelLabel }) => kernelLabel);
-      if (ready.length > 0) devicePlugin = renderDevicePlugin({ module, readyKernelLabels: ready, serviceAccountName });
-    }
-    if (devicePlugin !== undefined) apply.push(devicePlugin);
+    devicePlugin = renderDevicePlugin({ module, serviceAccountName });
+    apply.push(devicePlugin);
   }
 
   const wanted = new Set(apply.map((ds) => ds.metadata?.name ?? ''));
@@ -110,11 +104,10 @@ export function planModuleWorkloads(input: ModuleWorkloadsInput): ModuleWorkload
     list.reduce((total, ds) => total + (live.get(ds.metadata?.name ?? '')?.status?.[field] ?? 0), 0);
   const status: ModuleWorkloadsPlan['status'] = {};
   if (container !== undefined) {
-    const loaderSets = loaders.map((l) => l.ds);
     status.moduleLoader = {
       nodesMatchingSelectorNumber: targeted.length,
-      desiredNumber: sum(loaderSets, 'desiredNumberScheduled'),
-      availableNumber: sum(loaderSets, 'numberAvailable'),
+      desiredNumber: sum(loaders, 'desiredNumberScheduled'),
+      availableNumber: sum(loaders, 'numberAvailable'),
     };
   }
   if (spec?.devicePlugin !== undefined) {

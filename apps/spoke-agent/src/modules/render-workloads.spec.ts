@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { ModprobeSpec } from '@kmm-hub/api';
-import { devicePluginName, modprobeCommands, moduleLoaderName, shellQuote } from './render-workloads.js';
+import { ANNOTATIONS, newModule, type ModprobeSpec } from '@kmm-hub/api';
+import { resolveKernelMapping } from '@kmm-hub/kernel';
+import {
+  MODULES_ORDER_MOUNT_PATH,
+  devicePluginName,
+  modprobeCommands,
+  moduleLoaderName,
+  modulesOrderSoftdep,
+  renderModuleLoader,
+  shellQuote,
+} from './render-workloads.js';
 
 describe('modprobeCommands', () => {
   it.each<[string, ModprobeSpec, string[] | undefined, { load: string[]; unload: string[] }]>([
@@ -62,8 +71,79 @@ describe('modprobeCommands', () => {
       `mkdir -p /var/lib/firmware && cp -r '/fw dir/o'\\''k'/. /var/lib/firmware/ && modprobe -v -d /opt gpu 'name=a b'`,
     ]);
     expect(sut.unload[2]).toBe(
-      `modprobe -r -v -d /opt gpu && (cd '/fw dir/o'\\''k' && find . -type f) | while read -r f; do rm -f "/var/lib/firmware/$f"; done`,
+      `modprobe -r -v -d /opt gpu && (cd '/fw dir/o'\\''k' && find . ! -type d) | while read -r f; do rm -f "/var/lib/firmware/$f"; done`,
     );
+  });
+});
+
+describe('modulesOrderSoftdep', () => {
+  it.each<[string[] | undefined, string | undefined]>([
+    [undefined, undefined],
+    [[], undefined],
+    [['a', 'b'], 'softdep a pre: b\n'],
+    // Upstream's own example (api/v1beta1/module_types.go): a needs b, b needs c; modprobe a loads c, b, a.
+    [['a', 'b', 'c'], 'softdep a pre: b\nsoftdep b pre: c\n'],
+  ])('%j → %j', (order, expected) => {
+    expect(modulesOrderSoftdep(order)).toBe(expected);
+  });
+});
+
+describe('renderModuleLoader', () => {
+  const render = (modprobe: ModprobeSpec) => {
+    const module = newModule({ metadata: { name: 'gpu', namespace: 'drivers', uid: 'u' } });
+    module.spec.moduleLoader.container.modprobe = modprobe;
+    const resolved = resolveKernelMapping({
+      container: module.spec.moduleLoader.container,
+      module: { name: 'gpu', namespace: 'drivers' },
+      kernel: '6.1.0-13-amd64',
+    });
+    if (!resolved.ok) throw new Error(resolved.reason);
+    return renderModuleLoader({
+      module,
+      mapping: resolved.mapping,
+      kernelLabel: '6.1.0-13-amd64',
+      serviceAccountName: undefined,
+    });
+  };
+
+  it('hands the loading order to modprobe as a softdep file from a pod annotation, as upstream does', () => {
+    const template = render({ moduleName: 'a', modulesLoadingOrder: ['a', 'b', 'c'] }).spec!.template;
+
+    expect(template.metadata?.annotations).toEqual({
+      [ANNOTATIONS.modulesOrder]: 'softdep a pre: b\nsoftdep b pre: c\n',
+    });
+    expect(template.spec?.volumes).toContainEqual({
+      name: 'modules-order',
+      downwardAPI: {
+        items: [
+          {
+            path: 'softdep.conf',
+            fieldRef: { fieldPath: "metadata.annotations['kmm.node.kubernetes.io/modules-order']" },
+          },
+        ],
+      },
+    });
+    expect(template.spec?.containers[0]?.volumeMounts).toContainEqual({
+      name: 'modules-order',
+      mountPath: MODULES_ORDER_MOUNT_PATH,
+      subPath: 'softdep.conf',
+      readOnly: true,
+    });
+    // modprobe <moduleName> alone: the softdep lines make it load c and b first.
+    expect(template.spec?.containers[0]?.lifecycle?.postStart?.exec?.command).toEqual([
+      'modprobe',
+      '-v',
+      '-d',
+      '/opt',
+      'a',
+    ]);
+  });
+
+  it('adds no annotation, volume or mount without a loading order', () => {
+    const template = render({ moduleName: 'a' }).spec!.template;
+
+    expect(template.metadata?.annotations).toBeUndefined();
+    expect(template.spec?.volumes?.map((v) => v.name)).toEqual(['node-lib-modules']);
   });
 });
 

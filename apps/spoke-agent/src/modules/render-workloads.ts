@@ -7,7 +7,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { ANNOTATIONS, LABELS, RESOURCES, type ModprobeSpec, type Module } from '@kmm-hub/api';
+import { ANNOTATIONS, LABELS, NODE_LABELS, RESOURCES, type ModprobeSpec, type Module } from '@kmm-hub/api';
 import { dnsSafeKernelVersion, type ResolvedKernelMapping } from '@kmm-hub/kernel';
 import { hashCanonicalJson } from '@kmm-hub/manifestwork';
 
@@ -39,6 +39,7 @@ export interface ModprobeCommands {
  * `modprobe -v -d <dirName> <args.load> <moduleName> <parameters>` and `modprobe -r -v -d <dirName> <args.unload>
  * <modulesLoadingOrder or moduleName>`. A plain exec runs when that is all; in-tree modules to remove first and
  * firmware (copied from `firmwarePath` to the host before loading, its files removed after unloading) need a shell.
+ * `modulesLoadingOrder` is honoured on load by the softdep file `renderModuleLoader` mounts (`modulesOrderSoftdep`).
  */
 export function modprobeCommands(
   modprobe: ModprobeSpec,
@@ -66,12 +67,35 @@ export function modprobeCommands(
     loadSteps.push(`mkdir -p ${HOST_FIRMWARE_PATH}`, `cp -r ${shellQuote(firmware)}/. ${HOST_FIRMWARE_PATH}/`);
   loadSteps.push(shellCommand(load));
   const unloadSteps = [shellCommand(unload)];
-  if (firmware) {
-    unloadSteps.push(
-      `(cd ${shellQuote(firmware)} && find . -type f) | while read -r f; do rm -f "${HOST_FIRMWARE_PATH}/$f"; done`,
-    );
-  }
+  if (firmware) unloadSteps.push(firmwareRemovalStep(firmware, HOST_FIRMWARE_PATH));
   return { load: shellScript(loadSteps), unload: shellScript(unloadSteps) };
+}
+
+/**
+ * The modprobe configuration that makes `modprobe <moduleName>` load a `modulesLoadingOrder` bottom-up, as upstream
+ * writes it for its worker pod (internal/pod/workerpodmanager.go `getModulesOrderAnnotationValue`): one
+ * `softdep <module> pre: <next>` line per pair, so [a, b, c] loads c, then b, then a. Undefined without an order.
+ */
+export function modulesOrderSoftdep(modulesLoadingOrder: readonly string[] | undefined): string | undefined {
+  if (!modulesLoadingOrder?.length) return undefined;
+  return modulesLoadingOrder
+    .slice(0, -1)
+    .map((module, i) => `softdep ${module} pre: ${modulesLoadingOrder[i + 1]}\n`)
+    .join('');
+}
+
+/** Where the loader container reads the softdep file; a file of its own keeps the image's other modprobe.d files. */
+export const MODULES_ORDER_MOUNT_PATH = '/etc/modprobe.d/kmm-modules-order.conf';
+
+/**
+ * The unload step that takes a module's firmware off the host, as upstream's worker does
+ * (internal/utils/filesystem_helper.go `RemoveSrcFilesFromDst`, after internal/worker/worker.go `UnloadKmod`): every
+ * non-directory entry under the image's firmwarePath (files, and symlinks, which `cp -r` copies as links) is removed
+ * from `hostPath`; folders stay, since other modules' firmware may share them.
+ */
+export function firmwareRemovalStep(firmwarePath: string, hostPath: string): string {
+  // hostPath goes between double quotes: a plain path of ours (HOST_FIRMWARE_PATH, a test's temporary folder).
+  return `(cd ${shellQuote(firmwarePath)} && find . ! -type d) | while read -r f; do rm -f "${hostPath}/$f"; done`;
 }
 
 function ownerReference(module: Module): V1OwnerReference {
@@ -136,6 +160,25 @@ export function renderModuleLoader(args: {
     mounts.push({ name: 'node-firmware', mountPath: HOST_FIRMWARE_PATH });
     volumes.push({ name: 'node-firmware', hostPath: { path: HOST_FIRMWARE_PATH, type: 'DirectoryOrCreate' } });
   }
+  // Upstream hands the softdep lines to the pod through an annotation and a downward API volume (workerpodmanager.go
+  // `setWorkerSofdepConfig`); the same here, mounted as one file.
+  const softdep = modulesOrderSoftdep(modprobe.modulesLoadingOrder);
+  if (softdep !== undefined) {
+    mounts.push({
+      name: 'modules-order',
+      mountPath: MODULES_ORDER_MOUNT_PATH,
+      subPath: 'softdep.conf',
+      readOnly: true,
+    });
+    volumes.push({
+      name: 'modules-order',
+      downwardAPI: {
+        items: [
+          { path: 'softdep.conf', fieldRef: { fieldPath: `metadata.annotations['${ANNOTATIONS.modulesOrder}']` } },
+        ],
+      },
+    });
+  }
   const podSpec: V1PodSpec = {
     nodeSelector: { ...module.spec?.selector, [LABELS.kernelVersionFull]: kernelLabel },
     priorityClassName: 'system-node-critical',
@@ -162,23 +205,31 @@ export function renderModuleLoader(args: {
       labels,
       ownerReferences: [ownerReference(module)],
     },
-    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec } },
+    spec: {
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels, ...(softdep !== undefined && { annotations: { [ANNOTATIONS.modulesOrder]: softdep } }) },
+        spec: podSpec,
+      },
+    },
   });
 }
 
 /**
- * The device-plugin DaemonSet: on the nodes the Module selects and, when there is a module loader, only on nodes of
- * the kernels whose loader is up (`readyKernelLabels`, node affinity on the kernel label). Its pod selector excludes
- * the kernel label so it never overlaps the loaders'.
+ * The device-plugin DaemonSet, placed as upstream places it (internal/controllers/device_plugin_reconciler.go
+ * `generateDevicePluginLabelsAndSelector`): with a module loader, on the nodes labelled
+ * `kmm.node.kubernetes.io/<namespace>.<module>.ready` (the module is loaded there) and `….device-plugin-target`
+ * (selected and schedulable), both kept by NodeModuleLabelsReconciler; without one, on the nodes the Module selects.
+ * Its pod selector excludes the kernel label so it never overlaps the loaders'.
  */
 export function renderDevicePlugin(args: {
   readonly module: Module;
-  readonly readyKernelLabels: readonly string[] | undefined;
   readonly serviceAccountName: string | undefined;
 }): V1DaemonSet {
-  const { module, readyKernelLabels, serviceAccountName } = args;
+  const { module, serviceAccountName } = args;
   const plugin = module.spec?.devicePlugin;
   const name = module.metadata.name ?? '';
+  const namespace = module.metadata.namespace ?? '';
   const labels = { [LABELS.moduleName]: name };
   const toContainer = (c: NonNullable<typeof plugin>['container'], containerName: string) => ({
     name: containerName,
@@ -193,7 +244,10 @@ export function renderDevicePlugin(args: {
     volumeMounts: [{ name: 'kubelet-device-plugins', mountPath: DEVICE_PLUGINS_PATH }, ...(c.volumeMounts ?? [])],
   });
   const podSpec: V1PodSpec = {
-    nodeSelector: { ...module.spec?.selector },
+    nodeSelector:
+      module.spec?.moduleLoader === undefined
+        ? { ...module.spec?.selector }
+        : { [NODE_LABELS.moduleReady(namespace, name)]: '', [NODE_LABELS.devicePluginTarget(namespace, name)]: '' },
     priorityClassName: 'system-node-critical',
     containers: plugin === undefined ? [] : [toContainer(plugin.container, 'device-plugin')],
     ...(plugin?.initContainer && { initContainers: [toContainer(plugin.initContainer, 'device-plugin-init')] }),
@@ -206,17 +260,6 @@ export function renderDevicePlugin(args: {
     }),
     ...podExtras(module, serviceAccountName),
   };
-  if (readyKernelLabels !== undefined) {
-    podSpec.affinity = {
-      nodeAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [
-            { matchExpressions: [{ key: LABELS.kernelVersionFull, operator: 'In', values: [...readyKernelLabels] }] },
-          ],
-        },
-      },
-    };
-  }
   return withSpecHash({
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',

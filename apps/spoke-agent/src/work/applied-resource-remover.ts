@@ -1,18 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { RESOURCES } from '@kmm-hub/api';
-import { KubeApiError } from '@kmm-hub/kube';
+import { isConflict, isNotFound, type ResourceClient } from '@kmm-hub/kube';
 import { SpokeClient } from '../clusters/cluster-clients.js';
 import type { ObjectJson } from './applied-object.js';
 import type { AppliedResource } from './applied-resources.js';
 
 /** `gone`: nothing of ours is left (deleted, recreated by someone else, or not ours); `pending`: still terminating. */
 export type RemovalResult = 'gone' | 'pending';
-
-function objectPath(r: AppliedResource): string {
-  const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
-  const ns = r.namespace ? `/namespaces/${encodeURIComponent(r.namespace)}` : '';
-  return `${base}${ns}/${r.resource}/${encodeURIComponent(r.name)}`;
-}
 
 /**
  * Deletes what a work applied, with OCM's rules (`DeleteAppliedResources` in open-cluster-management-io/ocm
@@ -26,14 +20,17 @@ export class AppliedResourceRemover {
   constructor(private readonly spoke: SpokeClient) {}
 
   async remove(resource: AppliedResource, appliedWorkUid: string): Promise<RemovalResult> {
-    const path = objectPath(resource);
-    let live: ObjectJson;
-    try {
-      live = await this.spoke.http.json<ObjectJson>('GET', path);
-    } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) return 'gone';
-      throw err;
-    }
+    // The AppliedManifestWork records the resource (plural), not the kind; the kind only names it in messages.
+    const objects: ResourceClient<ObjectJson> = this.spoke.resource<ObjectJson>({
+      group: resource.group ?? '',
+      version: resource.version,
+      plural: resource.resource,
+      namespaced: Boolean(resource.namespace),
+      kind: resource.resource,
+    });
+    const at = { namespace: resource.namespace || undefined };
+    const live = await objects.find(resource.name, at);
+    if (live === undefined) return 'gone';
     if (resource.uid && live.metadata.uid !== resource.uid) return 'gone';
     const refs = live.metadata.ownerReferences ?? [];
     if (!refs.some((ref) => ref.uid === appliedWorkUid)) return 'gone';
@@ -44,31 +41,29 @@ export class AppliedResourceRemover {
         ref.apiVersion.startsWith(`${RESOURCES.AppliedManifestWork.group}/`),
     );
     if (otherWorks.length > 0) {
-      await this.spoke.http.json('PATCH', path, {
-        body: {
+      await objects.mergePatch(
+        resource.name,
+        {
           metadata: {
             ownerReferences: refs.filter((ref) => ref.uid !== appliedWorkUid),
             resourceVersion: live.metadata.resourceVersion,
           },
         },
-        contentType: 'application/merge-patch+json',
-      });
+        at,
+      );
       return 'gone';
     }
     if (live.metadata.deletionTimestamp) return 'pending';
     try {
-      const answer = await this.spoke.http.json<ObjectJson | { kind?: string }>('DELETE', path, {
-        body: {
-          apiVersion: 'v1',
-          kind: 'DeleteOptions',
-          propagationPolicy: 'Background',
-          preconditions: { uid: live.metadata.uid },
-        },
+      const answer = await objects.delete(resource.name, {
+        ...at,
+        propagationPolicy: 'Background',
+        preconditions: { uid: live.metadata.uid },
       });
       // An object with finalizers comes back with a deletionTimestamp; a Status means it is gone.
       return (answer as ObjectJson).metadata?.deletionTimestamp ? 'pending' : 'gone';
     } catch (err) {
-      if (err instanceof KubeApiError && (err.status === 404 || err.status === 409)) return 'gone';
+      if (isNotFound(err) || isConflict(err)) return 'gone';
       throw err;
     }
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FINALIZERS, RESOURCES, type AppliedManifestWork, type FeedbackRule, type ManifestWork } from '@kmm-hub/api';
-import { KubeApiError } from '@kmm-hub/kube';
+import { isAlreadyExists, isNotFound } from '@kmm-hub/kube';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { HubClient, SpokeClient } from '../clusters/cluster-clients.js';
 import { SPOKE_CONFIG } from '../config/config.module.js';
@@ -107,10 +107,7 @@ export class ManifestWorkReconciler {
     if (work.metadata.deletionTimestamp) return this.finalize(work, applied);
     if (!hasFinalizer(work, FINALIZERS.ocmManifestWorkCleanup)) {
       // The finalizer is on the hub before anything is applied; go on with the answer rather than wait for its event.
-      work = await this.patchWorkFinalizers(work, [
-        ...(work.metadata.finalizers ?? []),
-        FINALIZERS.ocmManifestWorkCleanup,
-      ]);
+      work = await this.hub.resource<ManifestWork>(MW).addFinalizer(work, FINALIZERS.ocmManifestWorkCleanup);
       this.logger.info({ cluster: this.hub.clusterName, work: name }, 'added the cleanup finalizer');
     }
     if (applied?.metadata.deletionTimestamp) {
@@ -369,10 +366,7 @@ export class ManifestWorkReconciler {
     if (!isSameStatus(work.status, status)) latest = await this.patchWorkStatus(work, status);
     if (applied !== undefined && !(await this.deleteAppliedWork(applied)))
       return { requeueAfterMs: this.retryDelayMs() };
-    await this.patchWorkFinalizers(
-      latest,
-      (latest.metadata.finalizers ?? []).filter((f) => f !== FINALIZERS.ocmManifestWorkCleanup),
-    );
+    await this.hub.resource<ManifestWork>(MW).removeFinalizer(latest, FINALIZERS.ocmManifestWorkCleanup);
     this.forgetWork(name);
     this.logger.info({ cluster: this.hub.clusterName, work: name }, 'finished deleting ManifestWork');
     return {};
@@ -413,25 +407,12 @@ export class ManifestWorkReconciler {
       if (!sameAppliedResources(recorded, kept)) await this.patchAppliedResources(applied, kept);
       return false;
     }
-    const path = `/apis/${AMW.group}/${AMW.version}/${AMW.plural}/${encodeURIComponent(applied.metadata.name ?? '')}`;
-    const http = this.spoke.http;
+    const appliedWorks = this.spoke.resource<AppliedManifestWork>(AMW);
     try {
-      if (hasFinalizer(applied, FINALIZERS.ocmAppliedManifestWorkCleanup)) {
-        await http.json('PATCH', path, {
-          body: {
-            metadata: {
-              finalizers: (applied.metadata.finalizers ?? []).filter(
-                (f) => f !== FINALIZERS.ocmAppliedManifestWorkCleanup,
-              ),
-              resourceVersion: applied.metadata.resourceVersion,
-            },
-          },
-          contentType: 'application/merge-patch+json',
-        });
-      }
-      if (!applied.metadata.deletionTimestamp) await http.json('DELETE', path);
+      await appliedWorks.removeFinalizer(applied, FINALIZERS.ocmAppliedManifestWorkCleanup);
+      if (!applied.metadata.deletionTimestamp) await appliedWorks.delete(applied.metadata.name ?? '');
     } catch (err) {
-      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+      if (!isNotFound(err)) throw err;
     }
     return true;
   }
@@ -444,23 +425,20 @@ export class ManifestWorkReconciler {
     const workName = work.metadata.name ?? '';
     const name = appliedWorkName(this.hub.hubHash, workName);
     const labels = work.metadata.labels ?? {};
-    const http = this.spoke.http;
-    const collection = `/apis/${AMW.group}/${AMW.version}/${AMW.plural}`;
+    const appliedWorks = this.spoke.resource<AppliedManifestWork>(AMW);
     let current = cached;
     if (current === undefined) {
       try {
-        current = await http.json<AppliedManifestWork>('POST', collection, {
-          body: {
-            apiVersion: AMW.apiVersion,
-            kind: AMW.kind,
-            metadata: { name, labels, finalizers: [FINALIZERS.ocmAppliedManifestWorkCleanup] },
-            spec: { hubHash: this.hub.hubHash, agentID: this.hub.agentId, manifestWorkName: workName },
-          },
+        current = await appliedWorks.create({
+          apiVersion: AMW.apiVersion,
+          kind: AMW.kind,
+          metadata: { name, labels, finalizers: [FINALIZERS.ocmAppliedManifestWorkCleanup] },
+          spec: { hubHash: this.hub.hubHash, agentID: this.hub.agentId, manifestWorkName: workName },
         });
         this.logger.info({ cluster: this.hub.clusterName, work: workName }, 'created AppliedManifestWork');
       } catch (err) {
-        if (!(err instanceof KubeApiError && err.status === 409)) throw err;
-        current = await http.json<AppliedManifestWork>('GET', `${collection}/${encodeURIComponent(name)}`);
+        if (!isAlreadyExists(err)) throw err;
+        current = await appliedWorks.get(name);
       }
     }
     const oldLabels = current.metadata.labels ?? {};
@@ -475,15 +453,8 @@ export class ManifestWorkReconciler {
       const finalizers = hasFinalizer(current, FINALIZERS.ocmAppliedManifestWorkCleanup)
         ? current.metadata.finalizers
         : [...(current.metadata.finalizers ?? []), FINALIZERS.ocmAppliedManifestWorkCleanup];
-      current = await http.json<AppliedManifestWork>('PATCH', `${collection}/${encodeURIComponent(name)}`, {
-        body: {
-          metadata: {
-            labels: { ...removed, ...labels },
-            finalizers,
-            resourceVersion: current.metadata.resourceVersion,
-          },
-        },
-        contentType: 'application/merge-patch+json',
+      current = await appliedWorks.mergePatch(name, {
+        metadata: { labels: { ...removed, ...labels }, finalizers, resourceVersion: current.metadata.resourceVersion },
       });
     }
     if (current.status?.evictionStartTime !== undefined) {
@@ -501,33 +472,20 @@ export class ManifestWorkReconciler {
 
   /** A merge patch of an AppliedManifestWork's status on the spoke (only this agent writes it). */
   private async patchAppliedWorkStatus(applied: AppliedManifestWork, body: unknown): Promise<AppliedManifestWork> {
-    const path = `/apis/${AMW.group}/${AMW.version}/${AMW.plural}/${encodeURIComponent(applied.metadata.name ?? '')}/status`;
-    return this.spoke.http.json<AppliedManifestWork>('PATCH', path, {
-      body,
-      contentType: 'application/merge-patch+json',
-    });
-  }
-
-  private workPath(work: ManifestWork): string {
-    const ns = encodeURIComponent(work.metadata.namespace ?? this.hub.clusterName);
-    return `/apis/${MW.group}/${MW.version}/namespaces/${ns}/${MW.plural}/${encodeURIComponent(work.metadata.name ?? '')}`;
+    return this.spoke.resource<AppliedManifestWork>(AMW).mergePatchStatus(applied.metadata.name ?? '', body);
   }
 
   /** Status as OCM writes it: a merge patch carrying uid and resourceVersion (a stale cache gets 409 and retries). */
   private async patchWorkStatus(work: ManifestWork, status: ManifestWork['status']): Promise<ManifestWork> {
-    const updated = await this.hub.http.json<ManifestWork>('PATCH', `${this.workPath(work)}/status`, {
-      body: { metadata: { uid: work.metadata.uid, resourceVersion: work.metadata.resourceVersion }, status },
-      contentType: 'application/merge-patch+json',
-    });
+    const updated = await this.hub
+      .resource<ManifestWork>(MW)
+      .mergePatchStatus(
+        work.metadata.name ?? '',
+        { metadata: { uid: work.metadata.uid, resourceVersion: work.metadata.resourceVersion }, status },
+        { namespace: work.metadata.namespace ?? this.hub.clusterName },
+      );
     this.logger.debug({ cluster: this.hub.clusterName, work: work.metadata.name }, 'wrote ManifestWork status');
     return updated;
-  }
-
-  private async patchWorkFinalizers(work: ManifestWork, finalizers: string[]): Promise<ManifestWork> {
-    return this.hub.http.json<ManifestWork>('PATCH', this.workPath(work), {
-      body: { metadata: { finalizers, resourceVersion: work.metadata.resourceVersion } },
-      contentType: 'application/merge-patch+json',
-    });
   }
 
   private retryDelayMs(): number {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { V1OwnerReference } from '@kubernetes/client-node';
 import { ANNOTATIONS } from '@kmm-hub/api';
-import { KubeApiError } from '@kmm-hub/kube';
+import { KubeApiError, isAlreadyExists, isConflict, type ResourceClient } from '@kmm-hub/kube';
 import { hashCanonicalJson } from '@kmm-hub/manifestwork';
 import { SpokeClient } from '../clusters/cluster-clients.js';
 import {
@@ -31,8 +31,8 @@ export interface ApplyTarget {
   /** `''` for cluster-scoped objects. */
   readonly namespace: string;
   readonly name: string;
-  readonly objectPath: string;
-  readonly collectionPath: string;
+  /** Typed calls on the manifest's kind, from discovery. */
+  readonly client: ResourceClient<ObjectJson>;
 }
 
 /**
@@ -113,11 +113,6 @@ export class ResourceApplier {
         message: `${kind} ${name} is namespaced but the manifest has no namespace`,
       };
     }
-    const ref = { apiVersion, kind, ...(found.namespaced && { namespace }) };
-    const [objectPath, collectionPath] = await Promise.all([
-      this.spoke.paths.path({ ...ref, name }),
-      this.spoke.paths.path(ref),
-    ]);
     const target: ApplyTarget = {
       apiVersion,
       kind,
@@ -127,20 +122,20 @@ export class ResourceApplier {
       namespaced: found.namespaced,
       namespace,
       name,
-      objectPath,
-      collectionPath,
+      client: this.spoke.resource<ObjectJson>({
+        group,
+        version,
+        kind,
+        plural: found.name,
+        namespaced: found.namespaced,
+      }),
     };
     return { ok: true, target };
   }
 
   /** The live object, or undefined when it does not exist. */
   async get(target: ApplyTarget): Promise<ObjectJson | undefined> {
-    try {
-      return await this.spoke.http.json<ObjectJson>('GET', target.objectPath);
-    } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) return undefined;
-      throw err;
-    }
+    return target.client.find(target.name, { namespace: target.namespace });
   }
 
   async apply(input: {
@@ -171,10 +166,10 @@ export class ResourceApplier {
 
   private async create(target: ApplyTarget, body: ObjectJson): Promise<ObjectJson | undefined> {
     try {
-      return await this.spoke.http.json<ObjectJson>('POST', target.collectionPath, { body });
+      return await target.client.create(body, { namespace: target.namespace });
     } catch (err) {
       // Created by someone else since our GET: the caller continues with the existing object.
-      if (err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists') return undefined;
+      if (isAlreadyExists(err)) return undefined;
       throw err;
     }
   }
@@ -215,9 +210,7 @@ export class ResourceApplier {
       };
     }
     try {
-      const updated = await this.spoke.http.json<ObjectJson>('PUT', target.objectPath, {
-        body: mergeForUpdate(desired, existing, ownerReferences, specHash),
-      });
+      const updated = await target.client.replace(mergeForUpdate(desired, existing, ownerReferences, specHash));
       return {
         ok: true,
         uid: updated.metadata.uid,
@@ -225,7 +218,7 @@ export class ResourceApplier {
         baseline: { specHash, contentHash: contentHash(updated) },
       };
     } catch (err) {
-      if (retries > 0 && err instanceof KubeApiError && err.status === 409) return this.update(input, retries - 1);
+      if (retries > 0 && isConflict(err)) return this.update(input, retries - 1);
       throw err;
     }
   }
@@ -274,8 +267,7 @@ export class ResourceApplier {
           .apply(desired, { force: ssa?.force ?? false });
         wrote = true;
       } catch (err) {
-        if (err instanceof KubeApiError && err.status === 409)
-          return { ok: false, transient: false, message: err.message };
+        if (isConflict(err)) return { ok: false, transient: false, message: err.message };
         throw err;
       }
     }
@@ -293,10 +285,11 @@ export class ResourceApplier {
   ): Promise<boolean> {
     const ownerReferences = reconcileOwnerReferences(existing.metadata.ownerReferences, owner, owned);
     if (sameOwnerReferences(existing.metadata.ownerReferences, ownerReferences)) return false;
-    await this.spoke.http.json('PATCH', target.objectPath, {
-      body: { metadata: { ownerReferences, resourceVersion: existing.metadata.resourceVersion } },
-      contentType: 'application/merge-patch+json',
-    });
+    await target.client.mergePatch(
+      target.name,
+      { metadata: { ownerReferences, resourceVersion: existing.metadata.resourceVersion } },
+      { namespace: target.namespace },
+    );
     return true;
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { RESOURCES, type AppliedManifestWork, type ManifestWork } from '@kmm-hub/api';
-import { Informer } from '@kmm-hub/kube';
+import { Informer, resourcePath } from '@kmm-hub/kube';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { HubClient, SpokeClient } from '../clusters/cluster-clients.js';
 import { logInformerLifecycle } from '../clusters/log-informer-lifecycle.js';
@@ -22,12 +22,11 @@ export class WorkCaches implements OnApplicationBootstrap, BeforeApplicationShut
     spoke: SpokeClient,
     @InjectPinoLogger(WorkCaches.name) logger: PinoLogger,
   ) {
-    const namespace = encodeURIComponent(hub.clusterName);
     this.works = new Informer<ManifestWork>(hub.http, {
-      path: `/apis/${MW.group}/${MW.version}/namespaces/${namespace}/${MW.plural}`,
+      path: resourcePath(MW, { namespace: hub.clusterName }),
     }).onLifecycle(logInformerLifecycle(logger, 'hub', MW.kind));
     this.appliedWorks = new Informer<AppliedManifestWork>(spoke.http, {
-      path: `/apis/${AMW.group}/${AMW.version}/${AMW.plural}`,
+      path: resourcePath(AMW),
     }).onLifecycle(logInformerLifecycle(logger, 'spoke', AMW.kind));
   }
 

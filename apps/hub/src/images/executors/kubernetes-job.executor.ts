@@ -3,9 +3,9 @@
 // (the previous one crashed) adopts the Job still running instead of starting a second one; successful Jobs are
 // deleted, failed ones kept for their logs.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { V1Job, V1JobList, V1PodList } from '@kubernetes/client-node';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { Inject, Injectable } from '@nestjs/common';
-import { KubeApiError, KubeHttp } from '@kmm-hub/kube';
+import { BUILTIN_RESOURCES, KubeHttp, ResourceClient, isAlreadyExists, isNotFound } from '@kmm-hub/kube';
 import { BuildFailedError } from '../image-job-errors.js';
 import { IMAGES_OPTIONS, type ImagesOptions } from '../images.options.js';
 import { IMAGE_JOB_NAMES } from '../jobs.js';
@@ -26,11 +26,13 @@ const DEADLINE_GRACE_MS = 120_000;
 @Injectable()
 export class KubernetesJobExecutor implements BuildExecutor {
   readonly name = 'kubernetes';
-  readonly #http: KubeHttp;
+  readonly #jobs: ResourceClient<V1Job>;
+  readonly #pods: ResourceClient<V1Pod>;
   readonly #options: ImagesOptions;
 
   constructor(http: KubeHttp, @Inject(IMAGES_OPTIONS) options: ImagesOptions) {
-    this.#http = http;
+    this.#jobs = new ResourceClient<V1Job>(http, BUILTIN_RESOURCES.Job);
+    this.#pods = new ResourceClient<V1Pod>(http, BUILTIN_RESOURCES.Pod);
     this.#options = options;
   }
 
@@ -84,7 +86,7 @@ export class KubernetesJobExecutor implements BuildExecutor {
     const deadline = Date.now() + this.#options.build.timeoutS * 1000 + DEADLINE_GRACE_MS;
     for (;;) {
       signal.throwIfAborted();
-      const job = await this.#http.json<V1Job>('GET', `${this.#jobsPath()}/${encodeURIComponent(name)}`);
+      const job = await this.#jobs.get(name, { namespace: this.#options.namespace });
       const phase = readBuildJobPhase(job);
       if (phase.phase === 'succeeded' || phase.phase === 'failed') return phase;
       if (Date.now() > deadline) {
@@ -97,19 +99,20 @@ export class KubernetesJobExecutor implements BuildExecutor {
   async #createJob(job: V1Job, reporter: JobReporter): Promise<string> {
     const name = job.metadata?.name ?? '';
     try {
-      await this.#http.json('POST', this.#jobsPath(), { body: job });
+      await this.#jobs.create(job, { namespace: this.#options.namespace });
       reporter.log(`created build Job ${this.#options.namespace}/${name}`);
     } catch (error) {
       // Another worker created it a moment ago: adopt it.
-      if (!(error instanceof KubeApiError && error.status === 409)) throw error;
+      if (!isAlreadyExists(error)) throw error;
       reporter.log(`adopting build Job ${this.#options.namespace}/${name}, created concurrently`);
     }
     return name;
   }
 
   async #listJobs(jobId: string): Promise<V1Job[]> {
-    const list = await this.#http.json<V1JobList>('GET', this.#jobsPath(), {
-      query: { labelSelector: `${IMAGE_JOB_NAMES.jobLabel}=${buildJobLabelValue(jobId)}` },
+    const list = await this.#jobs.list({
+      namespace: this.#options.namespace,
+      labelSelector: `${IMAGE_JOB_NAMES.jobLabel}=${buildJobLabelValue(jobId)}`,
     });
     return list.items
       .filter((job) => job.metadata?.annotations?.[IMAGE_JOB_NAMES.jobAnnotation] === jobId)
@@ -119,11 +122,9 @@ export class KubernetesJobExecutor implements BuildExecutor {
   /** Deletes a successful Job with its pod; failed Jobs are never deleted here, their logs explain the failure. */
   async #deleteJob(name: string, reporter: JobReporter): Promise<void> {
     try {
-      await this.#http.json('DELETE', `${this.#jobsPath()}/${encodeURIComponent(name)}`, {
-        query: { propagationPolicy: 'Background' },
-      });
+      await this.#jobs.delete(name, { namespace: this.#options.namespace, propagationPolicy: 'Background' });
     } catch (error) {
-      if (error instanceof KubeApiError && error.status === 404) return;
+      if (isNotFound(error)) return;
       // The image is pushed; a Job left behind is only clutter.
       reporter.log(`could not delete build Job ${name}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -132,14 +133,13 @@ export class KubernetesJobExecutor implements BuildExecutor {
   /** The last lines of the builder's log, when a pod is still there to ask; best effort. */
   async #logTail(jobName: string, reporter: JobReporter): Promise<string[]> {
     try {
-      const pods = await this.#http.json<V1PodList>('GET', `/api/v1/namespaces/${this.#ns()}/pods`, {
-        query: { labelSelector: `job-name=${jobName}` },
-      });
+      const namespace = this.#options.namespace;
+      const pods = await this.#pods.list({ namespace, labelSelector: `job-name=${jobName}` });
       const pod = pods.items.at(-1)?.metadata?.name;
       if (pod === undefined) return [];
-      const text = await this.#http.text(`/api/v1/namespaces/${this.#ns()}/pods/${encodeURIComponent(pod)}/log`, {
-        container: BUILDER_CONTAINER,
-        tailLines: LOG_TAIL_LINES,
+      const text = await this.#pods.text(pod, 'log', {
+        namespace,
+        query: { container: BUILDER_CONTAINER, tailLines: LOG_TAIL_LINES },
       });
       const lines = text.split('\n').filter((l) => l.length > 0);
       for (const line of lines) reporter.log(line);
@@ -148,14 +148,6 @@ export class KubernetesJobExecutor implements BuildExecutor {
       reporter.log(`could not read the build log: ${error instanceof Error ? error.message : String(error)}`);
       return [];
     }
-  }
-
-  #ns(): string {
-    return encodeURIComponent(this.#options.namespace);
-  }
-
-  #jobsPath(): string {
-    return `/apis/batch/v1/namespaces/${this.#ns()}/jobs`;
   }
 }
 

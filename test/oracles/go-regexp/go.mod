@@ -1,0 +1,3 @@
+module kmmhub.local/go-regexp-oracle
+
+go 1.25
