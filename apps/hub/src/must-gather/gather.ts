@@ -6,7 +6,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LABELS, RESOURCES } from '@kmm-hub/api';
-import { KubeApiError, KubeHttp, type KubeClientConfig } from '@kmm-hub/kube';
+import {
+  BUILTIN_RESOURCES,
+  KubeApiError,
+  KubeHttp,
+  ResourceClient,
+  isNotFound,
+  type KubeClientConfig,
+  type ResourceDescriptor,
+} from '@kmm-hub/kube';
 import { stringify } from 'yaml';
 import { redactObject, redactText } from './redact.js';
 
@@ -25,12 +33,32 @@ export interface GatherOptions {
   maxBuilds: number;
 }
 
-interface KubeList {
-  items: { metadata: { name?: string; namespace?: string }; spec?: { containers?: { name: string }[] } }[];
+interface GatheredObject {
+  metadata: { name?: string; namespace?: string };
+  spec?: { containers?: { name: string }[] };
 }
 
-/** Preflight kinds may be served by the hub's or the spoke's KMM group, under any version: found by discovery. */
-const PREFLIGHT_GROUPS = [RESOURCES.ManagedClusterModule.group, RESOURCES.Module.group];
+const DEPLOYMENT: ResourceDescriptor = {
+  group: 'apps',
+  version: 'v1',
+  kind: 'Deployment',
+  plural: 'deployments',
+  namespaced: true,
+};
+/**
+ * Upstream KMM's preflight kinds (config/crd/bases/kmm.sigs.x-k8s.io_preflightvalidations.yaml of
+ * kubernetes-sigs/kernel-module-management; PreflightValidationOCP in OpenShift's build of it), newest version first:
+ * a cluster that serves none of them has no preflight objects to collect.
+ */
+const PREFLIGHT_KINDS: ResourceDescriptor[] = ['v1beta2', 'v1beta1'].flatMap((version) =>
+  ['PreflightValidation', 'PreflightValidationOCP'].map((kind) => ({
+    group: RESOURCES.Module.group,
+    version,
+    kind,
+    plural: `${kind.toLowerCase()}s`,
+    namespaced: false,
+  })),
+);
 
 export async function gather(o: GatherOptions): Promise<{ files: string[]; skipped: string[] }> {
   const http = new KubeHttp(o.kube, { requestTimeoutMs: 20_000 });
@@ -50,59 +78,63 @@ export async function gather(o: GatherOptions): Promise<{ files: string[]; skipp
       skipped.push(`${what}: ${redactText(describeError(err))}`);
     }
   };
-  const list = (path: string, query?: Record<string, string>) =>
-    http.json<KubeList>('GET', path, query ? { query } : {});
+  const client = (r: ResourceDescriptor) => new ResourceClient<GatheredObject>(http, r);
 
   await write('version', 'kmm-hub must-gather\n');
 
   const mcm = RESOURCES.ManagedClusterModule;
   await attempt('ManagedClusterModules', async () =>
-    writeObjects(`cluster-scoped-resources/${mcm.group}/${mcm.plural}.yaml`, await list(apiPath(mcm))),
+    writeObjects(`cluster-scoped-resources/${mcm.group}/${mcm.plural}.yaml`, await client(mcm).list()),
   );
   const mc = RESOURCES.ManagedCluster;
   await attempt('ManagedClusters', async () =>
-    writeObjects(`cluster-scoped-resources/${mc.group}/${mc.plural}.yaml`, await list(apiPath(mc))),
+    writeObjects(`cluster-scoped-resources/${mc.group}/${mc.plural}.yaml`, await client(mc).list()),
   );
   const mw = RESOURCES.ManifestWork;
   await attempt('ManifestWorks', async () => {
     // Only the hub's own ManifestWorks (labelled with their MCM): others are not ours to ship.
-    const works = await list(apiPath(mw), { labelSelector: LABELS.managedClusterModuleName });
+    const works = await client(mw).list({ labelSelector: LABELS.managedClusterModuleName });
     for (const [ns, items] of byNamespace(works.items))
       await writeObjects(`namespaces/${ns}/${mw.group}/${mw.plural}.yaml`, { items });
   });
 
   const ns = o.hubNamespace;
-  for (const [path, file] of [
-    [`/api/v1/namespaces/${ns}/events`, 'core/events.yaml'],
-    [`/api/v1/namespaces/${ns}/pods`, 'core/pods.yaml'],
-    [`/api/v1/namespaces/${ns}/configmaps`, 'core/configmaps.yaml'],
-    [`/apis/apps/v1/namespaces/${ns}/deployments`, 'apps/deployments.yaml'],
-    [`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`, 'coordination.k8s.io/leases.yaml'],
-  ] as const)
-    await attempt(`${ns} ${file}`, async () => writeObjects(`namespaces/${ns}/${file}`, await list(path)));
+  for (const r of [
+    BUILTIN_RESOURCES.Event,
+    BUILTIN_RESOURCES.Pod,
+    BUILTIN_RESOURCES.ConfigMap,
+    DEPLOYMENT,
+    BUILTIN_RESOURCES.Lease,
+  ]) {
+    const file = `${r.group || 'core'}/${r.plural}.yaml`;
+    await attempt(`${ns} ${file}`, async () =>
+      writeObjects(`namespaces/${ns}/${file}`, await client(r).list({ namespace: ns })),
+    );
+  }
   await attempt('events of ManagedClusterModules', async () =>
     writeObjects(
       `cluster-scoped-resources/${mcm.group}/${mcm.plural}-events.yaml`,
-      await list('/api/v1/events', { fieldSelector: `involvedObject.kind=${mcm.kind}` }),
+      await client(BUILTIN_RESOURCES.Event).list({ fieldSelector: `involvedObject.kind=${mcm.kind}` }),
     ),
   );
 
   // Logs of every hub role: every container of every pod in the hub namespace.
   await attempt('pod logs', async () => {
-    for (const pod of (await list(`/api/v1/namespaces/${ns}/pods`)).items) {
+    const pods = client(BUILTIN_RESOURCES.Pod);
+    for (const pod of (await pods.list({ namespace: ns })).items) {
       const name = pod.metadata.name ?? '';
       for (const c of pod.spec?.containers ?? [])
         await attempt(`log of ${name}/${c.name}`, async () => {
-          const log = await http.text(`/api/v1/namespaces/${ns}/pods/${name}/log`, {
-            container: c.name,
-            tailLines: String(o.logLines),
+          const log = await pods.text(name, 'log', {
+            namespace: ns,
+            query: { container: c.name, tailLines: o.logLines },
           });
           await write(`namespaces/${ns}/pods/${name}/${c.name}/${c.name}/logs/current.log`, redactText(log));
         });
       // What this pod's readiness checks see (Redis, the API server, leadership, informers), through the API
       // server's pod proxy, so it works from a must-gather pod without a route to the pod network.
       await attempt(`readiness of ${name}`, async () => {
-        const body = await http.text(`/api/v1/namespaces/${ns}/pods/${name}:8080/proxy/readyz`).catch((e: unknown) => {
+        const body = await pods.text(`${name}:8080`, 'proxy/readyz', { namespace: ns }).catch((e: unknown) => {
           if (e instanceof KubeApiError && e.status === 503) return e.message;
           throw e;
         });
@@ -112,10 +144,17 @@ export async function gather(o: GatherOptions): Promise<{ files: string[]; skipp
   });
 
   await attempt('preflight objects', async () => {
-    const found = await preflightResources(http);
-    if (found.length === 0) throw new Error('no preflight kind is served by this cluster');
-    for (const r of found)
-      await writeObjects(`cluster-scoped-resources/${r.group}/${r.plural}.yaml`, await list(r.path));
+    const written = new Set<string>();
+    for (const r of PREFLIGHT_KINDS) {
+      if (written.has(r.kind)) continue;
+      const objects = await client(r)
+        .list()
+        .catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      if (!objects) continue;
+      await writeObjects(`cluster-scoped-resources/${r.group}/${r.plural}.yaml`, objects);
+      written.add(r.kind);
+    }
+    if (written.size === 0) throw new Error('no preflight kind is served by this cluster');
   });
 
   if (o.hubUrl) {
@@ -156,10 +195,6 @@ export async function gather(o: GatherOptions): Promise<{ files: string[]; skipp
   return { files, skipped };
 }
 
-function apiPath(r: { group: string; version: string; plural: string }): string {
-  return `/apis/${r.group}/${r.version}/${r.plural}`;
-}
-
 function byNamespace<T extends { metadata: { namespace?: string } }>(items: T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const item of items) {
@@ -167,23 +202,6 @@ function byNamespace<T extends { metadata: { namespace?: string } }>(items: T[])
     out.set(ns, [...(out.get(ns) ?? []), item]);
   }
   return out;
-}
-
-async function preflightResources(http: KubeHttp): Promise<{ group: string; plural: string; path: string }[]> {
-  const found = new Map<string, { group: string; plural: string; path: string }>();
-  for (const group of PREFLIGHT_GROUPS) {
-    const served = await http
-      .json<{ versions?: { groupVersion: string }[] }>('GET', `/apis/${group}`)
-      .catch((e: unknown) => (e instanceof KubeApiError && e.status === 404 ? undefined : Promise.reject(e)));
-    // Every served version: a preflight kind may live in another version than the group's preferred one.
-    for (const { groupVersion } of served?.versions ?? []) {
-      const { resources } = await http.json<{ resources: { name: string }[] }>('GET', `/apis/${groupVersion}`);
-      for (const r of resources)
-        if (r.name.includes('preflight') && !r.name.includes('/') && !found.has(`${group}/${r.name}`))
-          found.set(`${group}/${r.name}`, { group, plural: r.name, path: `/apis/${groupVersion}/${r.name}` });
-    }
-  }
-  return [...found.values()];
 }
 
 const fileName = (id: string) => id.replace(/[^A-Za-z0-9._-]/g, '_');
