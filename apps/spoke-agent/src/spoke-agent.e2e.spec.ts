@@ -4,7 +4,7 @@
 // as status feedback, drift is reverted, a steady state writes nothing, and deleting the work removes it all.
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { V1DaemonSet } from '@kubernetes/client-node';
-import { RESOURCES, newManagedClusterModule, type ManifestWork, type Module } from '@kmm-hub/api';
+import { NODE_LABELS, RESOURCES, newManagedClusterModule, type ManifestWork, type Module } from '@kmm-hub/api';
 import { KubeApiError, KubeHttp, createKubeConfig } from '@kmm-hub/kube';
 import { decodeManifestWorkStatus, renderManifestWork } from '@kmm-hub/manifestwork';
 import { readAuditLog, type AuditEvent } from '@kmm-hub/test-env';
@@ -172,6 +172,13 @@ describe('spoke agent end to end', () => {
       moduleLoader: { desired: 1, available: 1, nodesMatching: 1 },
       devicePlugin: { desired: 1, available: 1, nodesMatching: 1 },
     });
+
+    // The node carries its device-plugin-target label (the agent's last spoke write of the convergence; nothing
+    // runs pods here, so no ready labels follow).
+    const nodeLabels = async () =>
+      (await spokeAdmin.json<{ metadata: { labels?: Record<string, string> } }>('GET', `/api/v1/nodes/${cluster}-node`))
+        .metadata.labels ?? {};
+    await expect.poll(nodeLabels, POLL).toHaveProperty([NODE_LABELS.devicePluginTarget(spokeNamespace, 'gpu')], '');
 
     // 4. Steady state: two full re-apply passes and several status syncs later, neither cluster saw a write.
     const sut = agent.app.get(ManifestWorkReconciler);

@@ -1,6 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { WorkQueue } from '@kmm-hub/kube';
+import { BUILTIN_RESOURCES, WorkQueue } from '@kmm-hub/kube';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { SpokeClient } from '../clusters/cluster-clients.js';
 import { SpokeNodes } from '../clusters/spoke-nodes.service.js';
@@ -57,10 +57,7 @@ export class NodeModuleLabelsReconciler implements BeforeApplicationShutdown {
     if (node === undefined) return {};
     const patch = planNodeModuleLabels(node, this.caches.pods.list(), this.caches.modules.list());
     if (patch === undefined) return {};
-    await this.spoke.http.json('PATCH', `/api/v1/nodes/${encodeURIComponent(name)}`, {
-      body: { metadata: { labels: patch } },
-      contentType: 'application/merge-patch+json',
-    });
+    await this.spoke.resource<V1Node>(BUILTIN_RESOURCES.Node).mergePatch(name, { metadata: { labels: patch } });
     this.logger.info({ node: name, labels: patch }, 'updated the node Module labels');
     return {};
   }
