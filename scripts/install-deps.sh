@@ -48,3 +48,5 @@ olm_validate=$(bash test/olm-validate/build.sh)
 echo "install-deps: OLM bundle validator at $olm_validate"
 oracles=$(bash test/oracles/build-oracles.sh)
 echo "install-deps: test oracles $(echo "$oracles" | tr '\n' ' ')"
+promtool=$(bash test/env/build-promtool.sh)
+echo "install-deps: promtool $promtool"

@@ -29,7 +29,17 @@ describe('deploy/Containerfile', () => {
       '${NODE_IMAGE} runtime',
       'runtime hub',
       'runtime spoke-agent',
+      'runtime must-gather',
     ]);
+  });
+
+  it('must-gather: runs the gatherer of the hub build as /usr/bin/gather, as a non-root user', async () => {
+    const text = stage(await read(), 'must-gather');
+    expect(text).toContain('ln -s /app/apps/hub/dist/must-gather/main.js /usr/bin/gather');
+    expect(JSON.parse(/^CMD (.+)$/m.exec(text)?.[1] ?? '[]')).toEqual(['/usr/bin/gather']);
+    expect([...text.matchAll(/^USER (\S+)$/gm)].at(-1)?.[1]).toBe('1000:1000');
+    const main = await readFile(join(REPO_ROOT, 'apps/hub/src/must-gather/main.ts'), 'utf8');
+    expect(main.split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 
   it.each(APPS)(

@@ -46,4 +46,5 @@ export {
 export { applyManagedCluster, type ManagedClusterSeed } from './managed-clusters.js';
 export { workConditions } from './work-conditions.js';
 export { widgetCustomResourceDefinition } from './widget-crd.js';
+export { installCrds } from './crds.js';
 export { startRedis, type RunningRedis } from './redis.js';

@@ -32,6 +32,9 @@ export class FleetService implements OnApplicationBootstrap {
     this.metrics.setSource('clusters', () => this.model().totals.clusters.byAvailability);
     this.metrics.setSource('modules', () => this.model().totals.modules.byState);
     this.metrics.setSource('images', () => this.model().totals.images.byState);
+    this.metrics.setDegradedClustersSource(
+      () => new Map([...this.model().modules.values()].map((m) => [m.name, m.clusters.degraded])),
+    );
   }
 
   /** Called (synchronously, possibly often) whenever a cached object changes. */

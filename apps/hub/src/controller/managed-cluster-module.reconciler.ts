@@ -114,6 +114,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       onStoppedLeading: () => this.stopLeading(),
       onError: (err) => this.logger.warn({ err: String(err) }, 'leader election round failed'),
     });
+    metrics.setLeaderSource(config.LEASE_NAME, () => this.elector.isLeader);
   }
 
   get isLeader(): boolean {

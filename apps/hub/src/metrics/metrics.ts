@@ -69,6 +69,8 @@ export class HubMetrics {
   readonly #sources = new Map<string, Collect>();
   readonly #registryLabels = new Set<string>();
   #checksInFlight: (() => Map<string, number>) | undefined;
+  #leader: { lease: string; isLeader: () => boolean } | undefined;
+  #degradedByModule: (() => ReadonlyMap<string, number>) | undefined;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kmm_hub_' });
@@ -92,6 +94,46 @@ export class HubMetrics {
         },
       }),
     );
+    // Only processes that run a controller export a series (a gauge without labels would always show 0), so "no
+    // leader anywhere" is max() < 1 or no series at all.
+    const leader = () => this.#leader;
+    this.registry.registerMetric(
+      new Gauge({
+        name: 'kmm_hub_leader',
+        help: "1 when this process holds the controller's lease and reconciles, 0 while it stands by, by lease",
+        labelNames: ['lease'],
+        registers: [],
+        collect() {
+          this.reset();
+          const source = leader();
+          if (source) this.set({ lease: source.lease }, source.isLeader() ? 1 : 0);
+        },
+      }),
+    );
+    // One series per ManagedClusterModule (cluster-scoped, so the name is unique), as many as there are modules.
+    const degraded = () => this.#degradedByModule?.() ?? new Map<string, number>();
+    this.registry.registerMetric(
+      new Gauge({
+        name: 'kmm_hub_module_degraded_clusters',
+        help: 'Selected clusters where the ManagedClusterModule is Degraded (apply or kernel image failed), by module',
+        labelNames: ['module'],
+        registers: [],
+        collect() {
+          this.reset();
+          for (const [module, n] of degraded()) this.set({ module }, n);
+        },
+      }),
+    );
+  }
+
+  /** Registers where the leader gauge reads whether this process holds the controller's lease (controller role). */
+  setLeaderSource(lease: string, isLeader: () => boolean): void {
+    this.#leader = { lease, isLeader };
+  }
+
+  /** Registers where the per-module gauge reads, per ManagedClusterModule, its clusters in state Degraded. */
+  setDegradedClustersSource(collect: () => ReadonlyMap<string, number>): void {
+    this.#degradedByModule = collect;
   }
 
   /** Records the end of one image check against a registry. */
