@@ -21,7 +21,7 @@ import {
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { HUB_NAMESPACE, apiHubEnv, startApiHub, type ApiHub } from '../api/fleet-under-test.testing.js';
+import { HUB_NAMESPACE, apiHubEnv, startApiHub, type ApiHub } from '../testing/fleet-under-test.testing.js';
 
 const env = inject('env');
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));

@@ -18,7 +18,7 @@ import {
   SESSION_SECRET,
   startFleetUnderTest,
   type FleetUnderTest,
-} from '../api/fleet-under-test.testing.js';
+} from '../testing/fleet-under-test.testing.js';
 import { gather } from './gather.js';
 
 const env = inject('env');
