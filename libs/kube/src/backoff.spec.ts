@@ -10,6 +10,8 @@ describe('backoffDelay', () => {
     [3, 400],
     [5, 1_000],
     [60, 1_000],
+    // An exponent past 2^30 is clamped, so a very long failure streak never overflows to Infinity.
+    [10_000, 1_000],
   ])('after %i failures waits %i ms (base 100, cap 1000)', (failures, expected) => {
     expect(backoffDelay(failures, 100, 1_000)).toBe(expected);
   });

@@ -10,14 +10,6 @@ export {
   parseDockerConfig,
 } from './docker-config.js';
 export {
-  type CheckFailure,
-  type ImageCheckOutcome,
-  type ImageCheckPolicy,
-  answerLifetimeMs,
-  checkBackoffMs,
-  describeCheckFailure,
-} from './image-check-schedule.js';
-export {
   type AppendLayerRequest,
   type AppendLayerResult,
   type ImageFiles,

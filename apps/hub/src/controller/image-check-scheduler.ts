@@ -2,7 +2,7 @@
 // function): one check in flight per key, shared by every waiter; answers kept from when their check completed;
 // at most N checks at a time per registry; exponential backoff after failures; and, when a check lands with a new
 // answer, the list of waiters to wake. Callers never wait for a registry here: `peek` answers at once.
-import { answerLifetimeMs, describeCheckFailure, type ImageCheckPolicy } from '@kmm-hub/oci';
+import { answerLifetimeMs, describeCheckFailure, type ImageCheckPolicy } from './image-check-schedule.js';
 
 /** What a check learned; `error.message` is the raw failure, the scheduler adds the backoff to it. */
 export type CheckResult = { kind: 'present'; digest: string } | { kind: 'absent' } | { kind: 'error'; message: string };

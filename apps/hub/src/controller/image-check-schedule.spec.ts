@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   answerLifetimeMs,
-  checkBackoffMs,
   describeCheckFailure,
   type ImageCheckOutcome,
   type ImageCheckPolicy,
@@ -13,22 +12,6 @@ const POLICY: ImageCheckPolicy = {
   backoffBaseMs: 15_000,
   backoffMaxMs: 600_000,
 };
-
-describe('checkBackoffMs', () => {
-  it.each([
-    [0, 0],
-    [1, 15_000],
-    [2, 30_000],
-    [3, 60_000],
-    [4, 120_000],
-    [6, 480_000],
-    [7, 600_000],
-    [50, 600_000],
-    [10_000, 600_000],
-  ])('waits so long after %i failures in a row: %i ms', (failures, expected) => {
-    expect(checkBackoffMs(failures, 15_000, 600_000)).toBe(expected);
-  });
-});
 
 describe('answerLifetimeMs', () => {
   it.each<[ImageCheckOutcome, number, number]>([

@@ -2,6 +2,8 @@
 // brings the clock. Every lifetime counts from when the check completed, so a check that took 30 s to fail is not
 // already stale when it lands.
 
+import { backoffDelay } from '@kmm-hub/kube';
+
 export interface ImageCheckPolicy {
   /** How long "the tag has this digest" stands (a tag can move). */
   presentTtlMs: number;
@@ -15,13 +17,6 @@ export interface ImageCheckPolicy {
 
 export type ImageCheckOutcome = 'present' | 'absent' | 'error';
 
-/** Wait before the next check after `failures` failed checks in a row: base·2^(failures−1), at most `maxMs`. */
-export function checkBackoffMs(failures: number, baseMs: number, maxMs: number): number {
-  if (failures <= 0) return 0;
-  // 2^30 already passes any sensible cap; a larger exponent would only risk Infinity.
-  return Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));
-}
-
 /** How long an answer stands, counted from the completion of its check. */
 export function answerLifetimeMs(outcome: ImageCheckOutcome, failuresInARow: number, policy: ImageCheckPolicy): number {
   switch (outcome) {
@@ -30,7 +25,7 @@ export function answerLifetimeMs(outcome: ImageCheckOutcome, failuresInARow: num
     case 'absent':
       return policy.absentTtlMs;
     case 'error':
-      return checkBackoffMs(failuresInARow, policy.backoffBaseMs, policy.backoffMaxMs);
+      return backoffDelay(failuresInARow, policy.backoffBaseMs, policy.backoffMaxMs);
   }
 }
 
