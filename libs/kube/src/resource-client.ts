@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { KubeApiError, type KubeHttp } from './kube-http.js';
+import { applyPatchBody } from './server-side-apply.js';
 
 /**
  * Where a kind is served: enough to build its REST paths without discovery. The CRD kinds' descriptors live in
@@ -193,16 +194,8 @@ export class ResourceClient<T extends KubernetesObject> {
    * another manager owns (a controller that is their source of truth wants that). Server-owned metadata is dropped.
    */
   apply(obj: T, opts: { fieldManager: string; force?: boolean; subresource?: 'status' }): Promise<T> {
-    const { metadata, ...rest } = this.typed(obj);
-    const {
-      managedFields: _m,
-      resourceVersion: _r,
-      uid: _u,
-      creationTimestamp: _c,
-      generation: _g,
-      deletionTimestamp: _d,
-      ...meta
-    } = metadata ?? {};
+    const body = applyPatchBody(this.typed(obj));
+    const meta = body.metadata;
     const path = resourcePath(this.resource, {
       name: meta.name ?? '',
       namespace: meta.namespace,
@@ -210,7 +203,7 @@ export class ResourceClient<T extends KubernetesObject> {
     });
     return this.http.json<T>('PATCH', path, {
       query: { fieldManager: opts.fieldManager, force: opts.force ?? false },
-      body: { ...rest, metadata: meta },
+      body,
       contentType: 'application/apply-patch+yaml',
     });
   }

@@ -31,17 +31,8 @@ export class ServerSideApplier {
   }
 
   async apply<T extends KubernetesObject>(obj: T, opts: { force?: boolean; subresource?: 'status' } = {}): Promise<T> {
-    const { metadata, ...rest } = obj;
-    // Server-owned metadata must not travel in an apply patch.
-    const {
-      managedFields: _m,
-      resourceVersion: _r,
-      uid: _u,
-      creationTimestamp: _c,
-      generation: _g,
-      deletionTimestamp: _d,
-      ...meta
-    } = metadata ?? {};
+    const body = applyPatchBody(obj);
+    const meta = body.metadata;
     const path = await this.paths.path({
       apiVersion: obj.apiVersion ?? '',
       kind: obj.kind ?? '',
@@ -50,8 +41,23 @@ export class ServerSideApplier {
     });
     return this.http.json<T>('PATCH', opts.subresource ? `${path}/${opts.subresource}` : path, {
       query: { fieldManager: this.fieldManager, force: opts.force ?? true },
-      body: { ...rest, metadata: meta },
+      body,
       contentType: 'application/apply-patch+yaml',
     });
   }
+}
+
+/** The object as an apply patch: server-owned metadata must not travel in one. */
+export function applyPatchBody<T extends KubernetesObject>(obj: T): T & { metadata: NonNullable<T['metadata']> } {
+  const { metadata, ...rest } = obj;
+  const {
+    managedFields: _m,
+    resourceVersion: _r,
+    uid: _u,
+    creationTimestamp: _c,
+    generation: _g,
+    deletionTimestamp: _d,
+    ...meta
+  } = metadata ?? {};
+  return { ...rest, metadata: meta } as T & { metadata: NonNullable<T['metadata']> };
 }
