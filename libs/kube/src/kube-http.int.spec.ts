@@ -43,15 +43,21 @@ describe(KubeHttp.name, () => {
       'GET',
       '/api/v1/namespaces/default/configmaps',
     );
-    const watching = sut.watch(
+    const seen: string[] = [];
+    const watching = sut.watch<{ metadata: { name: string } }>(
       '/api/v1/namespaces/default/configmaps',
       { resourceVersion: list.metadata.resourceVersion },
-      () => undefined,
+      (ev) => seen.push(ev.object.metadata.name),
     );
+    // The stream is established (its answer began) before the server goes silent: the timeout then ends a response,
+    // not a request, and must still read as a Timeout (Node reported a bare `aborted` ECONNRESET there).
+    const name = `idle-${Date.now()}`;
+    await sut.json('POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name } } });
+    await expect.poll(() => seen).toContain(name);
     await freezeProcess(cluster.pid);
     try {
       const started = Date.now();
-      await expect(watching).rejects.toMatchObject({ reason: 'Timeout' });
+      await expect(watching).rejects.toMatchObject({ reason: 'Timeout', transient: true });
       expect(Date.now() - started).toBeLessThan(6_000);
     } finally {
       process.kill(cluster.pid, 'SIGCONT');

@@ -37,9 +37,24 @@ function withQuery(path: string, query: Query = {}): string {
   return qs ? `${path}?${qs}` : path;
 }
 
+/**
+ * The inactivity timeout that ended a response, if one did. Destroying the request after its headers arrived makes
+ * Node fail the response stream with a bare `aborted` (ECONNRESET) rather than the error we destroyed it with, so the
+ * readers below put the timeout back: a silent peer is always a transient `Timeout`.
+ */
+const timeouts = new WeakMap<IncomingMessage, () => KubeApiError | undefined>();
+
+async function* chunksOf(res: IncomingMessage): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of res) yield chunk as Buffer;
+  } catch (error) {
+    throw timeouts.get(res)?.() ?? error;
+  }
+}
+
 async function readBody(res: IncomingMessage): Promise<string> {
   let body = '';
-  for await (const chunk of res) body += (chunk as Buffer).toString();
+  for await (const chunk of chunksOf(res)) body += chunk.toString();
   return body;
 }
 
@@ -101,11 +116,16 @@ export class KubeHttp {
     }
     const send = url.protocol === 'http:' ? httpRequest : request;
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const req = send(url, { ...opts, signal }, resolve);
+      let timedOut: KubeApiError | undefined;
+      const req = send(url, { ...opts, signal }, (res) => {
+        timeouts.set(res, () => timedOut);
+        resolve(res);
+      });
       // Socket inactivity: no bytes either way for idleMs ends the request (and a watch stream) with an error.
-      req.setTimeout(idleMs, () =>
-        req.destroy(new KubeApiError(0, 'Timeout', `${method} ${url.pathname}: no answer within ${idleMs} ms`)),
-      );
+      req.setTimeout(idleMs, () => {
+        timedOut = new KubeApiError(0, 'Timeout', `${method} ${url.pathname}: no answer within ${idleMs} ms`);
+        req.destroy(timedOut);
+      });
       req.on('error', reject);
       if (payload !== undefined) req.write(payload);
       req.end();
@@ -164,8 +184,8 @@ export class KubeHttp {
     if (status === 401) this.kc.invalidateCredentials();
     if (status !== 200) throw apiError(status, await readBody(res));
     let buffered = '';
-    for await (const chunk of res) {
-      buffered += (chunk as Buffer).toString();
+    for await (const chunk of chunksOf(res)) {
+      buffered += chunk.toString();
       let nl: number;
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl).trim();
