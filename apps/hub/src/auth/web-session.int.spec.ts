@@ -2,7 +2,7 @@
 // PKCE verifier, tokens, client and session secrets) reaches the hub's log, and signing out ends a session for every
 // copy of its cookie on every API replica.
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jwtDecrypt } from 'jose';
@@ -139,6 +139,7 @@ describe('web session', () => {
       if (exitCode !== null || signalCode !== null) redis = await startRedis(group, group.workDir, redis.port);
       await lonely?.close().catch(() => undefined);
       await group?.stopAll();
+      if (group) rmSync(group.workDir, { recursive: true, force: true });
     });
 
     it('refuses cookie sessions with 503 rather than trusting a session it cannot check', async () => {

@@ -1,6 +1,6 @@
 // Liveness, readiness and metrics of each hub role against the real environment, including a Redis that does not
 // answer (readiness fails, liveness does not).
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -129,6 +129,7 @@ describe('health and metrics', () => {
       // Redis back first: the hub's queue connections close cleanly only against a live server.
       if (redis.proc.child.exitCode !== null) redis = await startRedis(group, group.workDir, redis.port);
       await group?.stopAll();
+      if (group) rmSync(group.workDir, { recursive: true, force: true });
     });
 
     it('stays alive but not ready, naming the check that failed, and is ready again when Redis is back', async () => {

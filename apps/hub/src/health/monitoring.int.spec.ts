@@ -3,7 +3,7 @@
 // and Redis, exports every series the rules and the Grafana dashboard read; and a real API server with
 // prometheus-operator's CRDs accepts the PrometheusRule and the ServiceMonitor.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,9 +84,15 @@ async function promtool(args: string[], cwd: string): Promise<{ code: number; ou
   );
 }
 
+const folders: string[] = [];
+afterAll(() => {
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A folder with the rule groups as Prometheus reads them, and the promtool unit tests beside them. */
 function rulesFolder(rule: PrometheusRule): string {
   const dir = mkdtempSync(join(tmpdir(), `${ENV_DIR_PREFIX}promtool-`));
+  folders.push(dir);
   writeFileSync(join(dir, 'kmm-hub.rules.yaml'), stringify({ groups: rule.spec.groups }));
   copyFileSync(join(MONITORING, 'tests/alerts.test.yaml'), join(dir, 'alerts.test.yaml'));
   return dir;

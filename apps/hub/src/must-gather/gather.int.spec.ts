@@ -3,7 +3,7 @@
 // queued builds in Redis, and the OIDC issuer. The gatherer writes a folder as `oc adm must-gather` would copy it;
 // the test reads it back and scans every file for every secret value the environment holds.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -170,10 +170,16 @@ describe('must-gather', () => {
     );
   }, 180_000);
 
-  afterAll(() => f?.stop());
+  // Gathered folders hold no secret (the tests prove it), but nothing a test writes stays behind.
+  const gathered: string[] = [];
+  afterAll(async () => {
+    for (const dir of gathered.splice(0)) rmSync(dir, { recursive: true, force: true });
+    await f?.stop();
+  });
 
   async function runGather(): Promise<{ dir: string; result: Awaited<ReturnType<typeof gather>> }> {
     const dir = mkdtempSync(join(tmpdir(), `${ENV_DIR_PREFIX}must-gather-`));
+    gathered.push(dir);
     const result = await gather({
       kube: f.kc,
       outDir: dir,
