@@ -35,6 +35,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'unit',
+          setupFiles: ['./test/fast-check-setup.ts'],
           // Unit tests first, then the integration files (which use fewer workers) as a second group.
           sequence: { groupOrder: 0 },
           include: sources.map((s) => `${s}/*.spec.ts`),
