@@ -99,6 +99,10 @@ describe('substitute', () => {
     ['${A:}'],
     // `${_}` leaves envsubst's lexer inside a substitution, so a later `$V` opens an operator that never closes.
     ['${_} $BAR x'],
+    // `$_` inside a default leaves the substitution too; the parser then read EOF forever (found by
+    // substitute.property.spec.ts, which held a CI worker for ten minutes).
+    ['${A:-$_'],
+    ['${BAR-x$_'],
   ])('fails like upstream on an unterminated substitution: %j', (template) => {
     expect(substitute(template, ENV)).toEqual({
       ok: false,

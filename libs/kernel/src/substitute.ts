@@ -278,6 +278,10 @@ class Parser {
       const token = this.next();
       if (token.type === T.RIGHT_DELIM) break;
       if (token.type === T.ERROR) return { ok: false, reason: token.value };
+      // The lexer leaves a substitution for plain text on `$_` (as envsubst's does), so `${A:-$_` reaches the end
+      // with no error token: without this the loop read EOF forever. envsubst's parser gets a zero item from its
+      // closed channel there and fails with an empty message; we name what is missing.
+      if (token.type === T.EOF) return { ok: false, reason: 'closing brace expected' };
       if (token.type === T.VARIABLE) {
         alternative = { kind: 'variable', name: stripDollar(token.value) };
       } else if (token.type === T.TEXT) {
