@@ -18,6 +18,7 @@ import {
   workConditions,
 } from '@kmm-hub/test-env';
 import type { LoggerOptions } from '@kmm-hub/logging';
+import { vi } from 'vitest';
 import { Logger } from 'nestjs-pino';
 import { parseHubConfig, type HubConfig } from '../config/config.schema.js';
 import { ManagedClusterModuleReconciler } from '../controller/managed-cluster-module.reconciler.js';
@@ -90,6 +91,7 @@ export interface FleetUnderTest {
     kernels: string[] | undefined,
     available: boolean,
   ): Promise<void>;
+  /** Waits (up to 30 s) for the hub to have written the ManifestWork, as a work agent can only report on one it has. */
   reportWork(cluster: string, mcm: string, loader: { desired: number; available: number }): Promise<void>;
   getMcm(name: string): Promise<ManagedClusterModule>;
   stop(): Promise<void>;
@@ -142,7 +144,9 @@ export async function startFleetUnderTest(
     /** Writes the ManifestWork status as an OCM work agent does: applied, available, module-loader feedback. */
     async reportWork(ns, mcm, loader) {
       const works = new ResourceClient<ManifestWork>(http, RESOURCES.ManifestWork);
-      const mw = await works.get(mcm, { namespace: ns });
+      // The hub writes a ManifestWork only after the background image checks answered, which can come after the
+      // status already lists the cluster's kernels.
+      const mw = await vi.waitFor(() => works.get(mcm, { namespace: ns }), { timeout: 30_000, interval: 100 });
       const module = mw.spec?.workload?.manifests?.[0] as { metadata?: { name?: string; namespace?: string } };
       await works.mergePatchStatus(
         mcm,
