@@ -25,7 +25,7 @@ import { hubHashOf } from './hub-hash.js';
 const env = inject('env');
 const spoke = env.spokes[0]!;
 const POLL = { timeout: 20_000, interval: 100 };
-const group = new ProcessGroup(mkdtempSync(join(tmpdir(), 'kmm-hub-env-clusters-')));
+const group = new ProcessGroup(mkdtempSync(join(env.workDir, 'clusters-')));
 const agents: RunningAgent[] = [];
 
 /** Files under `root` (three levels deep) modified since `since` whose content includes `needle`. */
