@@ -30,3 +30,22 @@ export {
 export { summarizeStatus, type DeletingManifestWork, type SpecValidity, type StatusInput } from './summarize-status.js';
 export { CLUSTER_DELIVERY_REASONS, type ClusterDeliveryReason } from './cluster-delivery-reasons.js';
 export { CONDITION_REASONS, type ConditionReason } from './condition-reasons.js';
+export {
+  decideManagedClusterModule,
+  type ManagedClusterModuleDecision,
+  type ManagedClusterModuleSnapshot,
+} from './decide-managed-cluster-module.js';
+export {
+  clusterRecheckAfterMs,
+  isClusterSelected,
+  manifestWorkToWrite,
+  type RecheckIntervals,
+} from './decide-cluster.js';
+export {
+  imageRequestOf,
+  inputVersionKey,
+  type ImageInputKind,
+  type ImageRequest,
+  type ResourceVersionOf,
+} from './image-request.js';
+export { transitionEvents, type PlannedEvent, type TransitionEventsInput } from './transition-events.js';
