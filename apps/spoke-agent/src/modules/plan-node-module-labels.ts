@@ -1,5 +1,5 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { LABELS, NODE_LABELS, NODE_LABEL_PATTERNS, type Module } from '@kmm-hub/api';
+import { LABELS, LABEL_PREFIXES, NODE_LABELS, NODE_LABEL_PATTERNS, VERSION_LABELS, type Module } from '@kmm-hub/api';
 import { isSchedulable, matchesSelector } from './node-scheduling.js';
 
 /**
@@ -56,6 +56,8 @@ export function wantedNodeModuleLabels(node: V1Node, pods: readonly V1Pod[], mod
 
 /** A label this agent owns on nodes: upstream's module-ready, device-plugin-ready or device-plugin-target form. */
 export function isNodeModuleLabel(label: string): boolean {
+  // `kmm.node.kubernetes.io/version-module.<namespace>.ready` (a Module named "ready") is the admin's, not ours.
+  if (label.startsWith(`${LABEL_PREFIXES.moduleVersion}.`)) return false;
   if (NODE_LABEL_PATTERNS.devicePluginReady.test(label) || NODE_LABEL_PATTERNS.devicePluginTarget.test(label)) {
     return true;
   }
@@ -66,9 +68,114 @@ export function isNodeModuleLabel(label: string): boolean {
   );
 }
 
+/** The three ordered-upgrade labels of one Module on a node (`''` when absent). */
+interface ModuleVersionLabels {
+  readonly namespace: string;
+  readonly name: string;
+  module: string;
+  moduleLoader: string;
+  devicePlugin: string;
+}
+
+const VERSION_PREFIXES = [
+  ['module', LABEL_PREFIXES.moduleVersion],
+  ['moduleLoader', LABEL_PREFIXES.moduleLoaderVersion],
+  ['devicePlugin', LABEL_PREFIXES.devicePluginVersion],
+] as const;
+
+/**
+ * The node's ordered-upgrade labels grouped per Module (upstream v1.1 controllers/node_label_module_version_reconciler.go
+ * `getLabelsPerModules`). The namespace is the part up to the next dot (a namespace has none); the rest is the name,
+ * which may have dots (upstream splits on every dot and would take only the last part).
+ */
+function versionLabelsPerModule(labels: Readonly<Record<string, string>>): ModuleVersionLabels[] {
+  const perModule = new Map<string, ModuleVersionLabels>();
+  for (const [label, value] of Object.entries(labels)) {
+    for (const [field, prefix] of VERSION_PREFIXES) {
+      if (!label.startsWith(`${prefix}.`)) continue;
+      const rest = label.slice(prefix.length + 1);
+      const dot = rest.indexOf('.');
+      if (dot <= 0 || dot === rest.length - 1) continue;
+      const namespace = rest.slice(0, dot);
+      const name = rest.slice(dot + 1);
+      const key = `${namespace}/${name}`;
+      const entry = perModule.get(key) ?? { namespace, name, module: '', moduleLoader: '', devicePlugin: '' };
+      entry[field] = value;
+      perModule.set(key, entry);
+    }
+  }
+  return [...perModule.values()];
+}
+
+type LabelState = 'missing' | 'present' | 'different';
+type VersionStep =
+  { readonly action: 'none' } | { readonly action: 'add' | 'delete'; readonly label: 'moduleLoader' | 'devicePlugin' };
+
+/**
+ * Upstream v1.1 controllers/module_version_label_action_table.go `labelActionTable`, keyed by the state of the
+ * admin's version label and of the module-loader and device-plugin version labels (`different`: set, and not equal
+ * to the admin's). One step at a time: device plugin off, module loader off, module loader on, device plugin on.
+ * Missing keys are `none`, as upstream.
+ */
+const VERSION_STEPS: Readonly<Record<string, VersionStep>> = {
+  'missing/missing/missing': { action: 'none' },
+  'missing/present/present': { action: 'delete', label: 'devicePlugin' },
+  'missing/present/missing': { action: 'delete', label: 'moduleLoader' },
+  'present/missing/missing': { action: 'add', label: 'moduleLoader' },
+  'present/present/missing': { action: 'add', label: 'devicePlugin' },
+  'present/present/present': { action: 'none' },
+  'present/different/different': { action: 'delete', label: 'devicePlugin' },
+  'present/different/missing': { action: 'delete', label: 'moduleLoader' },
+};
+
+function stateOf(value: string, admin: string): LabelState {
+  if (value === '') return 'missing';
+  return admin !== '' && value !== admin ? 'different' : 'present';
+}
+
+/**
+ * Moves each Module's internal version labels one step towards the admin's
+ * `kmm.node.kubernetes.io/version-module.<namespace>.<name>` (upstream v1.1 `NodeLabelModuleVersionReconciler`), so
+ * that a node changes version in order: its device plugin leaves (the device-plugin DaemonSets select
+ * `beta.kmm.node.kubernetes.io/version-device-plugin.<namespace>.<name>`), then its module loader
+ * (`….version-module-loader.…`, whose preStop unloads the old module), then the new version's loader comes, then its
+ * device plugin. Two gates hold a step until the previous one happened on the node: the module-loader label goes only
+ * once no device-plugin pod of the Module is on the node (upstream commit 7846f06 "Fix device-plugin/worker pod labels
+ * validations during ordered-upgrade"), and it comes only once no module-loader pod of the Module is on the node,
+ * terminating ones included, so the new module is never loaded before the old one's preStop unloaded it (upstream
+ * v1.1 `verifyLabelActionValidity`). Returns the labels to set (a version) or remove (`null`).
+ */
+export function planModuleVersionLabels(node: V1Node, pods: readonly V1Pod[]): Record<string, string | null> {
+  const nodeName = node.metadata?.name ?? '';
+  const onNode = pods.filter((p) => p.spec?.nodeName === nodeName);
+  const hasPod = (namespace: string, name: string, role: 'moduleLoader' | 'devicePlugin') =>
+    onNode.some(
+      (p) =>
+        p.metadata?.namespace === namespace && p.metadata.labels?.[LABELS.moduleName] === name && roleOf(p) === role,
+    );
+  const patch: Record<string, string | null> = {};
+  for (const labels of versionLabelsPerModule(node.metadata?.labels ?? {})) {
+    const { namespace, name, module } = labels;
+    const admin = module === '' ? 'missing' : 'present';
+    const step =
+      VERSION_STEPS[`${admin}/${stateOf(labels.moduleLoader, module)}/${stateOf(labels.devicePlugin, module)}`];
+    if (step === undefined || step.action === 'none') continue;
+    const label = VERSION_LABELS[step.label](namespace, name);
+    if (step.action === 'delete') {
+      if (step.label === 'moduleLoader' && hasPod(namespace, name, 'devicePlugin')) continue;
+      patch[label] = null;
+    } else {
+      if (step.label === 'moduleLoader' && hasPod(namespace, name, 'moduleLoader')) continue;
+      patch[label] = module;
+    }
+  }
+  return patch;
+}
+
 /**
  * The merge patch of a node's labels that makes its per-Module labels what `wantedNodeModuleLabels` says (`""`
- * adds, `null` removes), or undefined when they already are. Other labels are never touched.
+ * adds, `null` removes) and moves its ordered-upgrade labels one step (`planModuleVersionLabels`), or undefined when
+ * there is nothing to change. Other labels are never touched.
  */
 export function planNodeModuleLabels(
   node: V1Node,
@@ -77,7 +184,7 @@ export function planNodeModuleLabels(
 ): Record<string, string | null> | undefined {
   const have = node.metadata?.labels ?? {};
   const wanted = wantedNodeModuleLabels(node, pods, modules);
-  const patch: Record<string, string | null> = {};
+  const patch: Record<string, string | null> = planModuleVersionLabels(node, pods);
   for (const label of wanted) if (have[label] !== '') patch[label] = '';
   for (const label of Object.keys(have)) if (isNodeModuleLabel(label) && !wanted.has(label)) patch[label] = null;
   return Object.keys(patch).length === 0 ? undefined : patch;
