@@ -169,10 +169,14 @@ export const VERSION_LABELS = {
  * `kmm.node.kubernetes.io/<namespace>.<module>.ready` while the module is loaded on the node,
  * `….device-plugin-ready` while its device plugin pod there is Ready, `….device-plugin-target` on the schedulable
  * nodes a Module with a device plugin selects. All carry the empty value; users select their workloads on the first
- * two, and the device plugin DaemonSet selects on `ready` and `device-plugin-target`.
+ * two, and the device plugin DaemonSet selects on `ready` and `device-plugin-target`. A Module with a version also has
+ * `….version.ready=<version>` while that version is loaded (`GetKernelModuleVersionReadyNodeLabel`, KMM 2.x; upstream's
+ * ordered_upgrade.md "Indicator that the new version is ready to be used").
  */
 export const NODE_LABELS = {
   moduleReady: (namespace: string, module: string) => `kmm.node.kubernetes.io/${namespace}.${module}.ready`,
+  moduleVersionReady: (namespace: string, module: string) =>
+    `kmm.node.kubernetes.io/${namespace}.${module}.version.ready`,
   devicePluginReady: (namespace: string, module: string) =>
     `kmm.node.kubernetes.io/${namespace}.${module}.device-plugin-ready`,
   devicePluginTarget: (namespace: string, module: string) =>

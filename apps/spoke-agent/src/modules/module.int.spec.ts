@@ -457,6 +457,8 @@ describe('ordered upgrade (spec.moduleLoader.container.version), as upstream KMM
     expect([VERSION_LABELS.module(ns, 'gpu'), VERSION_LABELS.moduleLoader(ns, 'gpu')]).toEqual([admin, loader]);
     const ready = NODE_LABELS.moduleReady(ns, 'gpu');
     const pluginReady = NODE_LABELS.devicePluginReady(ns, 'gpu');
+    const versionReady = `kmm.node.kubernetes.io/${ns}.gpu.version.ready`;
+    expect(NODE_LABELS.moduleVersionReady(ns, 'gpu')).toBe(versionReady);
     // Upgrade step 1: the admin labels the nodes with the current version before the Module uses one.
     await createNode(a, { ...selector, [admin]: 'v1' }, EL9);
     await createNode(b, { ...selector, [admin]: 'v1' }, EL9);
@@ -474,7 +476,14 @@ describe('ordered upgrade (spec.moduleLoader.container.version), as upstream KMM
       for (const node of [a, b, c]) {
         const labels = await nodeLabels(node);
         out[node] = {
-          labels: [labels[admin], labels[loader], labels[plugin], labels[ready], labels[pluginReady]],
+          labels: [
+            labels[admin],
+            labels[loader],
+            labels[plugin],
+            labels[ready],
+            labels[pluginReady],
+            labels[versionReady],
+          ],
           pods: pods
             .filter((p) => p.spec?.nodeName === node)
             .map(
@@ -494,8 +503,8 @@ describe('ordered upgrade (spec.moduleLoader.container.version), as upstream KMM
         }, POLL)
         .toEqual(expected);
     const on = (labels: (string | undefined)[], pods: string[]) => ({ labels, pods });
-    const V1 = ['v1', 'v1', 'v1', '', ''];
-    const V2 = ['v2', 'v2', 'v2', '', ''];
+    const V1 = ['v1', 'v1', 'v1', '', '', 'v1'];
+    const V2 = ['v2', 'v2', 'v2', '', '', 'v2'];
 
     // v1 everywhere: the agent moved the module-loader label, then (module loaded) the device-plugin label.
     await converge({
@@ -545,13 +554,13 @@ describe('ordered upgrade (spec.moduleLoader.container.version), as upstream KMM
       // The device plugin leaves first; the module loader stays while the device plugin's pod terminates.
       await converge({
         ...others,
-        [node]: on(['v2', 'v1', undefined, '', undefined], [oldLoader!, `${oldPlugin} (terminating)`]),
+        [node]: on(['v2', 'v1', undefined, '', undefined, 'v1'], [oldLoader!, `${oldPlugin} (terminating)`]),
       });
       await finishTerminating(ns);
       // Then the old module loader goes (its preStop unloads v1); v2 is not scheduled while it terminates.
       await converge({
         ...others,
-        [node]: on(['v2', undefined, undefined, undefined, undefined], [`${oldLoader} (terminating)`]),
+        [node]: on(['v2', undefined, undefined, undefined, undefined, undefined], [`${oldLoader} (terminating)`]),
       });
       await finishTerminating(ns);
       // Then v2 is loaded, and its device plugin comes back.

@@ -53,8 +53,10 @@ describe('isNodeModuleLabel', () => {
     ['kmm.node.kubernetes.io/drivers.gpu.ready', true],
     ['kmm.node.kubernetes.io/drivers.gpu.v2.ready', true],
     ['kmm.node.kubernetes.io/drivers.gpu.device-plugin-ready', true],
-    // Upstream's other labels are not ours to remove: versions, the deprecated form, the kernel, targets.
-    ['kmm.node.kubernetes.io/drivers.gpu.version.ready', false],
+    ['kmm.node.kubernetes.io/drivers.gpu.version.ready', true],
+    // Upstream's other labels are not ours to remove: the admin's version, the deprecated form, the kernel.
+    ['kmm.node.kubernetes.io/version-module.drivers.gpu', false],
+    ['kmm.node.kubernetes.io/version-module.drivers.ready', false],
     ['kmm.node.kubernetes.io/gpu.ready', false],
     ['kmm.node.kubernetes.io/kernel-version.full', false],
     ['kmm.node.kubernetes.io/drivers.gpu.device-plugin-target', true],
@@ -110,10 +112,16 @@ describe('planNodeModuleLabels', () => {
     ['a pod no DaemonSet controls does not count', node(), [pod({ ownerReferences: [] })], undefined],
     ['a wrong value is set back to empty', node({ [ready]: 'yes' }), [pod({})], { [ready]: '' }],
     [
-      'other labels stay, upstream version labels included',
+      'other labels stay, the admin`s version label included',
+      node({ a: 'b', 'kmm.node.kubernetes.io/version-module.drivers.gpu': '1' }),
+      [],
+      { 'beta.kmm.node.kubernetes.io/version-module-loader.drivers.gpu': '1' },
+    ],
+    [
+      'a version.ready label without a Ready loader goes (KMM 2.x removes it on unload)',
       node({ a: 'b', 'kmm.node.kubernetes.io/drivers.gpu.version.ready': '1' }),
       [],
-      undefined,
+      { 'kmm.node.kubernetes.io/drivers.gpu.version.ready': null },
     ],
     [
       'one label per Module and namespace',
@@ -233,6 +241,35 @@ describe('planModuleVersionLabels', () => {
       [VERSION_LABELS.moduleLoader('net', 'nic.vendor')]: '3',
       [VERSION_LABELS.devicePlugin('other', 'x')]: '1',
     });
+  });
+
+  const versionReady = NODE_LABELS.moduleVersionReady('drivers', 'gpu');
+  const v2Loader = (over: Parameters<typeof pod>[0] = {}): V1Pod => {
+    const p = pod(over);
+    return { ...p, metadata: { ...p.metadata, labels: { ...p.metadata?.labels, [L]: 'v2' } } };
+  };
+  it.each<[string, Record<string, string>, V1Pod[], Record<string, string | null> | undefined]>([
+    [
+      'labels version.ready with the version of the Ready loader, as KMM 2.x',
+      { [M]: 'v2', [L]: 'v2' },
+      [v2Loader()],
+      { [D]: 'v2', [NODE_LABELS.moduleReady('drivers', 'gpu')]: '', [versionReady]: 'v2' },
+    ],
+    [
+      'updates a version.ready of another version',
+      { [M]: 'v2', [L]: 'v2', [D]: 'v2', [NODE_LABELS.moduleReady('drivers', 'gpu')]: '', [versionReady]: 'v1' },
+      [v2Loader()],
+      { [versionReady]: 'v2' },
+    ],
+    [
+      'removes it with the ready label when the loader stops being Ready',
+      { [M]: 'v2', [L]: 'v2', [D]: 'v2', [NODE_LABELS.moduleReady('drivers', 'gpu')]: '', [versionReady]: 'v2' },
+      [v2Loader({ ready: false })],
+      { [NODE_LABELS.moduleReady('drivers', 'gpu')]: null, [versionReady]: null },
+    ],
+    ['sets none for a loader without version', {}, [pod({})], { [NODE_LABELS.moduleReady('drivers', 'gpu')]: '' }],
+  ])('%s', (_what, labels, pods, expected) => {
+    expect(planNodeModuleLabels(node(labels), pods, [])).toEqual(expected);
   });
 
   it('leaves the admin label of a Module named "ready" alone while planning the per-Module labels', () => {

@@ -26,18 +26,23 @@ function roleOf(pod: V1Pod): 'moduleLoader' | 'devicePlugin' | undefined {
 }
 
 /**
- * The per-Module labels a node should carry: from the pods the kubelet runs there, and the device-plugin target of
- * every Module with a device plugin that selects the node while the node is schedulable for it (upstream
- * internal/controllers/device_plugin_reconciler.go `handleDevicePluginTargetLabels`: a draining node loses it, so the
- * device plugin leaves).
+ * The per-Module labels a node should carry, with their values: from the pods the kubelet runs there, and the
+ * device-plugin target of every Module with a device plugin that selects the node while the node is schedulable for
+ * it (upstream internal/controllers/device_plugin_reconciler.go `handleDevicePluginTargetLabels`: a draining node
+ * loses it, so the device plugin leaves). A Ready module-loader pod of a versioned Module also gives
+ * `….version.ready=<its version>` (KMM 2.x internal/controllers/nmc_reconciler.go `UpdateNodeLabels`).
  */
-export function wantedNodeModuleLabels(node: V1Node, pods: readonly V1Pod[], modules: readonly Module[]): Set<string> {
+export function wantedNodeModuleLabels(
+  node: V1Node,
+  pods: readonly V1Pod[],
+  modules: readonly Module[],
+): Map<string, string> {
   const nodeName = node.metadata?.name ?? '';
-  const wanted = new Set<string>();
+  const wanted = new Map<string, string>();
   for (const module of modules) {
     if (module.spec?.devicePlugin === undefined || module.metadata.deletionTimestamp) continue;
     if (!matchesSelector(node, module.spec.selector) || !isSchedulable(node, module.spec.tolerations)) continue;
-    wanted.add(NODE_LABELS.devicePluginTarget(module.metadata.namespace ?? '', module.metadata.name ?? ''));
+    wanted.set(NODE_LABELS.devicePluginTarget(module.metadata.namespace ?? '', module.metadata.name ?? ''), '');
   }
   for (const pod of pods) {
     if (pod.spec?.nodeName !== nodeName || !isPodReady(pod)) continue;
@@ -45,27 +50,32 @@ export function wantedNodeModuleLabels(node: V1Node, pods: readonly V1Pod[], mod
     if (role === undefined) continue;
     const module = pod.metadata?.labels?.[LABELS.moduleName] ?? '';
     const namespace = pod.metadata?.namespace ?? '';
-    wanted.add(
-      role === 'moduleLoader'
-        ? NODE_LABELS.moduleReady(namespace, module)
-        : NODE_LABELS.devicePluginReady(namespace, module),
-    );
+    if (role === 'devicePlugin') {
+      wanted.set(NODE_LABELS.devicePluginReady(namespace, module), '');
+      continue;
+    }
+    wanted.set(NODE_LABELS.moduleReady(namespace, module), '');
+    const version = pod.metadata?.labels?.[VERSION_LABELS.moduleLoader(namespace, module)];
+    if (version) wanted.set(NODE_LABELS.moduleVersionReady(namespace, module), version);
   }
   return wanted;
 }
 
-/** A label this agent owns on nodes: upstream's module-ready, device-plugin-ready or device-plugin-target form. */
+/**
+ * A label this agent owns on nodes: upstream's module-ready, version-ready, device-plugin-ready or
+ * device-plugin-target form.
+ */
 export function isNodeModuleLabel(label: string): boolean {
   // `kmm.node.kubernetes.io/version-module.<namespace>.ready` (a Module named "ready") is the admin's, not ours.
   if (label.startsWith(`${LABEL_PREFIXES.moduleVersion}.`)) return false;
-  if (NODE_LABEL_PATTERNS.devicePluginReady.test(label) || NODE_LABEL_PATTERNS.devicePluginTarget.test(label)) {
+  if (
+    NODE_LABEL_PATTERNS.devicePluginReady.test(label) ||
+    NODE_LABEL_PATTERNS.devicePluginTarget.test(label) ||
+    NODE_LABEL_PATTERNS.moduleVersionReady.test(label)
+  ) {
     return true;
   }
-  return (
-    NODE_LABEL_PATTERNS.moduleReady.test(label) &&
-    !NODE_LABEL_PATTERNS.moduleVersionReady.test(label) &&
-    !NODE_LABEL_PATTERNS.deprecatedModuleReady.test(label)
-  );
+  return NODE_LABEL_PATTERNS.moduleReady.test(label) && !NODE_LABEL_PATTERNS.deprecatedModuleReady.test(label);
 }
 
 /** The three ordered-upgrade labels of one Module on a node (`''` when absent). */
@@ -173,8 +183,8 @@ export function planModuleVersionLabels(node: V1Node, pods: readonly V1Pod[]): R
 }
 
 /**
- * The merge patch of a node's labels that makes its per-Module labels what `wantedNodeModuleLabels` says (`""`
- * adds, `null` removes) and moves its ordered-upgrade labels one step (`planModuleVersionLabels`), or undefined when
+ * The merge patch of a node's labels that makes its per-Module labels what `wantedNodeModuleLabels` says (a value
+ * sets, `null` removes) and moves its ordered-upgrade labels one step (`planModuleVersionLabels`), or undefined when
  * there is nothing to change. Other labels are never touched.
  */
 export function planNodeModuleLabels(
@@ -185,7 +195,7 @@ export function planNodeModuleLabels(
   const have = node.metadata?.labels ?? {};
   const wanted = wantedNodeModuleLabels(node, pods, modules);
   const patch: Record<string, string | null> = planModuleVersionLabels(node, pods);
-  for (const label of wanted) if (have[label] !== '') patch[label] = '';
+  for (const [label, value] of wanted) if (have[label] !== value) patch[label] = value;
   for (const label of Object.keys(have)) if (isNodeModuleLabel(label) && !wanted.has(label)) patch[label] = null;
   return Object.keys(patch).length === 0 ? undefined : patch;
 }
