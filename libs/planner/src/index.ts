@@ -30,3 +30,19 @@ export {
 export { summarizeStatus, type DeletingManifestWork, type SpecValidity, type StatusInput } from './summarize-status.js';
 export { CLUSTER_DELIVERY_REASONS, type ClusterDeliveryReason } from './cluster-delivery-reasons.js';
 export { CONDITION_REASONS, type ConditionReason } from './condition-reasons.js';
+export {
+  LOG_TAIL_LINES,
+  VERIFICATION_STAGE,
+  VERIFICATION_STATUS,
+  describeJobFailure,
+  normalizeKernelList,
+  parseUpcomingKernels,
+  planPreflight,
+  planUpcomingKernels,
+  preflightEntry,
+  preflightKernels,
+  unmappedOutlook,
+  type KernelImageItem,
+  type KernelImageOutlook,
+  type PreflightPlan,
+} from './plan-kernel-images.js';
