@@ -193,6 +193,23 @@ describe(PreflightValidationReconciler.name, () => {
     ]);
   });
 
+  it('builds nothing without pushBuiltImage, and says that a missing built image needs it', async () => {
+    const kernel = '6.1.0-95-amd64';
+    const before = await hub.jobCounts();
+
+    await applyPreflight('no-push', { kernelVersion: kernel, selector: { matchLabels: { tier: 'signed' } } });
+
+    const [entry] = await settledModules('no-push');
+    expect(entry).toMatchObject({
+      name: 'signed',
+      kernelVersion: kernel,
+      verificationStatus: 'Failure',
+      verificationStage: 'Done',
+      statusReason: `image ${repo('signed')}:${kernel} is not in its registry; its kernel mapping builds or signs it: set spec.pushBuiltImage to true to have the hub build, sign and push it`,
+    });
+    expect(await hub.jobCounts()).toEqual(before);
+  });
+
   it('reports Failure with the build error and its last log lines for a broken Dockerfile', async () => {
     await hub.dockerfile(
       'broken-dockerfile',
