@@ -21,6 +21,14 @@ export const RESOURCES = {
     plural: 'managedclustermodules',
     namespaced: false,
   },
+  PreflightValidation: {
+    group: API_GROUPS.kmmHub,
+    version: 'v1beta1',
+    apiVersion: `${API_GROUPS.kmmHub}/v1beta1`,
+    kind: 'PreflightValidation',
+    plural: 'preflightvalidations',
+    namespaced: false,
+  },
   Module: {
     group: API_GROUPS.kmm,
     version: 'v1beta1',
@@ -231,6 +239,12 @@ export const FIELD_MANAGERS = {
 } as const;
 
 /** Length limits that KMM-Hub objects run into (bytes; Kubernetes names are ASCII). */
+/**
+ * KMM-Hub: the hub-wide list of kernels the fleet is about to move to, a ConfigMap in the hub namespace (one kernel
+ * a line under `key`, `#` comments). The hub builds and signs every ManagedClusterModule's image for them ahead of time.
+ */
+export const UPCOMING_KERNELS_CONFIGMAP = { name: 'kmm-hub-upcoming-kernels', key: 'kernels' } as const;
+
 export const LIMITS = {
   /** A label value, hence the MCM name (it is the value of LABELS.managedClusterModuleName). */
   labelValue: 63,

@@ -47,6 +47,12 @@ function listCelRules(node: OpenApiV3Schema, at: string): string[] {
 
 const CREATE_ROWS: [rule: string, what: string, change: Parameters<typeof mcmWith>[0], message: string][] = [
   [
+    'spec.upcomingKernels#0',
+    'an upcoming kernel listed twice',
+    (_, m) => (m['spec'].upcomingKernels = ['6.8.0-49-generic', '6.1.0-28-amd64', '6.8.0-49-generic']),
+    'spec.upcomingKernels: Invalid value: must not list a kernel twice, found "6.8.0-49-generic" more than once',
+  ],
+  [
     `${MS}#0`,
     'dra and devicePlugin together',
     (s) =>

@@ -129,6 +129,37 @@ describe('validateManagedClusterModule', () => {
       [{ path: 'spec.selector[name]', message: `invalid value "mini kube": ${LABEL_VALUE_ERROR}` }],
     ],
     [
+      'an empty upcoming kernel',
+      (m) => (m.spec.upcomingKernels = ['6.8.0-49-generic', '']),
+      [
+        {
+          path: 'spec.upcomingKernels[1]',
+          message: 'must be a kernel release such as 6.8.0-49-generic, got ""',
+        },
+      ],
+    ],
+    [
+      'an upcoming kernel with a newline',
+      (m) => (m.spec.upcomingKernels = ['5.14.0-427.13.1.el9_4.x86_64\n6.1.0-28-amd64']),
+      [
+        {
+          path: 'spec.upcomingKernels[0]',
+          message:
+            '"5.14.0-427.13.1.el9_4.x86_64\\n6.1.0-28-amd64" contains whitespace; a kernel release (uname -r) has none',
+        },
+      ],
+    ],
+    [
+      'an upcoming kernel twice, once with the trailing +',
+      (m) => (m.spec.upcomingKernels = ['6.1.0-28-amd64', '6.8.0-49-generic', '6.1.0-28-amd64+']),
+      [
+        {
+          path: 'spec.upcomingKernels[2]',
+          message: '"6.1.0-28-amd64+" is listed twice (first at spec.upcomingKernels[0])',
+        },
+      ],
+    ],
+    [
       'a selector key with two slashes',
       (m) => (m.spec.selector = { 'a/b/c': 'x' }),
       [{ path: 'spec.selector[a/b/c]', message: `invalid key "a/b/c": ${TWO_SLASHES_KEY_ERROR}` }],

@@ -49,3 +49,20 @@ export {
   type ResourceVersionOf,
 } from './image-request.js';
 export { transitionEvents, type PlannedEvent, type TransitionEventsInput } from './transition-events.js';
+export {
+  LOG_TAIL_LINES,
+  VERIFICATION_STAGE,
+  VERIFICATION_STATUS,
+  describeJobFailure,
+  normalizeKernelList,
+  parseUpcomingKernels,
+  planPreflight,
+  planUpcomingKernels,
+  preflightEntry,
+  preflightKernels,
+  unmappedOutlook,
+  type KernelImageItem,
+  type KernelImageOutlook,
+  type PreflightPlan,
+} from './plan-kernel-images.js';
+export { STATUS_OWNED_ELSEWHERE, statusNeedsWrite } from './status-needs-write.js';

@@ -68,12 +68,7 @@ export class ClusterImageFinder {
   }
 
   private imageRequest(mcm: ManagedClusterModule, kernel: string, m: ResolvedKernelMapping): ImageRequest {
-    const namespace = this.config.HUB_NAMESPACE;
-    return imageRequestOf(mcm, kernel, m, (kind, name) =>
-      kind === 'Secret'
-        ? this.caches.secrets.get(name, namespace)?.metadata?.resourceVersion
-        : this.caches.configMaps.get(name, namespace)?.metadata?.resourceVersion,
-    );
+    return imageRequestOf(mcm, kernel, m, this.caches.inputResourceVersion);
   }
 }
 

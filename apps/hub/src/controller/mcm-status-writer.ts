@@ -10,6 +10,7 @@ import { canonicalJson } from '@kmm-hub/manifestwork';
 import {
   CLUSTER_DELIVERY_REASONS,
   selectClusters,
+  statusNeedsWrite,
   summarizeStatus,
   transitionEvents,
   type SpecValidity,
@@ -153,7 +154,7 @@ export class ManagedClusterModuleStatusWriter {
     });
     // While deleting, status lists the clusters being cleaned up, and transitions are judged on those.
     const listed = mcm.metadata.deletionTimestamp ? (status.clusters ?? []) : clusters;
-    if (canonicalJson(status) !== canonicalJson(mcm.status ?? {})) {
+    if (statusNeedsWrite(status, mcm.status)) {
       this.lastStatusWrite.set(name, Date.now());
       await this.applier.apply(
         {

@@ -1626,6 +1626,10 @@ export interface ManagedClusterModuleV1Beta1 {
      */
     spokeNamespace: string;
     /**
+     * UpcomingKernels (a KMM-Hub extension) are kernels the selected clusters are about to move to. The hub resolves, builds and signs their images ahead of time (with the kernels of the hub-wide ConfigMap kmm-hub-upcoming-kernels), so a cluster that reports one gets its Module at once; status.upcomingKernels says how far each is.
+     */
+    upcomingKernels?: string[];
+    /**
      * Selector is a set of labels a ManagedCluster must carry to be selected (equality only). An empty map selects every ManagedCluster.
      */
     selector: {
@@ -1731,6 +1735,31 @@ export interface ManagedClusterModuleV1Beta1 {
        * Message is a human readable explanation of the last transition.
        */
       message: string;
+    }[];
+    /**
+     * UpcomingKernels reports, per kernel of spec.upcomingKernels and of the hub-wide ConfigMap kmm-hub-upcoming-kernels that a kernel mapping matches or not, whether its image is ready before any cluster runs it. Written by the hub's prebuild service, apart from the rest of status.
+     */
+    upcomingKernels?: {
+      /**
+       * Kernel is the upcoming kernel (trailing `+` removed).
+       */
+      kernel: string;
+      /**
+       * Image is the module-loader image the kernel mapping renders for it.
+       */
+      image?: string;
+      /**
+       * State of the image. Unmapped: no kernel mapping matches the kernel. Checking: its registry is being asked. Building and Signing: the hub pipeline is at that step. Ready: the image is in its registry. Missing: absent, and the mapping has neither build nor sign. Failed: the check, build or sign failed, see message.
+       */
+      state: 'Unmapped' | 'Checking' | 'Building' | 'Signing' | 'Ready' | 'Missing' | 'Failed';
+      /**
+       * Digest of the image once it is in its registry.
+       */
+      digest?: string;
+      /**
+       * Message says why the state is what it is, naming the image and the error.
+       */
+      message?: string;
     }[];
     /**
      * ClustersOmitted is how many selected clusters are left out of clusters to keep this object within etcd's size limit (the hub setting STATUS_MAX_CLUSTER_BYTES). Ready clusters are left out first; the counters and conditions still cover every cluster.
