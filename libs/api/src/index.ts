@@ -11,6 +11,18 @@ export {
   validateManagedClusterModuleForAdmission,
   type ValidateManagedClusterModuleOptions,
 } from './validate-managed-cluster-module.js';
+export {
+  parseCountOrPercent,
+  parseRolloutDuration,
+  resolveCountOrPercent,
+  ROLLOUT_TYPES,
+  type CountOrPercent,
+  type RolloutClusterStatus,
+  type RolloutConfig,
+  type RolloutStatus,
+  type RolloutStrategy,
+  type RolloutType,
+} from './rollout-values.js';
 export { validateModule, type ValidateModuleOptions } from './validate-module.js';
 export {
   newLoaderManagedClusterModule,

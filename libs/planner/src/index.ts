@@ -30,3 +30,12 @@ export {
 export { summarizeStatus, type DeletingManifestWork, type SpecValidity, type StatusInput } from './summarize-status.js';
 export { CLUSTER_DELIVERY_REASONS, type ClusterDeliveryReason } from './cluster-delivery-reasons.js';
 export { CONDITION_REASONS, type ConditionReason } from './condition-reasons.js';
+export {
+  planRollout,
+  type ClusterRolloutPlan,
+  type ClusterRolloutState,
+  type RolloutClusterInput,
+  type RolloutInput,
+  type RolloutPlan,
+  type RolloutWorkState,
+} from './plan-rollout.js';
