@@ -58,8 +58,8 @@ async function startLeastPrivilegeAgent(cluster: string): Promise<{ agent: Runni
     CLUSTER_NAME: cluster,
     // Other test files run agents on this spoke for the same hub: keep to our own AppliedManifestWorks.
     AGENT_ID: cluster,
-    HUB_KUBECONFIG: writeKubeconfig(env.hub, hubToken),
-    SPOKE_KUBECONFIG: writeKubeconfig(spoke, spokeToken),
+    HUB_KUBECONFIG: writeKubeconfig(env.workDir, env.hub, hubToken),
+    SPOKE_KUBECONFIG: writeKubeconfig(env.workDir, spoke, spokeToken),
   });
   agents.push(agent);
   return { agent, hubUser: `system:serviceaccount:${cluster}:kmm-spoke-agent` };
