@@ -39,3 +39,22 @@ export {
   type RolloutPlan,
   type RolloutWorkState,
 } from './plan-rollout.js';
+export {
+  decideManagedClusterModule,
+  type ManagedClusterModuleDecision,
+  type ManagedClusterModuleSnapshot,
+} from './decide-managed-cluster-module.js';
+export {
+  clusterRecheckAfterMs,
+  isClusterSelected,
+  manifestWorkToWrite,
+  type RecheckIntervals,
+} from './decide-cluster.js';
+export {
+  imageRequestOf,
+  inputVersionKey,
+  type ImageInputKind,
+  type ImageRequest,
+  type ResourceVersionOf,
+} from './image-request.js';
+export { transitionEvents, type PlannedEvent, type TransitionEventsInput } from './transition-events.js';
