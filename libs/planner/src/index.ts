@@ -32,6 +32,7 @@ export { CLUSTER_DELIVERY_REASONS, type ClusterDeliveryReason } from './cluster-
 export { CONDITION_REASONS, type ConditionReason } from './condition-reasons.js';
 export {
   planRollout,
+  rolloutWorkStateOf,
   type ClusterRolloutPlan,
   type ClusterRolloutState,
   type RolloutClusterInput,

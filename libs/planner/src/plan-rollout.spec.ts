@@ -1,6 +1,12 @@
-import type { RolloutStatus, RolloutStrategy } from '@kmm-hub/api';
+import type { ManifestWork, RolloutStatus, RolloutStrategy } from '@kmm-hub/api';
 import { describe, expect, it } from 'vitest';
-import { planRollout, type RolloutClusterInput, type RolloutInput, type RolloutWorkState } from './plan-rollout.js';
+import {
+  planRollout,
+  rolloutWorkStateOf,
+  type RolloutClusterInput,
+  type RolloutInput,
+  type RolloutWorkState,
+} from './plan-rollout.js';
 
 const NOW = '2026-12-05T03:00:00.000Z';
 const ago = (minutes: number) => new Date(Date.parse(NOW) - minutes * 60_000).toISOString();
@@ -65,6 +71,7 @@ describe('planRollout', () => {
     const sut = plan({ rollout: progressive({ maxConcurrency: max }) });
 
     expect(sut.clusters.filter((c) => c.revision === NEW).map((c) => c.name)).toEqual(first);
+    expect(sut.released).toEqual(first);
     expect([...sut.keep]).toEqual(FOUR.map((c) => c.name).filter((n) => !first.includes(n)));
     expect(sut.status).toMatchObject({ state: 'Progressing', wave: 1, numberProgressing: first.length });
     expect(sut.status?.clusters).toEqual(
@@ -218,6 +225,19 @@ describe('planRollout', () => {
 
     expect(statesOf(sut)).toEqual({ c1: 'Updated', c2: 'Failed', c3: 'Progressing', c4: 'Progressing' });
     expect(sut.status?.clusters?.[0]).toMatchObject({ name: 'c2', state: 'Failed', message: 'Degraded' });
+  });
+
+  it('keeps delivering a cluster released by an earlier plan whose ManifestWork was not written yet, even paused', () => {
+    const sut = plan({
+      rollout: progressive({ maxConcurrency: 2 }, { paused: true }),
+      clusters: afterWave(['c1']),
+      previous: previousWave(1, ['c1', 'c2']),
+    });
+
+    expect(statesOf(sut)).toEqual({ c1: 'Updated', c2: 'Progressing', c3: 'Pending', c4: 'Pending' });
+    expect(sut.released).toEqual(['c2']);
+    expect(sut.clusters[1]?.revision).toBe(NEW);
+    expect(sut.status?.clusters).toEqual([previousWave(1, ['c2']).clusters![0]]);
   });
 
   it('resumes when the failed cluster recovers', () => {
@@ -399,5 +419,47 @@ describe('planRollout', () => {
         expect(sut.keep.has('d-none')).toBe(halted);
       },
     );
+  });
+});
+
+describe('rolloutWorkStateOf', () => {
+  const condition = (type: string, status: 'True' | 'False', observedGeneration = 2) => ({
+    type,
+    status,
+    observedGeneration,
+    reason: 'R',
+    message: `${type} ${status}`,
+    lastTransitionTime: ago(3),
+  });
+  const work = (...conditions: ReturnType<typeof condition>[]): ManifestWork => ({
+    apiVersion: 'work.open-cluster-management.io/v1',
+    kind: 'ManifestWork',
+    metadata: { name: 'm', namespace: 'c1', generation: 2 },
+    spec: { workload: { manifests: [] } },
+    status: { conditions },
+  });
+
+  it.each<[string, ManifestWork, RolloutWorkState['state']]>([
+    ['nothing reported', work(), 'NotReported'],
+    [
+      'Available for the current generation',
+      work(condition('Applied', 'True'), condition('Available', 'True')),
+      'Available',
+    ],
+    ['Available for an older generation', work(condition('Available', 'True', 1)), 'NotReported'],
+    ['Available False', work(condition('Applied', 'True'), condition('Available', 'False')), 'NotReported'],
+    ['Applied False', work(condition('Applied', 'False')), 'Failed'],
+    ['Applied False for an older generation', work(condition('Applied', 'False', 1)), 'NotReported'],
+    ['Degraded', work(condition('Available', 'True'), condition('Degraded', 'True')), 'Failed'],
+  ])('reads %s as %s', (_, mw, state) => {
+    expect(rolloutWorkStateOf(mw).state).toBe(state);
+  });
+
+  it('dates Available from the condition and names the failure', () => {
+    expect(rolloutWorkStateOf(work(condition('Available', 'True')))).toEqual({ state: 'Available', since: ago(3) });
+    expect(rolloutWorkStateOf(work(condition('Applied', 'False')))).toMatchObject({
+      state: 'Failed',
+      message: expect.stringContaining('Applied False'),
+    });
   });
 });

@@ -14,7 +14,9 @@ import {
   type RolloutConfig,
   type RolloutStatus,
   type RolloutStrategy,
+  type ManifestWork,
 } from '@kmm-hub/api';
+import { decodeManifestWorkStatus } from '@kmm-hub/manifestwork';
 
 /** What the work agent reports for the ManifestWork the hub keeps for a cluster, for its current generation only. */
 export type RolloutWorkState =
@@ -24,6 +26,21 @@ export type RolloutWorkState =
   | { state: 'Failed'; message: string }
   /** Nothing reported for this generation yet, or Available is False. */
   | { state: 'NotReported' };
+
+/** What the work agent reports for this ManifestWork's current generation, as the rollout counts it. */
+export function rolloutWorkStateOf(manifestWork: ManifestWork): RolloutWorkState {
+  const summary = decodeManifestWorkStatus(manifestWork);
+  const applied = manifestWork.status?.conditions?.find((c) => c.type === 'Applied');
+  const appliedFalse =
+    applied?.status === 'False' &&
+    (applied.observedGeneration === undefined || applied.observedGeneration === manifestWork.metadata.generation);
+  if (appliedFalse || summary.degraded) {
+    return { state: 'Failed', message: summary.problems.join('; ') || 'the work agent reports a failure' };
+  }
+  if (!summary.available) return { state: 'NotReported' };
+  const available = manifestWork.status?.conditions?.find((c) => c.type === 'Available');
+  return { state: 'Available', since: available?.lastTransitionTime ?? '1970-01-01T00:00:00Z' };
+}
 
 export interface RolloutClusterInput {
   name: string;
@@ -62,6 +79,8 @@ export interface RolloutPlan {
   clusters: ClusterRolloutPlan[];
   /** Names of the clusters that keep their current ManifestWork (their `revision` is the current one). */
   keep: ReadonlySet<string>;
+  /** Clusters of the current wave whose ManifestWork does not carry the desired revision yet: to be written now. */
+  released: string[];
   /** status.rollout to write; undefined when there is no progressive rollout (no spec.rollout or type All). */
   status?: RolloutStatus;
   /** Set when more clusters failed than allowed: nothing advances until they recover or the content changes. */
@@ -104,12 +123,19 @@ export function planRollout(input: RolloutInput): RolloutPlan {
       states.set(cluster.name, 'Updated');
       continue;
     }
+    const previous = previousRecords.get(cluster.name);
     if (cluster.currentRevision !== cluster.desiredRevision) {
+      if (previous?.state === 'Progressing' && previous.revision === cluster.desiredRevision) {
+        // Released in an earlier plan and not written yet (or the write failed): still this wave's, still due.
+        states.set(cluster.name, 'Progressing');
+        records.set(cluster.name, previous);
+        if (deadlineMs !== undefined) boundaries.push(Date.parse(previous.since) + deadlineMs);
+        continue;
+      }
       states.set(cluster.name, 'Pending');
       pending.push(cluster);
       continue;
     }
-    const previous = previousRecords.get(cluster.name);
     if (!previous || previous.revision !== cluster.desiredRevision) {
       states.set(cluster.name, 'Updated');
       continue;
@@ -155,14 +181,13 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const halted = findHalt(failed, input.clusters, type, config, mandatory, groupOf);
   const inFlight = [...states.values()].some((s) => s === 'Progressing');
   let wave = input.previous?.wave ?? 0;
-  let released: RolloutClusterInput[] = [];
   if (!halted && !rollout.paused && !inFlight && pending.length > 0) {
-    released =
+    const starting =
       type === 'Progressive'
         ? nextProgressiveWave(pending, input.clusters.length, rollout, mandatory, groupOf)
         : nextGroupWave(pending, mandatory, groupOf);
     wave = input.previous?.state === 'Complete' || wave === 0 ? 1 : wave + 1;
-    for (const cluster of released) {
+    for (const cluster of starting) {
       states.set(cluster.name, 'Progressing');
       records.set(cluster.name, {
         name: cluster.name,
@@ -176,6 +201,9 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   }
 
   const keep = new Set(input.clusters.filter((c) => states.get(c.name) === 'Pending').map((c) => c.name));
+  const released = input.clusters
+    .filter((c) => states.get(c.name) === 'Progressing' && c.currentRevision !== c.desiredRevision)
+    .map((c) => c.name);
   const count = (state: ClusterRolloutState) => [...states.values()].filter((s) => s === state).length;
   const idle = count('Pending') === 0 && count('Progressing') === 0;
   const status: RolloutStatus = {
@@ -192,7 +220,8 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     status.message = `paused by spec.rollout.paused; ${count('Pending')} clusters keep their previous content`;
   else if (status.state === 'Progressing')
     status.message = `wave ${wave}: ${count('Progressing')} clusters progressing, ${count('Pending')} pending`;
-  const future = boundaries.filter((b) => b > now);
+  // A loop, not Math.min(...): a fleet of many thousand clusters would overflow the argument list.
+  const next = boundaries.reduce((soonest, b) => (b > now && b < soonest ? b : soonest), Infinity);
   return {
     clusters: input.clusters.map((c) => ({
       name: c.name,
@@ -200,9 +229,10 @@ export function planRollout(input: RolloutInput): RolloutPlan {
       revision: keep.has(c.name) ? (c.currentRevision ?? c.desiredRevision) : c.desiredRevision,
     })),
     keep,
+    released,
     status,
     ...(halted && { halted }),
-    ...(future.length > 0 && { requeueAfterMs: Math.min(...future) - now }),
+    ...(next !== Infinity && { requeueAfterMs: next - now }),
   };
 }
 
@@ -210,6 +240,7 @@ function planAllAtOnce(clusters: readonly RolloutClusterInput[]): RolloutPlan {
   return {
     clusters: clusters.map((c) => ({ name: c.name, state: 'Updated', revision: c.desiredRevision })),
     keep: new Set(),
+    released: [],
   };
 }
 
