@@ -596,6 +596,33 @@ describe('validateManagedClusterModule', () => {
   });
 
   it.each([
+    ['1.0.0', []],
+    ['v2_rc.1', []],
+    [
+      'v 2',
+      [
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+      ],
+    ],
+    ['x'.repeat(64), ['must be no more than 63 bytes']],
+  ])('version %j is the value of node labels, so it must be a label value', (version, errors) => {
+    const sut = mcmWith((_, s) => (s.moduleLoader.container.version = version));
+    expect(validateManagedClusterModule(sut)).toEqual(
+      errors.length === 0
+        ? { ok: true }
+        : {
+            ok: false,
+            issues: [
+              {
+                path: `${CONTAINER}.version`,
+                message: `invalid value "${version}": must be a label value: ${errors.join('; ')}`,
+              },
+            ],
+          },
+    );
+  });
+
+  it.each([
     ['', '1.0.0', false],
     ['1.0.0', '', false],
     ['1.0.0', '1.1.0', true],
