@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RESOURCES, type ManagedClusterModule } from '@kmm-hub/api';
-import { KubeHttp, ResourceClient, isConflict, isNotFound } from '@kmm-hub/kube';
+import { KubeHttp, ResourceClient, isNotFound } from '@kmm-hub/kube';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { EventRecorderService } from '../controller/event-recorder.service.js';
 import { HubCacheService } from '../hub-cache/hub-cache.service.js';
@@ -26,7 +26,7 @@ export class RolloutService {
   }
 
   /**
-   * Sets spec.rollout.paused, guarded by the resourceVersion read, and records who did it in an Event on the
+   * Sets spec.rollout.paused and records who did it in an Event on the
    * ManagedClusterModule. Refused (409) when the module has no progressive rollout: there is nothing to hold.
    */
   async setPaused(name: string, paused: boolean, subject: string): Promise<RolloutView> {
@@ -39,19 +39,9 @@ export class RolloutService {
         `ManagedClusterModule ${name}: spec.rollout.type is All (every cluster at once), there is no rollout to ${paused ? 'pause' : 'resume'}; set spec.rollout.type to Progressive or ProgressivePerGroup`,
       );
     }
-    const updated = await this.mcms
-      .mergePatch(name, {
-        metadata: { resourceVersion: mcm.metadata.resourceVersion },
-        spec: { rollout: { paused } },
-      })
-      .catch((err: unknown) => {
-        if (isConflict(err)) {
-          throw new StateConflictError(`ManagedClusterModule ${name} changed while being updated; try again`, {
-            cause: err,
-          });
-        }
-        throw err;
-      });
+    // No resourceVersion precondition: the controller's status writes bump it every few seconds, and a merge patch
+    // of this one field cannot undo anyone else's change.
+    const updated = await this.mcms.mergePatch(name, { spec: { rollout: { paused } } });
     const verb = paused ? 'paused' : 'resumed';
     this.logger.info({ mcm: name, subject, paused }, 'rollout pause changed');
     await this.events.record(
