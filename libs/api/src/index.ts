@@ -14,6 +14,18 @@ export {
 } from './validate-managed-cluster-module.js';
 export { findKernelIssue, findKernelListIssues, MAX_KERNEL_LENGTH } from './find-kernel-list-issues.js';
 export { validatePreflightValidation } from './validate-preflight-validation.js';
+export {
+  parseCountOrPercent,
+  parseRolloutDuration,
+  resolveCountOrPercent,
+  ROLLOUT_TYPES,
+  type CountOrPercent,
+  type RolloutClusterStatus,
+  type RolloutConfig,
+  type RolloutStatus,
+  type RolloutStrategy,
+  type RolloutType,
+} from './rollout-values.js';
 export { validateModule, type ValidateModuleOptions } from './validate-module.js';
 export {
   newLoaderManagedClusterModule,

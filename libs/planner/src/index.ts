@@ -31,6 +31,16 @@ export { summarizeStatus, type DeletingManifestWork, type SpecValidity, type Sta
 export { CLUSTER_DELIVERY_REASONS, type ClusterDeliveryReason } from './cluster-delivery-reasons.js';
 export { CONDITION_REASONS, type ConditionReason } from './condition-reasons.js';
 export {
+  planRollout,
+  rolloutWorkStateOf,
+  type ClusterRolloutPlan,
+  type ClusterRolloutState,
+  type RolloutClusterInput,
+  type RolloutInput,
+  type RolloutPlan,
+  type RolloutWorkState,
+} from './plan-rollout.js';
+export {
   decideManagedClusterModule,
   type ManagedClusterModuleDecision,
   type ManagedClusterModuleSnapshot,

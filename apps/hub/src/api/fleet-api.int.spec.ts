@@ -418,6 +418,9 @@ describe('fleet API', () => {
       '/api/v1/me',
       '/api/v1/modules',
       '/api/v1/modules/{name}',
+      '/api/v1/modules/{name}/rollout',
+      '/api/v1/modules/{name}/rollout/pause',
+      '/api/v1/modules/{name}/rollout/resume',
     ]);
     for (const [path, ops] of Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)) {
       for (const method of Object.keys(ops)) {

@@ -8,6 +8,7 @@ import { ImageTrackerService } from './image-tracker.service.js';
 import { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
 import { ManifestWorkWriter } from './manifest-work-writer.js';
 import { ManagedClusterModuleStatusWriter } from './mcm-status-writer.js';
+import { RolloutGate } from './rollout-gate.js';
 
 /** The controller role: the leader-elected MCM reconciler, image checks and events, over the shared caches. */
 @Module({})
@@ -23,6 +24,7 @@ export class ControllerModule {
         ClusterImageFinder,
         ManifestWorkWriter,
         ManagedClusterModuleStatusWriter,
+        RolloutGate,
         ManagedClusterModuleReconciler,
       ],
       exports: [ManagedClusterModuleReconciler, ImageTrackerService],

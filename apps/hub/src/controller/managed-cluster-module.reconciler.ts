@@ -31,6 +31,7 @@ import { imageAttemptFailedEvent, imageSettledEvent } from './image-pipeline-eve
 import { ImageTrackerService } from './image-tracker.service.js';
 import { ManifestWorkWriter } from './manifest-work-writer.js';
 import { ManagedClusterModuleStatusWriter } from './mcm-status-writer.js';
+import { RolloutGate } from './rollout-gate.js';
 import { clusterKey, mcmKey, parseKey, statusKey, type ReconcileKey } from './reconcile-keys.js';
 import { SpecValidityBook } from './spec-validity-book.js';
 import { subscribeHubChanges } from './subscribe-hub-changes.js';
@@ -58,6 +59,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     private readonly finder: ClusterImageFinder,
     private readonly works: ManifestWorkWriter,
     private readonly status: ManagedClusterModuleStatusWriter,
+    private readonly rollouts: RolloutGate,
     private readonly events: EventRecorderService,
     http: KubeHttp,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -143,6 +145,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     this.specs.clear();
     this.works.clear();
     this.status.clear();
+    this.rollouts.clear();
   }
 
   private async measured(key: ReconcileKey): Promise<ReconcileResult> {
@@ -214,7 +217,10 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     }
     this.specs.markValid(mcm);
     for (const cluster of decision.clusters) this.queue?.add(clusterKey(name, cluster));
-    for (const cluster of decision.forget) this.status.forgetCluster(name, cluster);
+    for (const cluster of decision.forget) {
+      this.status.forgetCluster(name, cluster);
+      this.rollouts.forgetCluster(name, cluster);
+    }
     this.queue?.add(statusKey(name));
   }
 
@@ -236,12 +242,17 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     if (!cluster || !isClusterSelected(mcm, cluster, this.caches.placementDecisions.list())) {
       if (current) await this.works.delete(current, mcm, `cluster ${clusterName} is no longer selected`);
       this.status.forgetCluster(name, clusterName);
+      this.rollouts.forgetCluster(name, clusterName);
       this.queue?.add(statusKey(name));
       return;
     }
 
     const plan = await this.planCluster(mcm, cluster, current);
-    const write = manifestWorkToWrite(plan, current);
+    // spec.rollout: a cluster whose wave has not come keeps the ManifestWork it has (the previous digests).
+    const rollout = this.rollouts.decide(mcm, clusterName, plan.desired ? plan.specHash : undefined, new Date());
+    for (const other of rollout.released) this.queue?.add(clusterKey(name, other));
+    if (rollout.changed) this.queue?.add(statusKey(name));
+    const write = rollout.deliver ? manifestWorkToWrite(plan, current) : undefined;
     if (write) {
       await this.works.apply(write, plan.specHash);
       // Reported in one Event per status write, not one per cluster (see transitionEvents).
@@ -250,12 +261,11 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     }
     if (this.status.recordPlanned(mcm, clusterName, plan.status)) this.queue?.add(statusKey(name));
     this.reconciles++;
-    return {
-      requeueAfterMs: clusterRecheckAfterMs(plan.status, {
-        recheckIntervalS: this.config.RECHECK_INTERVAL_S,
-        imageCheckTtlS: this.config.IMAGE_CHECK_TTL_S,
-      }),
-    };
+    const recheckAfterMs = clusterRecheckAfterMs(plan.status, {
+      recheckIntervalS: this.config.RECHECK_INTERVAL_S,
+      imageCheckTtlS: this.config.IMAGE_CHECK_TTL_S,
+    });
+    return { requeueAfterMs: Math.min(recheckAfterMs, rollout.requeueAfterMs ?? Infinity) };
   }
 
   /**
@@ -274,6 +284,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
   }
 
   private forget(name: string): void {
+    this.rollouts.forget(name);
     this.specs.forget(name);
     this.works.forget(name);
     this.status.forget(name);

@@ -19,6 +19,7 @@ import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
 import { HubCacheService } from '../hub-cache/hub-cache.service.js';
 import { EventRecorderService } from './event-recorder.service.js';
+import { RolloutGate } from './rollout-gate.js';
 
 /**
  * The status side of the hub controller: keeps each (MCM, cluster)'s last planned delivery status, aggregates them
@@ -40,6 +41,7 @@ export class ManagedClusterModuleStatusWriter {
     private readonly caches: HubCacheService,
     private readonly applier: ServerSideApplier,
     private readonly events: EventRecorderService,
+    private readonly rollouts: RolloutGate,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
@@ -135,6 +137,13 @@ export class ManagedClusterModuleStatusWriter {
         .filter((c) => results?.get(c.name) === c && this.plannedGeneration.get(c) !== mcm.metadata.generation)
         .map((c) => c.name),
     );
+    // Before this leader planned the rollout, the stored status.rollout is carried over: it holds when each cluster
+    // of the current wave received the content.
+    const rollout =
+      this.rollouts.planOf(mcm) ??
+      ((mcm.spec?.rollout?.type ?? 'All') !== 'All' && mcm.status?.rollout
+        ? { clusters: [], status: mcm.status.rollout }
+        : undefined);
     const status = summarizeStatus({
       mcm,
       validity: validity(mcm),
@@ -151,6 +160,7 @@ export class ManagedClusterModuleStatusWriter {
       now: new Date(),
       maxClusterBytes: this.config.STATUS_MAX_CLUSTER_BYTES,
       ...(stale.size > 0 && { stale }),
+      ...(rollout && { rollout }),
     });
     // While deleting, status lists the clusters being cleaned up, and transitions are judged on those.
     const listed = mcm.metadata.deletionTimestamp ? (status.clusters ?? []) : clusters;
