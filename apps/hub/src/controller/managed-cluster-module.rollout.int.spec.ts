@@ -186,7 +186,11 @@ describe('ManagedClusterModule spec.rollout', () => {
     const events = await f.http.json<{
       items: { reason: string; message: string; involvedObject: { name: string } }[];
     }>('GET', `/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent('involvedObject.name=pause')}`);
-    const audit = events.items.filter((e) => e.reason.startsWith('Rollout')).map((e) => [e.reason, e.message]);
+    // Listed by Event name, and their timestamps have whole seconds: compare without order (each one exactly once).
+    const audit = events.items
+      .filter((e) => e.reason.startsWith('Rollout'))
+      .map((e) => [e.reason, e.message])
+      .sort(([a], [b]) => a!.localeCompare(b!));
     const admin = env.oidc.machineClients.admin.clientId;
     expect(audit).toEqual([
       ['RolloutPaused', `rollout paused by ${admin}`],
