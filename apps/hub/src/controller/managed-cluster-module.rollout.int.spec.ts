@@ -190,7 +190,7 @@ describe('ManagedClusterModule spec.rollout', () => {
     const audit = events.items
       .filter((e) => e.reason.startsWith('Rollout'))
       .map((e) => [e.reason, e.message])
-      .sort(([a], [b]) => a!.localeCompare(b!));
+      .toSorted(([a], [b]) => a!.localeCompare(b!));
     const admin = env.oidc.machineClients.admin.clientId;
     expect(audit).toEqual([
       ['RolloutPaused', `rollout paused by ${admin}`],
