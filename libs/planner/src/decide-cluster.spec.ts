@@ -53,11 +53,11 @@ describe('clusterRecheckAfterMs', () => {
     state: 'Progressing',
     kernels: states.map((state, i) => ({ kernel: `k${i}`, state })),
   });
-  const intervals = { recheckIntervalS: 30, imageCheckTtlS: 300 };
+  const intervals = { recheckIntervalS: 30, settledResyncS: 600 };
   it.each([
-    ['every image Ready: when the registry answer expires', status('Ready'), 300_000],
-    ['Ready and Unmapped kernels: when the registry answer expires', status('Ready', 'Unmapped'), 300_000],
-    ['no kernels at all', { name: 'edge-1', state: 'NoKernels' } as ClusterDeliveryStatus, 300_000],
+    ['every image Ready: only the safety resync (a moved tag wakes it)', status('Ready'), 600_000],
+    ['Ready and Unmapped kernels: only the safety resync', status('Ready', 'Unmapped'), 600_000],
+    ['no kernels at all', { name: 'edge-1', state: 'NoKernels' } as ClusterDeliveryStatus, 600_000],
     ['an image building', status('Ready', 'Building'), 30_000],
     ['an image being checked', status('Checking'), 30_000],
     ['an image missing', status('Missing'), 30_000],

@@ -36,8 +36,12 @@ export function manifestWorkToWrite(
 export interface RecheckIntervals {
   /** How soon images that are missing, failing or on their way are looked at again. */
   recheckIntervalS: number;
-  /** How long a registry answer is cached: published tags are looked at again after it, so a moved tag is re-pinned. */
-  imageCheckTtlS: number;
+  /**
+   * How often a cluster whose images are all settled is planned anyway. Its images are re-checked once per
+   * IMAGE_CHECK_TTL_S each, and a moved tag wakes the pairs that use it, so this is only a safety net; planning every
+   * pair once per TTL cost a plan per ManifestWork per minute on an idle fleet.
+   */
+  settledResyncS: number;
 }
 
 /** When to plan a cluster again; a settled image job or a landed image check wakes it sooner. */
@@ -45,5 +49,5 @@ export function clusterRecheckAfterMs(status: ClusterDeliveryStatus, intervals: 
   const waiting = status.kernels?.some(
     (k) => k.state !== KERNEL_IMAGE_STATES.Ready && k.state !== KERNEL_IMAGE_STATES.Unmapped,
   );
-  return (waiting ? intervals.recheckIntervalS : intervals.imageCheckTtlS) * 1000;
+  return (waiting ? intervals.recheckIntervalS : intervals.settledResyncS) * 1000;
 }

@@ -26,7 +26,7 @@ class ManualCheck {
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function setup(concurrencyPerRegistry = 4) {
+function setup(concurrencyPerRegistry = 4, subscriptionTtlMs?: number) {
   const clock = { now: 1_000_000 };
   const woken: string[][] = [];
   const sut = new ImageCheckScheduler<string>({
@@ -34,6 +34,7 @@ function setup(concurrencyPerRegistry = 4) {
     concurrencyPerRegistry,
     now: () => clock.now,
     onAnswer: (waiters) => woken.push(waiters.toSorted()),
+    ...(subscriptionTtlMs !== undefined && { subscriptionTtlMs }),
   });
   return { sut, clock, woken };
 }
@@ -183,6 +184,74 @@ describe(ImageCheckScheduler.name, () => {
     sut.peek(throwing);
     await flush();
     expect(sut.peek(throwing)).toMatchObject({ kind: 'error', message: expect.stringContaining('socket hang up') });
+  });
+
+  describe('subscriptions (refreshDue)', () => {
+    const SUBSCRIPTION = 10 * POLICY.presentTtlMs;
+
+    it('re-checks an expired image once for all its subscribers, waking them only when the tag moved', async () => {
+      const { sut, clock, woken } = setup(4, SUBSCRIPTION);
+      const check = new ManualCheck();
+      for (const w of ['w1', 'w2']) sut.peek(target(check), w);
+      await check.finish({ kind: 'present', digest: DIGEST });
+      expect(woken).toEqual([['w1', 'w2']]);
+
+      expect(sut.refreshDue()).toBe(0); // not expired yet
+      clock.now += POLICY.presentTtlMs;
+      expect(sut.refreshDue()).toBe(1);
+      expect(sut.refreshDue()).toBe(0); // one check in flight, not two
+      await check.finish({ kind: 'present', digest: DIGEST });
+      expect(woken).toHaveLength(1); // same digest: nobody woken, nobody plans
+
+      clock.now += POLICY.presentTtlMs;
+      sut.refreshDue();
+      await check.finish({ kind: 'present', digest: DIGEST_2 }); // the tag moved
+      expect(woken).toEqual([
+        ['w1', 'w2'],
+        ['w1', 'w2'],
+      ]);
+      expect(check.started).toBe(3);
+      // The new answer is served without another check.
+      expect(sut.peek(target(check), 'w1')).toEqual({ kind: 'present', digest: DIGEST_2 });
+      expect(check.started).toBe(3);
+    });
+
+    it('checks nothing for an image without subscribers, or without subscriptions configured', async () => {
+      for (const ttl of [undefined, SUBSCRIPTION]) {
+        const { sut, clock } = setup(4, ttl);
+        const check = new ManualCheck();
+        sut.peek(target(check)); // no waiter
+        await check.finish({ kind: 'present', digest: DIGEST });
+        const other = new ManualCheck();
+        sut.peek(target(other, 'reg.test/nic:v1'), 'w1');
+        await other.finish({ kind: 'present', digest: DIGEST });
+        clock.now += POLICY.presentTtlMs;
+        expect(sut.refreshDue()).toBe(ttl === undefined ? 0 : 1);
+        expect(check.started).toBe(1);
+      }
+    });
+
+    it('drops a subscriber that has not looked within the subscription time', async () => {
+      const { sut, clock } = setup(4, SUBSCRIPTION);
+      const check = new ManualCheck();
+      sut.peek(target(check), 'w1');
+      await check.finish({ kind: 'present', digest: DIGEST });
+      clock.now += SUBSCRIPTION + 1;
+      expect(sut.refreshDue()).toBe(0);
+      expect(check.started).toBe(1);
+    });
+
+    it('keeps the subscribers of a pushed image and wakes them with the answer of the next check', async () => {
+      const { sut, woken } = setup(4, SUBSCRIPTION);
+      const check = new ManualCheck();
+      sut.peek(target(check), 'w1');
+      await check.finish({ kind: 'absent' });
+      expect(woken).toEqual([['w1']]);
+      sut.invalidate('reg.test/gpu:v1');
+      expect(sut.refreshDue()).toBe(1); // no answer any more: asked at once
+      await check.finish({ kind: 'present', digest: DIGEST });
+      expect(woken).toEqual([['w1'], ['w1']]);
+    });
   });
 
   it('forgets an image after a push, discards the answer of a check that started before it, and wakes its waiters', async () => {

@@ -30,6 +30,12 @@ export interface ImageCheckSchedulerOptions<W> {
   onAnswer: (waiters: W[], target: CheckTarget) => void;
   /** Keys remembered at most (answers of images nobody asks about any more go first). */
   maxEntries?: number;
+  /**
+   * How long a waiter stays subscribed to an image after it last peeked it. While subscribed it is woken whenever a
+   * refresh (`refreshDue`) lands with a new answer, so a pair whose image is settled need not plan again just to
+   * notice a moved tag. Default: never subscribed (only the check a peek started wakes its waiters).
+   */
+  subscriptionTtlMs?: number;
 }
 
 /** One failing check, for health details and metrics. */
@@ -54,6 +60,8 @@ interface Entry<W> {
   validUntil: number;
   failuresInARow: number;
   flight?: Flight<W>;
+  /** Waiters woken by every changed answer, with when each last peeked. */
+  subscribers: Map<W, number>;
 }
 
 interface RegistrySlots {
@@ -81,9 +89,10 @@ export class ImageCheckScheduler<W> {
     let entry = this.#entries.get(target.key);
     if (!entry) {
       this.#makeRoom(now);
-      entry = { target, validUntil: 0, failuresInARow: 0 };
+      entry = { target, validUntil: 0, failuresInARow: 0, subscribers: new Map() };
       this.#entries.set(target.key, entry);
     }
+    if (waiter !== undefined && this.#options.subscriptionTtlMs !== undefined) entry.subscribers.set(waiter, now);
     if (entry.answer && now < entry.validUntil) return entry.answer;
     // The newest closure does the next check (e.g. credentials read from a newer Secret object).
     entry.target = target;
@@ -92,18 +101,37 @@ export class ImageCheckScheduler<W> {
     return entry.answer ?? { kind: 'checking' };
   }
 
+  /**
+   * Starts a check of every image with a subscriber whose answer expired (subscribers that have not peeked within
+   * `subscriptionTtlMs` are dropped first). Called on a timer: the image is asked once however many pairs use it,
+   * and only a changed answer wakes them. Returns the number of checks started.
+   */
+  refreshDue(): number {
+    const ttl = this.#options.subscriptionTtlMs;
+    if (ttl === undefined) return 0;
+    const now = this.#options.now();
+    let started = 0;
+    for (const entry of this.#entries.values()) {
+      for (const [waiter, lastPeek] of entry.subscribers) if (now - lastPeek > ttl) entry.subscribers.delete(waiter);
+      if (entry.subscribers.size === 0 || entry.flight || now < entry.validUntil) continue;
+      void this.#fly(entry, (entry.flight = { waiters: new Set(), invalidated: false }));
+      started++;
+    }
+    return started;
+  }
+
   /** Forgets every answer about this image (any credential or TLS flags), e.g. after a build pushed it. */
   invalidate(image: string): void {
     for (const [key, entry] of this.#entries) {
       if (entry.target.image !== image) continue;
       if (!entry.flight) {
-        this.#entries.delete(key);
+        // Subscribed pairs must hear about the pushed image: keep them, with no answer, for the next refresh.
+        if (entry.subscribers.size === 0) this.#entries.delete(key);
+        else forgetAnswer(entry);
         continue;
       }
       entry.flight.invalidated = true;
-      delete entry.answer;
-      entry.validUntil = 0;
-      entry.failuresInARow = 0;
+      forgetAnswer(entry);
     }
   }
 
@@ -144,10 +172,11 @@ export class ImageCheckScheduler<W> {
     }
     const completedAt = this.#options.now();
     entry.flight = undefined;
-    const waiters = [...flight.waiters];
+    const waiters = [...new Set([...flight.waiters, ...entry.subscribers.keys()])];
     if (flight.invalidated) {
       // Asked before the push: wake the waiters so they ask again (and start a check that sees the pushed image).
-      this.#entries.delete(entry.target.key);
+      if (entry.subscribers.size === 0) this.#entries.delete(entry.target.key);
+      else forgetAnswer(entry);
       if (waiters.length > 0) this.#options.onAnswer(waiters, entry.target);
       return;
     }
@@ -205,6 +234,12 @@ export class ImageCheckScheduler<W> {
       if (!entry.flight) this.#entries.delete(key);
     }
   }
+}
+
+function forgetAnswer(entry: Entry<unknown>): void {
+  delete entry.answer;
+  entry.validUntil = 0;
+  entry.failuresInARow = 0;
 }
 
 function sameAnswer(a: CheckAnswer | undefined, b: CheckAnswer): boolean {

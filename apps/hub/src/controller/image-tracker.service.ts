@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { RegistryTLS } from '@kmm-hub/api';
 import { parseDockerConfig, parseImageReference, type ImageReference } from '@kmm-hub/oci';
 import { HUB_CONFIG } from '../config/config.module.js';
@@ -14,6 +20,12 @@ export type ImageLookup = CheckAnswer;
 
 /** Registries whose checks fail, for the health details (at most this many). */
 const MAX_FAILING_REGISTRIES = 20;
+/**
+ * A pair whose images are settled plans again only every this many IMAGE_CHECK_TTL_S (see `clusterRecheckAfterMs`);
+ * meanwhile its images are re-checked once per TTL each, and a changed answer wakes it. It stays subscribed for
+ * three such periods after its last look, so a pair that went away stops costing checks.
+ */
+export const SETTLED_RESYNC_TTLS = 10;
 
 /**
  * Whether rendered images exist, by HEAD in their registry with the module's imageRepoSecret and registryTLS.
@@ -24,8 +36,10 @@ const MAX_FAILING_REGISTRIES = 20;
  * at once when a build or sign pushes the image.
  */
 @Injectable()
-export class ImageTrackerService {
+export class ImageTrackerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ImageTrackerService.name);
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly refreshEveryMs: number;
   private readonly scheduler: ImageCheckScheduler<ReconcileKey>;
   private readonly listeners: ((waiters: ReconcileKey[]) => void)[] = [];
   private readonly timeoutMs: number;
@@ -48,8 +62,20 @@ export class ImageTrackerService {
       concurrencyPerRegistry: config.IMAGE_CHECK_CONCURRENCY_PER_REGISTRY,
       now: Date.now,
       onAnswer: (waiters) => this.listeners.forEach((listener) => listener(waiters)),
+      subscriptionTtlMs: 3 * SETTLED_RESYNC_TTLS * presentTtlMs,
     });
+    this.refreshEveryMs = Math.min(presentTtlMs, 5_000);
     metrics.setChecksInFlightSource(() => this.scheduler.inFlight());
+  }
+
+  onApplicationBootstrap(): void {
+    // One timer for every image: each is asked once per TTL however many pairs use it (no timer per pair).
+    this.refreshTimer = setInterval(() => this.scheduler.refreshDue(), this.refreshEveryMs);
+    this.refreshTimer.unref();
+  }
+
+  beforeApplicationShutdown(): void {
+    clearInterval(this.refreshTimer);
   }
 
   /**

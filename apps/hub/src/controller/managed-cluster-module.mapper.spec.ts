@@ -1,5 +1,6 @@
 import {
   CLUSTER_CLAIMS,
+  FINALIZERS,
   LABELS,
   newManagedClusterModule,
   type ManagedCluster,
@@ -37,7 +38,8 @@ describe('keysForManifestWork', () => {
 });
 
 describe('keysForManagedClusterModule', () => {
-  const base = newManagedClusterModule({ metadata: { name: 'gpu', generation: 3, finalizers: ['a'] } });
+  const ours = FINALIZERS.hubManagedClusterModule;
+  const base = newManagedClusterModule({ metadata: { name: 'gpu', generation: 3, finalizers: ['a', ours] } });
   const with_ = (meta: object, status?: object) => ({
     ...base,
     metadata: { ...base.metadata, ...meta },
@@ -48,7 +50,15 @@ describe('keysForManagedClusterModule', () => {
     ['a new MCM', undefined, base, ['mcm:gpu']],
     ['a spec change (new generation)', base, with_({ generation: 4 }), ['mcm:gpu']],
     ['a deletion', base, with_({ deletionTimestamp: new Date('2026-11-27T00:00:00Z') }), ['mcm:gpu']],
-    ['a finalizer change', base, with_({ finalizers: [] }), ['mcm:gpu']],
+    ['the hub finalizer removed (added back)', base, with_({ finalizers: ['a'] }), ['mcm:gpu']],
+    ["the hub finalizer added (the hub's own write)", with_({ finalizers: ['a'] }), base, []],
+    ['another finalizer removed, ours kept', base, with_({ finalizers: [ours] }), []],
+    [
+      'finalizers changed while deleting',
+      with_({ deletionTimestamp: new Date('2026-11-27T00:00:00Z') }),
+      with_({ deletionTimestamp: new Date('2026-11-27T00:00:00Z'), finalizers: [] }),
+      [],
+    ],
     ['a status-only update', base, with_({ resourceVersion: '99' }, { numberSelected: 3 }), []],
   ] as const)('%s maps to %j', (_n, old, now, keys) => {
     expect(keysForManagedClusterModule(now as never, old as never)).toEqual(keys);
@@ -59,16 +69,15 @@ describe('keysForManagedCluster', () => {
   const gpu = newManagedClusterModule({ metadata: { name: 'gpu' }, spec: { selector: { gpu: 'yes' } } });
   const fpga = newManagedClusterModule({ metadata: { name: 'fpga' }, spec: { selector: { fpga: 'yes' } } });
 
-  it('re-plans the MCMs that select the cluster', () => {
+  it("re-plans the pair of each MCM that selects the cluster, not the MCM's other clusters", () => {
     expect(keysForManagedCluster(cluster('edge-1', { gpu: 'yes' }), [gpu, fpga], () => false)).toEqual([
       'cluster:gpu/edge-1',
-      'mcm:gpu',
     ]);
   });
 
   it('re-plans an MCM that no longer selects the cluster but still has a ManifestWork there', () => {
     const keys = keysForManagedCluster(cluster('edge-1', {}), [gpu, fpga], (m, c) => m === 'fpga' && c === 'edge-1');
-    expect(keys).toEqual(['cluster:fpga/edge-1', 'mcm:fpga']);
+    expect(keys).toEqual(['cluster:fpga/edge-1']);
   });
 });
 

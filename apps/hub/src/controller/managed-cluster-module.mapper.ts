@@ -1,4 +1,5 @@
 import {
+  FINALIZERS,
   LABELS,
   type ManagedCluster,
   type ManagedClusterModule,
@@ -12,16 +13,17 @@ import { clusterKey, mcmKey, type ReconcileKey } from './reconcile-keys.js';
 // Event → keys. Pure: handlers only map an object to the keys it affects; the queue coalesces them.
 
 /**
- * An MCM change re-plans it when its spec (generation), deletion or finalizers changed. Status-only updates (our
- * own status writes among them) map to nothing: re-planning every cluster after each status write would multiply
- * the work of a fan-out by the number of status writes.
+ * An MCM change re-plans it when its spec (generation) or deletion changed, or when the hub's finalizer went
+ * missing (it is added back). Status-only updates (our own status writes among them) and finalizer changes that
+ * leave ours in place (our own finalizer write among them) map to nothing: each would re-plan every selected cluster.
  */
 export function keysForManagedClusterModule(mcm: ManagedClusterModule, old?: ManagedClusterModule): ReconcileKey[] {
+  const deleting = Boolean(mcm.metadata.deletionTimestamp);
   if (
     old &&
     old.metadata.generation === mcm.metadata.generation &&
-    Boolean(old.metadata.deletionTimestamp) === Boolean(mcm.metadata.deletionTimestamp) &&
-    (old.metadata.finalizers ?? []).join() === (mcm.metadata.finalizers ?? []).join()
+    Boolean(old.metadata.deletionTimestamp) === deleting &&
+    (deleting || (mcm.metadata.finalizers ?? []).includes(FINALIZERS.hubManagedClusterModule))
   ) {
     return [];
   }
@@ -37,8 +39,9 @@ export function keysForManifestWork(mw: ManifestWork): ReconcileKey[] {
 
 /**
  * A ManagedCluster change (labels, claims, deletion) affects every MCM that selects it now, or that selected it
- * before (a ManifestWork of that MCM exists in the cluster's namespace and must go). Each such pair is re-planned,
- * and its MCM's status is refreshed.
+ * before (a ManifestWork of that MCM exists in the cluster's namespace and must go). Only those pairs are re-planned
+ * (a pair whose planned status changes refreshes its MCM's status); re-planning the whole MCM would re-plan every
+ * other cluster it selects for one cluster's change.
  */
 export function keysForManagedCluster(
   cluster: ManagedCluster,
@@ -54,7 +57,7 @@ export function keysForManagedCluster(
       mcm.spec?.clusterSelector,
     );
     const selected = compiled.ok && compiled.matches(cluster.metadata.labels ?? {});
-    if (selected || hasManifestWork(mcmName, name)) keys.push(clusterKey(mcmName, name), mcmKey(mcmName));
+    if (selected || hasManifestWork(mcmName, name)) keys.push(clusterKey(mcmName, name));
   }
   return keys;
 }

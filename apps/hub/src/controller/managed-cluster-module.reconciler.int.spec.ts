@@ -163,8 +163,9 @@ describe(ManagedClusterModuleReconciler.name, () => {
 
     const since = new Date().toISOString();
     const start = sut.reconciles;
-    // Every cluster key comes back after its cache TTL (1 s here): let several rounds pass.
-    await expect.poll(() => sut.reconciles, { timeout: 20_000 }).toBeGreaterThanOrEqual(start + 6);
+    // Settled pairs are planned again every SETTLED_RESYNC_TTLS cache TTLs (10 s here) and their images re-checked
+    // every TTL (1 s): let several of both pass.
+    await expect.poll(() => sut.reconciles, { timeout: 45_000 }).toBeGreaterThanOrEqual(start + 6);
     // Writes about this fleet: its MCM (and its Events, named after it) and anything in its clusters' namespaces.
     const ours = (w: { objectRef?: { namespace?: string; name?: string } }) =>
       f.clusters.includes(w.objectRef?.namespace as never) ||
@@ -172,6 +173,25 @@ describe(ManagedClusterModuleReconciler.name, () => {
       w.objectRef?.name?.startsWith(`${f.name}.`) === true;
     const writes = clientWritesSince(t.hub.info.auditLogPath, since).filter(ours);
     expect(writes.map((w) => `${w.verb} ${w.objectRef?.resource}/${w.objectRef?.name}`)).toEqual([]);
+  });
+
+  it('re-pins a moved tag on every settled cluster using it, woken by the image re-check', async () => {
+    const f = await newFleet({ withKernelB: true });
+    const [c1, c2] = f.clusters;
+    await f.planned();
+    for (const cluster of [c1, c2]) await t.reportApplied(cluster, f.name);
+    await expect.poll(() => f.clusterState(c1), { timeout: 20_000 }).toBe('Ready');
+    await expect.poll(() => f.clusterState(c2), { timeout: 20_000 }).toBe('Ready');
+
+    const moved = await pushImage(registry, f.repo, KERNEL_A, [{ path: '/opt/a2.ko', content: Buffer.from('a2') }]);
+    const pinnedA = async (cluster: string) => {
+      const m = (await f.getMw(cluster))?.spec?.workload?.manifests?.[0] as unknown as Module | undefined;
+      return m?.spec?.moduleLoader?.container.kernelMappings.find((k) => k.literal === KERNEL_A)?.containerImage;
+    };
+    for (const cluster of [c1, c2])
+      await expect
+        .poll(() => pinnedA(cluster), { timeout: 30_000 })
+        .toBe(`${env.registry.host}/${f.repo}@${moved.digest}`);
   });
 
   it('keeps what was applied when the spec turns invalid, and says why in status', async () => {
