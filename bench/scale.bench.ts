@@ -35,6 +35,7 @@ import {
   clusterKubeConfig,
   freePort,
   pushImage,
+  readAuditLog,
   startDedicatedCluster,
   type DedicatedCluster,
 } from '@kmm-hub/test-env';
@@ -163,6 +164,8 @@ interface SizeResult {
   idleCpuS: number;
   idleReconciles: number;
   idleRequests: RequestCounts;
+  /** Each write of the idle window (target: none), to tell what the hub wrote and when. */
+  idleWrites: string[];
   rssAfterIdle: number;
   heapAfterIdle?: number;
   cacheBytes: { kind: string; count: number; bytes: number; stripped: number }[];
@@ -439,6 +442,13 @@ async function runSize(n: number, dir: string): Promise<SizeResult> {
     const idleCpuS = cpuSeconds(hub.pid) - idleCpu0;
     const idleReconciles = ((await hubMetric(hub.port, 'kmm_hub_reconciles_total')) ?? 0) - idleReconciles0;
     const idleRequests = requestsOf(audit, HUB_USER, idleFrom);
+    const idleWrites = readAuditLog(audit, { username: HUB_USER })
+      .filter((e) => e.stage === 'ResponseComplete' && e.stageTimestamp >= idleFrom)
+      .filter((e) => !['get', 'list', 'watch'].includes(e.verb) && e.objectRef?.resource !== 'leases')
+      .map(
+        (e) =>
+          `${e.stageTimestamp} ${e.verb} ${e.objectRef?.resource}/${e.objectRef?.subresource ?? ''} ${e.objectRef?.namespace ?? ''}/${e.objectRef?.name ?? ''}`,
+      );
     const rssAfterIdle = rssMiB(hub.pid);
     const heapAfterIdle = await hubMetric(hub.port, 'kmm_hub_nodejs_heap_size_used_bytes');
     // What the hub's caches hold, as JSON bytes of what its informers list (with and without managedFields).
@@ -546,6 +556,7 @@ async function runSize(n: number, dir: string): Promise<SizeResult> {
       idleCpuS,
       idleReconciles,
       idleRequests,
+      idleWrites,
       rssAfterIdle,
       heapAfterIdle,
       cacheBytes,
@@ -606,6 +617,12 @@ function report(results: SizeResult[]): string[] {
     ...rows(
       (r) =>
         `${perMinute(r.idleRequests.writes)} | ${perMinute(r.idleRequests.leaseWrites)} | ${((r.idleCpuS * 60) / IDLE_S).toFixed(2)} s | ${perMinute(r.idleReconciles)} | ${formatVerbs(r.idleRequests.byVerbResource)}`,
+    ),
+    '',
+    ...results.flatMap((r) =>
+      r.idleWrites.length === 0
+        ? []
+        : ['', `Writes while idle at ${r.clusters} clusters:`, '', ...r.idleWrites.slice(0, 30).map((w) => `- ${w}`)],
     ),
     '',
     '| clusters | change | ManifestWorks that must change | MCMs affected | minimum writes | hub writes (Leases excluded) | writes by verb and resource | time until converged | reconciles (until settled) |',
