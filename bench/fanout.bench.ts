@@ -3,7 +3,7 @@
 // client applying the same 1,000 objects; then API writes during a steady-state resync (must be 0); then the time
 // until every ManifestWork carries a moved tag's new digest; and the hub's RSS. Run: `npm run bench`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { RESOURCES, newManagedClusterModule, type ManifestWork, type Module } from '@kmm-hub/api';
 import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
@@ -21,28 +21,12 @@ import {
   clientNodeConfig,
 } from '@kmm-hub/test-env';
 import { describe, expect, inject, it } from 'vitest';
+import { ROOT, pool, rssMiB } from './harness.js';
 
 const env = inject('env');
 const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 1000);
 const KERNELS = ['6.1.0-56-amd64', '6.1.0-57-amd64', '6.1.0-58-amd64'];
 const CONCURRENCY = 8;
-const ROOT = new URL('../', import.meta.url).pathname;
-
-async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
-
-function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'))!;
-  return Math.round(Number(line.split(/\s+/)[1]) / 1024);
-}
 
 describe('hub fan-out', () => {
   it(`fans one MCM out to ${CLUSTERS} clusters`, async () => {

@@ -1,5 +1,5 @@
 export { backoffDelay } from './backoff.js';
-export { Informer, type InformerLifecycle, type InformerOptions } from './informer.js';
+export { Informer, withoutManagedFields, type InformerLifecycle, type InformerOptions } from './informer.js';
 export {
   KubeClientConfig,
   createKubeConfig,

@@ -7,7 +7,7 @@ import {
   clientNodeConfig,
   widgetCustomResourceDefinition,
 } from '@kmm-hub/test-env';
-import { Informer, type InformerLifecycle } from './informer.js';
+import { Informer, withoutManagedFields, type InformerLifecycle } from './informer.js';
 import { KubeHttp } from './kube-http.js';
 
 const env = inject('env');
@@ -86,6 +86,35 @@ describe(Informer.name, () => {
         .map((c) => c.metadata?.name)
         .toSorted(),
     ).toEqual(['cm-0', 'cm-1', 'cm-2', 'cm-3', 'cm-4', 'cm-5', 'cm-6']);
+    await sut.stop();
+  });
+
+  it('caches and hands out what its transform returns: listed and watched objects without managedFields', async () => {
+    const kc = clusterKubeConfig(env.hub);
+    const ns = `informer-transform-${Date.now()}`;
+    const core = clientNodeConfig(kc).makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'listed' }, data: { a: '1' } } });
+    const sut = new Informer<V1ConfigMap>(new KubeHttp(kc), {
+      path: `/api/v1/namespaces/${ns}/configmaps`,
+      transform: withoutManagedFields,
+    });
+    const handed: V1ConfigMap[] = [];
+    sut.on('add', (o) => handed.push(o)).on('update', (o) => handed.push(o));
+    sut.start();
+    await sut.synced;
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'watched' }, data: { b: '2' } } });
+    await expect.poll(() => sut.get('watched', ns)?.data).toEqual({ b: '2' });
+    // The API server does send them: the transform is what removed them.
+    expect(
+      (await core.readNamespacedConfigMap({ namespace: ns, name: 'watched' })).metadata?.managedFields,
+    ).toHaveLength(1);
+    expect(sut.get('listed', ns)?.data).toEqual({ a: '1' });
+    expect(handed.map((o) => [o.metadata?.name, o.metadata?.managedFields])).toEqual([
+      ['listed', undefined],
+      ['watched', undefined],
+    ]);
+    expect(sut.list().map((o) => o.metadata?.managedFields)).toEqual([undefined, undefined]);
     await sut.stop();
   });
 

@@ -12,7 +12,7 @@ export type InformerLifecycle =
   /** An optional resource that the API server does not serve (404 on list); listing is tried again later. */
   | { type: 'notServed'; retryInMs: number };
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubernetesObject = KubernetesObject> {
   /** Collection path, e.g. /apis/work.open-cluster-management.io/v1/manifestworks or …/namespaces/x/manifestworks. */
   path: string;
   labelSelector?: string;
@@ -26,6 +26,20 @@ export interface InformerOptions {
    * instead of an error that keeps the informer unsynced, and the list is tried again every retryMs.
    */
   optional?: { retryMs: number };
+  /**
+   * Applied to every object before it is cached and handed to handlers, as client-go's
+   * `SharedIndexInformer.SetTransform` (k8s.io/client-go/tools/cache/shared_informer.go): a cache of thousands of
+   * objects keeps only what its readers use (`withoutManagedFields` drops the server-side apply bookkeeping, about
+   * half of a small object).
+   */
+  transform?: (obj: T) => T;
+}
+
+/** Transform for `InformerOptions.transform`: the object without `metadata.managedFields`, which no reader uses. */
+export function withoutManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (obj.metadata?.managedFields === undefined) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
 }
 
 type Handler<T> = (obj: T, old?: T) => void;
@@ -55,7 +69,7 @@ export class Informer<T extends KubernetesObject> {
 
   constructor(
     private readonly http: KubeHttp,
-    private readonly opts: InformerOptions,
+    private readonly opts: InformerOptions<T>,
   ) {}
 
   on(event: 'add' | 'update' | 'delete', handler: Handler<T>): this {
@@ -191,7 +205,8 @@ export class Informer<T extends KubernetesObject> {
     }
   }
 
-  private upsert(key: string, obj: T): void {
+  private upsert(key: string, received: T): void {
+    const obj = this.opts.transform ? this.opts.transform(received) : received;
     const old = this.cache.get(key);
     this.cache.set(key, obj);
     if (!old) for (const h of this.handlers.add) h(obj);
@@ -240,7 +255,7 @@ export class Informer<T extends KubernetesObject> {
         const key = keyOf(obj);
         const old = this.cache.get(key);
         this.cache.delete(key);
-        for (const h of this.handlers.delete) h(old ?? obj);
+        for (const h of this.handlers.delete) h(old ?? (this.opts.transform ? this.opts.transform(obj) : obj));
         break;
       }
       case 'BOOKMARK':

@@ -4,7 +4,7 @@ export interface AuditEvent {
   verb: string;
   requestURI: string;
   user: { username: string; groups?: string[] };
-  objectRef?: { resource?: string; namespace?: string; name?: string; apiGroup?: string };
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string; apiGroup?: string };
   responseStatus?: { code?: number };
   stageTimestamp: string;
   stage: string;
