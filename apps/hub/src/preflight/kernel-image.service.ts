@@ -39,8 +39,7 @@ export class KernelImageService {
     if (lookup.kind === 'error') {
       return { state: 'Failed', image, message: `image ${image}: ${lookup.message}`, checkFailed: true };
     }
-    const request = () =>
-      imageRequestOf(item.mcm, item.kernel, m, this.caches.inputResourceVersion);
+    const request = () => imageRequestOf(item.mcm, item.kernel, m, this.caches.inputResourceVersion);
     if (lookup.kind === 'present') {
       if (!buildsOrSigns || !this.pipeline || !options.build) return { state: 'Ready', image, digest: lookup.digest };
       // As the MCM reconciler does: a present image of a mapping that builds or signs is asked for anyway, since a
