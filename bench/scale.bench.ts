@@ -27,6 +27,7 @@ import {
   type PlacementDecision,
 } from '@kmm-hub/api';
 import { Informer, KubeHttp, ServerSideApplier, resourcePath, withoutManagedFields } from '@kmm-hub/kube';
+import { resolveManagedClusterModuleKernel } from '@kmm-hub/kernel';
 import { renderManifestWork } from '@kmm-hub/manifestwork';
 import { RegistryClient } from '@kmm-hub/oci';
 import { selectClusters } from '@kmm-hub/planner';
@@ -356,7 +357,13 @@ async function runSize(n: number, dir: string): Promise<SizeResult> {
     const kernelOf = new Map(models.map((m) => [m.name, m.kernel]));
     await pool([...initial.values()], CONCURRENCY, async (w) => {
       const kernel = kernelOf.get(w.cluster)!;
-      const r = renderManifestWork({ mcm: w.mcm, cluster: w.cluster, images: new Map([[kernel, w.image]]) });
+      const resolution = resolveManagedClusterModuleKernel(w.mcm, kernel);
+      if (!resolution.ok) throw new Error(resolution.reason);
+      const r = renderManifestWork({
+        mcm: w.mcm,
+        cluster: w.cluster,
+        kernels: new Map([[kernel, { image: w.image, mapping: resolution.mapping }]]),
+      });
       if (!r.ok) throw new Error(r.reason);
       const { name, labels } = r.manifestWork.metadata;
       await applier.apply({ ...r.manifestWork, metadata: { name: `b-${name}`, namespace: w.cluster, labels } });
