@@ -80,7 +80,7 @@ describe('capClusterStatuses', () => {
     ['every cluster degraded (a registry outage)', () => Degraded, 10_000],
   ])(
     'keeps 10,000 clusters (%s) within the default budget, those needing attention before Ready ones',
-    (_, stateOf, attention) => {
+    (_label, stateOf, attention) => {
       const fleet = Array.from({ length: 10_000 }, (_, i) =>
         cluster(`edge-${String(i).padStart(5, '0')}`, stateOf(i), 2),
       );
