@@ -100,7 +100,9 @@ export class FleetEventsService implements OnApplicationBootstrap, BeforeApplica
     this.#revision++;
     this.#events.next({
       type: 'cells',
-      data: { revision: this.#revision, changed, totals: model.totals },
+      // The module overview is small (one entry per module) and lets a page keep its summary current without a
+      // request; cells are sent only when they changed, as a 10,000-cluster matrix is not.
+      data: { revision: this.#revision, changed, totals: model.totals, modules: model.overview },
     });
   }
 
