@@ -366,6 +366,13 @@ describe('fleet API', () => {
         timeout: 10_000,
       })
       .toBe('failed');
+    // The fleet totals are kept between job events (GET /api/v1/fleet reads no Redis while the queues are quiet):
+    // the failure's event moves them.
+    await expect
+      .poll(async () => ((await get('/api/v1/fleet', f.tokens.viewer)).body as FleetView).totals.builds?.build, {
+        timeout: 5_000,
+      })
+      .toMatchObject({ queued: 0, active: 0, failed: 1 });
     const failed = (await get(`/api/v1/builds/${queued!.id}`, f.tokens.viewer)).body as BuildDetail;
     expect(failed).toMatchObject({
       lastError: 'make: *** [gpu.ko] Error 2',

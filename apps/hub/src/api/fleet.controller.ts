@@ -35,7 +35,7 @@ export class FleetController {
   @ApiOkResponse({ standardSchema: fleetSchema })
   async getFleet(): Promise<FleetView> {
     const model = this.fleet.model();
-    return { totals: { ...model.totals, builds: await this.builds.totals() }, modules: model.overview };
+    return { totals: { ...model.totals, builds: await this.builds.cachedTotals() }, modules: model.overview };
   }
 
   @Get('modules')
