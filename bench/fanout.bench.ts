@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { RESOURCES, newManagedClusterModule, type ManifestWork, type Module } from '@kmm-hub/api';
 import { KubeHttp, ServerSideApplier } from '@kmm-hub/kube';
+import { resolveManagedClusterModuleKernel } from '@kmm-hub/kernel';
 import { renderManifestWork } from '@kmm-hub/manifestwork';
 import { RegistryClient } from '@kmm-hub/oci';
 import {
@@ -96,10 +97,13 @@ describe('hub fan-out', () => {
         CONCURRENCY,
         async ([n, i]) => {
           const k = kernelOf(i);
+          const resolution = resolveManagedClusterModuleKernel(mcm, k);
+          if (!resolution.ok) throw new Error(resolution.reason);
+          const image = `${env.registry.host}/${repository}@${digests.get(k)}`;
           const r = renderManifestWork({
             mcm,
             cluster: n,
-            images: new Map([[k, `${env.registry.host}/${repository}@${digests.get(k)}`]]),
+            kernels: new Map([[k, { image, mapping: resolution.mapping }]]),
           });
           if (!r.ok) throw new Error(r.reason);
           const mw = r.manifestWork;

@@ -2,7 +2,6 @@
 // work (read Secrets, check the target, pull, sign, push) called in a plain loop, in one run, with a real module in
 // a real registry. Also the fleet-wide dedup: 1,000 clusters on 5 kernels must queue 5 builds. Run: `npm run bench`.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signModule } from '@kmm-hub/kmod-sign';
 import {
@@ -30,7 +29,7 @@ const ROOT = new URL('../', import.meta.url).pathname;
 const COUNT = 20;
 
 describe('image pipeline queue overhead', () => {
-  const workDir = mkdtempSync(join(tmpdir(), 'kmm-hub-bench-queue-'));
+  const workDir = mkdtempSync(join(env.workDir, 'bench-queue-'));
   const namespace = uniqueName('bench-queue');
   const repository = uniqueName('bench-queue');
   let module: CompiledModule;

@@ -33,6 +33,7 @@ export const SPOKE_AGENT_POLICY = 'deploy/policies/spoke-agent/policy/policy.yam
  */
 export const CRD_SETS = {
   'hub.kmm.sigs.x-k8s.io_managedclustermodules.yaml': 'hub',
+  'hub.kmm.sigs.x-k8s.io_preflightvalidations.yaml': 'hub',
   'kmm.sigs.x-k8s.io_modules.yaml': 'spoke',
   'cluster.open-cluster-management.io_managedclusters.yaml': 'ocm-hub',
   'work.open-cluster-management.io_manifestworks.yaml': 'ocm-hub',
@@ -196,6 +197,13 @@ export const OLM_ICON = `${OLM_BUNDLE}/icon.svg`;
 export const OLM_PACKAGE = 'kmm-hub';
 export const OLM_CHANNEL = 'stable';
 const OWNED_CRD = 'hub.kmm.sigs.x-k8s.io_managedclustermodules.yaml';
+/** The other CRDs of the hub the bundle owns: listed in the CSV without descriptors. */
+const OTHER_OWNED_CRDS = {
+  'hub.kmm.sigs.x-k8s.io_preflightvalidations.yaml': {
+    displayName: 'Preflight Validation',
+    description: 'Checks, builds and signs the images of ManagedClusterModules for kernels the fleet moves to next.',
+  },
+};
 
 /**
  * metadata/annotations.yaml of the registry+v1 bundle format
@@ -264,6 +272,14 @@ function storageVersion(crd) {
   if (!version) throw new Error(`CRD ${crd.metadata.name} has no storage version`);
   return version;
 }
+
+/** The example the console offers when a user creates a PreflightValidation (alm-examples). */
+const PREFLIGHT_EXAMPLE = {
+  apiVersion: 'hub.kmm.sigs.x-k8s.io/v1beta1',
+  kind: 'PreflightValidation',
+  metadata: { name: 'next-kernel' },
+  spec: { kernelVersion: '5.14.0-427.13.1.el9_4.x86_64', pushBuiltImage: true },
+};
 
 /** The example the console offers when a user creates a ManagedClusterModule (alm-examples). */
 export const MCM_EXAMPLE = {
@@ -350,7 +366,10 @@ export function renderClusterServiceVersion({ hubObjects, ocmHubCrds, version, i
   const images = [
     ...new Set(deployments.flatMap((d) => d.spec.template.spec.containers.map((c) => c.image))),
   ].toSorted();
-  const crd = hubObjects.find((o) => o.kind === 'CustomResourceDefinition');
+  const crd = hubObjects.find(
+    (o) => o.kind === 'CustomResourceDefinition' && o.metadata.name === 'managedclustermodules.hub.kmm.sigs.x-k8s.io',
+  );
+  const otherCrds = hubObjects.filter((o) => o.kind === 'CustomResourceDefinition' && o !== crd);
   const served = storageVersion(crd);
   const schema = served.schema.openAPIV3Schema.properties;
   const description = [
@@ -368,7 +387,7 @@ export function renderClusterServiceVersion({ hubObjects, ocmHubCrds, version, i
     metadata: {
       name: `${OLM_PACKAGE}.v${version}`,
       annotations: {
-        'alm-examples': JSON.stringify([MCM_EXAMPLE], null, 2),
+        'alm-examples': JSON.stringify([MCM_EXAMPLE, PREFLIGHT_EXAMPLE], null, 2),
         capabilities: 'Basic Install',
         categories: 'Integration & Delivery',
         containerImage: images[0],
@@ -419,6 +438,17 @@ export function renderClusterServiceVersion({ hubObjects, ocmHubCrds, version, i
             specDescriptors: descriptors(schema.spec, MCM_SPEC_DESCRIPTORS, 'spec'),
             statusDescriptors: descriptors(schema.status, MCM_STATUS_DESCRIPTORS, 'status'),
           },
+          ...otherCrds.map((other) => {
+            const file = `${other.spec.group}_${other.spec.names.plural}.yaml`;
+            const text = OTHER_OWNED_CRDS[file];
+            if (!text) throw new Error(`deploy/scripts/generate.mjs: no CSV text for the owned CRD ${file}`);
+            return {
+              name: other.metadata.name,
+              version: storageVersion(other).name,
+              kind: other.spec.names.kind,
+              ...text,
+            };
+          }),
         ],
       },
       nativeAPIs: ocmHubCrds
@@ -460,6 +490,10 @@ export async function renderOlmFiles() {
   );
   const crdText = await readFile(join(REPO_ROOT, LIBS_API_CRDS, OWNED_CRD), 'utf8');
   files.set(`${OLM_BUNDLE}/manifests/${OWNED_CRD}`, `${header(`${LIBS_API_CRDS}/${OWNED_CRD}`)}${crdText}`);
+  for (const file of Object.keys(OTHER_OWNED_CRDS)) {
+    const text = await readFile(join(REPO_ROOT, LIBS_API_CRDS, file), 'utf8');
+    files.set(`${OLM_BUNDLE}/manifests/${file}`, `${header(`${LIBS_API_CRDS}/${file}`)}${text}`);
+  }
   for (const object of hubObjects.filter((o) => BUNDLE_MANIFEST_KINDS.has(o.kind))) {
     await add(`${OLM_BUNDLE}/manifests/${bundleManifestName(object)}`, header(HUB_BASE), bundleManifest(object));
   }

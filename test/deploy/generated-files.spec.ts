@@ -12,7 +12,8 @@ import { REPO_ROOT } from '../../deploy/scripts/kustomize.mjs';
 
 describe('checkDeployFiles', () => {
   // The drift gate: deploy/crds and the agent rollout policy must be what libs/api/crds and deploy/spoke-agent give.
-  it('finds no stale generated file under deploy/', async () => {
+  // It renders every kustomization and CRD copy (about 1 s alone, several on two busy cores): not a 5 s budget.
+  it('finds no stale generated file under deploy/', { timeout: 60_000 }, async () => {
     expect(await checkDeployFiles()).toEqual([]);
   });
 });

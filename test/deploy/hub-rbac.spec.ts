@@ -15,6 +15,8 @@ const ALLOWED: Record<string, string[]> = {
     ),
     ...['get', 'patch', 'update'].map((v) => `cluster hub.kmm.sigs.x-k8s.io/managedclustermodules/status ${v}`),
     'cluster hub.kmm.sigs.x-k8s.io/managedclustermodules/finalizers update',
+    ...['get', 'list', 'watch'].map((v) => `cluster hub.kmm.sigs.x-k8s.io/preflightvalidations ${v}`),
+    ...['get', 'patch', 'update'].map((v) => `cluster hub.kmm.sigs.x-k8s.io/preflightvalidations/status ${v}`),
     ...['get', 'list', 'watch'].map((v) => `cluster cluster.open-cluster-management.io/managedclusters ${v}`),
     ...['get', 'list', 'watch'].map((v) => `cluster cluster.open-cluster-management.io/placementdecisions ${v}`),
     ...['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map(

@@ -3,7 +3,6 @@
 // kernel module for the two kernels the spokes' Nodes run, and one whose prebuilt image is only pinned. The
 // spokes end up with digest-pinned Modules and module-loader DaemonSets per kernel; the fleet API agrees.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RESOURCES, type Module } from '@kmm-hub/api';
 import { KubeHttp } from '@kmm-hub/kube';
@@ -43,7 +42,7 @@ describe('demo fleet end to end', () => {
     clusters.push(hub!, s1!, s2!);
     const rename = (info: DedicatedCluster['info'], name: string) => ({ ...info, name });
     state = { ...env, hub: hub!.info, spokes: [rename(s1!.info, 'spoke-a'), rename(s2!.info, 'spoke-b')] };
-    const workDir = mkdtempSync(join(tmpdir(), 'kmm-hub-e2e-'));
+    const workDir = mkdtempSync(join(env.workDir, 'e2e-'));
     seeded = await seedDemoFleet(state, workDir);
     fleet = await startFleetProcesses(new ProcessGroup(workDir), state, workDir);
     await applyDemoModules(state, seeded);
@@ -104,7 +103,7 @@ describe('demo fleet end to end', () => {
 
   it('signed the module in each image: modinfo and openssl cms -verify agree', async () => {
     const registry = new RegistryClient({ registry: env.registry.host, insecure: true });
-    const dir = mkdtempSync(join(tmpdir(), 'kmm-hub-e2e-verify-'));
+    const dir = mkdtempSync(join(env.workDir, 'e2e-verify-'));
     for (const kernel of new Set(Object.values(seeded.kernels))) {
       const files = await readImageFiles(registry, { image: `${env.registry.host}/kmm-demo/hello-signed:${kernel}` }, [
         `/opt/lib/modules/${kernel}/${HELLO_MODULE_NAME}.ko`,

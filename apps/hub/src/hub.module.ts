@@ -7,6 +7,7 @@ import { ApiModule } from './api/api.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ImagesModule } from './images/images.module.js';
 import { HubKubeModule } from './kube/hub-kube.module.js';
+import { PreflightModule } from './preflight/preflight.module.js';
 import { WebModule } from './web/web.module.js';
 
 /** Root module: the role decides which feature modules load over one set of shared providers. */
@@ -25,7 +26,7 @@ export class HubModule {
         HubKubeModule,
         HealthModule.register({ role, metricsAuth: config.METRICS_AUTH, ...(controller && { controller }) }),
         images,
-        ...(controller ? [controller] : []),
+        ...(controller ? [controller, PreflightModule.register(controller, images)] : []),
         ...(role === 'all' || role === 'api' ? [ApiModule.register({ role }), WebModule] : []),
       ],
     };

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { V1DaemonSet } from '@kubernetes/client-node';
 import { NODE_LABELS, RESOURCES, newManagedClusterModule, type ManifestWork, type Module } from '@kmm-hub/api';
 import { KubeApiError, KubeHttp, createKubeConfig } from '@kmm-hub/kube';
+import { resolveManagedClusterModuleKernel } from '@kmm-hub/kernel';
 import { decodeManifestWorkStatus, renderManifestWork } from '@kmm-hub/manifestwork';
 import { readAuditLog, type AuditEvent } from '@kmm-hub/test-env';
 import {
@@ -58,8 +59,8 @@ async function startLeastPrivilegeAgent(cluster: string): Promise<{ agent: Runni
     CLUSTER_NAME: cluster,
     // Other test files run agents on this spoke for the same hub: keep to our own AppliedManifestWorks.
     AGENT_ID: cluster,
-    HUB_KUBECONFIG: writeKubeconfig(env.hub, hubToken),
-    SPOKE_KUBECONFIG: writeKubeconfig(spoke, spokeToken),
+    HUB_KUBECONFIG: writeKubeconfig(env.workDir, env.hub, hubToken),
+    SPOKE_KUBECONFIG: writeKubeconfig(env.workDir, spoke, spokeToken),
   });
   agents.push(agent);
   return { agent, hubUser: `system:serviceaccount:${cluster}:kmm-spoke-agent` };
@@ -101,7 +102,13 @@ function renderWork(cluster: string, spokeNamespace: string, selector: Record<st
   mcm.spec.moduleSpec.selector = selector;
   mcm.spec.moduleSpec.moduleLoader.container.modprobe = { moduleName: 'gpu_drv', parameters };
   mcm.spec.moduleSpec.devicePlugin = { container: { image: 'registry.example/kmm/gpu-plugin:1.0' } };
-  const rendered = renderManifestWork({ mcm, cluster, images: new Map([[KERNEL, IMAGE]]) });
+  const resolution = resolveManagedClusterModuleKernel(mcm, KERNEL);
+  if (!resolution.ok) throw new Error(resolution.reason);
+  const rendered = renderManifestWork({
+    mcm,
+    cluster,
+    kernels: new Map([[KERNEL, { image: IMAGE, mapping: resolution.mapping }]]),
+  });
   if (!rendered.ok) throw new Error(rendered.reason);
   // No ManagedClusterModule exists on this hub: drop the owner reference the hub controller would set.
   delete rendered.manifestWork.metadata.ownerReferences;

@@ -1,7 +1,6 @@
 // Test harness for the spoke agent's integration tests: runs the real Nest application context against the real
 // API servers of test/env, and gives tests the few API calls they need to act as hub admin, kubelet or user.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -45,9 +44,12 @@ export async function createNamespace(cluster: ClusterInfo, name: string): Promi
     });
 }
 
-/** Writes a kubeconfig for `token` on `cluster` into a fresh temp file. */
-export function writeKubeconfig(cluster: ClusterInfo, token: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'kmm-spoke-agent-test-')), 'kubeconfig.yaml');
+/**
+ * Writes a kubeconfig for `token` on `cluster` into a fresh folder under `workDir` (the test environment's, removed
+ * with it), so no credential outlives the run.
+ */
+export function writeKubeconfig(workDir: string, cluster: ClusterInfo, token: string): string {
+  const path = join(mkdtempSync(join(workDir, 'kubeconfig-')), 'kubeconfig.yaml');
   writeFileSync(path, renderKubeconfig(cluster.name, cluster.server, cluster.caPem, token));
   return path;
 }

@@ -21,6 +21,14 @@ export const RESOURCES = {
     plural: 'managedclustermodules',
     namespaced: false,
   },
+  PreflightValidation: {
+    group: API_GROUPS.kmmHub,
+    version: 'v1beta1',
+    apiVersion: `${API_GROUPS.kmmHub}/v1beta1`,
+    kind: 'PreflightValidation',
+    plural: 'preflightvalidations',
+    namespaced: false,
+  },
   Module: {
     group: API_GROUPS.kmm,
     version: 'v1beta1',
@@ -121,6 +129,11 @@ export const LABELS = {
   moduleNamespace: 'kmm.node.kubernetes.io/module.namespace',
   /** Upstream KMM: the full kernel version a module-loader or build object is for. */
   kernelVersionFull: 'kmm.node.kubernetes.io/kernel-version.full',
+  /**
+   * Upstream KMM v1.1 (internal/constants/constants.go `DaemonSetRole`): `module-loader` or `device-plugin` on the
+   * DaemonSets of a Module that sets `moduleLoader.container.version`, and on their pods.
+   */
+  daemonSetRole: 'kmm.node.kubernetes.io/role',
   /** OCM: on the hub namespace the registration controller creates for a ManagedCluster. */
   ocmClusterName: 'open-cluster-management.io/cluster-name',
   /** OCM: membership of a ManagedCluster in an exclusive ManagedClusterSet. */
@@ -131,9 +144,31 @@ export const LABELS = {
   ocmSpokeOnlyClaim: 'open-cluster-management.io/spoke-only',
 } as const;
 
+/** Values of LABELS.daemonSetRole (upstream v1.1 `ModuleLoaderRoleLabelValue`, `DevicePluginRoleLabelValue`). */
+export const DAEMONSET_ROLES = { moduleLoader: 'module-loader', devicePlugin: 'device-plugin' } as const;
+export type DaemonSetRole = (typeof DAEMONSET_ROLES)[keyof typeof DAEMONSET_ROLES];
+
 export const LABEL_PREFIXES = {
   /** Upstream KMM: `<prefix>.<namespace>.<name>=<version>` on nodes drives the ordered upgrade of a Module. */
   moduleVersion: 'kmm.node.kubernetes.io/version-module',
+  /**
+   * Upstream KMM v1.1 (internal/constants/constants.go `ModuleLoaderVersionLabelPrefix`): the version whose
+   * module-loader DaemonSet may run on the node; set by the agent, one step behind the admin's `moduleVersion` label.
+   */
+  moduleLoaderVersion: 'beta.kmm.node.kubernetes.io/version-module-loader',
+  /** Upstream KMM v1.1 (`DevicePluginVersionLabelPrefix`): the version whose device plugin may run on the node. */
+  devicePluginVersion: 'beta.kmm.node.kubernetes.io/version-device-plugin',
+} as const;
+
+/**
+ * The ordered-upgrade node labels of one Module, `<prefix>.<namespace>.<name>` (upstream v1.1
+ * internal/utils/moduleversionlabels.go `GetModuleVersionLabelName`, `GetModuleLoaderVersionLabelName`,
+ * `GetDevicePluginVersionLabelName`).
+ */
+export const VERSION_LABELS = {
+  module: (namespace: string, module: string) => `${LABEL_PREFIXES.moduleVersion}.${namespace}.${module}`,
+  moduleLoader: (namespace: string, module: string) => `${LABEL_PREFIXES.moduleLoaderVersion}.${namespace}.${module}`,
+  devicePlugin: (namespace: string, module: string) => `${LABEL_PREFIXES.devicePluginVersion}.${namespace}.${module}`,
 } as const;
 
 /**
@@ -142,10 +177,14 @@ export const LABEL_PREFIXES = {
  * `kmm.node.kubernetes.io/<namespace>.<module>.ready` while the module is loaded on the node,
  * `….device-plugin-ready` while its device plugin pod there is Ready, `….device-plugin-target` on the schedulable
  * nodes a Module with a device plugin selects. All carry the empty value; users select their workloads on the first
- * two, and the device plugin DaemonSet selects on `ready` and `device-plugin-target`.
+ * two, and the device plugin DaemonSet selects on `ready` and `device-plugin-target`. A Module with a version also has
+ * `….version.ready=<version>` while that version is loaded (`GetKernelModuleVersionReadyNodeLabel`, KMM 2.x; upstream's
+ * ordered_upgrade.md "Indicator that the new version is ready to be used").
  */
 export const NODE_LABELS = {
   moduleReady: (namespace: string, module: string) => `kmm.node.kubernetes.io/${namespace}.${module}.ready`,
+  moduleVersionReady: (namespace: string, module: string) =>
+    `kmm.node.kubernetes.io/${namespace}.${module}.version.ready`,
   devicePluginReady: (namespace: string, module: string) =>
     `kmm.node.kubernetes.io/${namespace}.${module}.device-plugin-ready`,
   devicePluginTarget: (namespace: string, module: string) =>
@@ -200,6 +239,12 @@ export const FIELD_MANAGERS = {
 } as const;
 
 /** Length limits that KMM-Hub objects run into (bytes; Kubernetes names are ASCII). */
+/**
+ * KMM-Hub: the hub-wide list of kernels the fleet is about to move to, a ConfigMap in the hub namespace (one kernel
+ * a line under `key`, `#` comments). The hub builds and signs every ManagedClusterModule's image for them ahead of time.
+ */
+export const UPCOMING_KERNELS_CONFIGMAP = { name: 'kmm-hub-upcoming-kernels', key: 'kernels' } as const;
+
 export const LIMITS = {
   /** A label value, hence the MCM name (it is the value of LABELS.managedClusterModuleName). */
   labelValue: 63,

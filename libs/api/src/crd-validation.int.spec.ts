@@ -47,6 +47,12 @@ function listCelRules(node: OpenApiV3Schema, at: string): string[] {
 
 const CREATE_ROWS: [rule: string, what: string, change: Parameters<typeof mcmWith>[0], message: string][] = [
   [
+    'spec.upcomingKernels#0',
+    'an upcoming kernel listed twice',
+    (_, m) => (m['spec'].upcomingKernels = ['6.8.0-49-generic', '6.1.0-28-amd64', '6.8.0-49-generic']),
+    'spec.upcomingKernels: Invalid value: must not list a kernel twice, found "6.8.0-49-generic" more than once',
+  ],
+  [
     `${MS}#0`,
     'dra and devicePlugin together',
     (s) =>
@@ -184,6 +190,43 @@ const CREATE_ROWS: [rule: string, what: string, change: Parameters<typeof mcmWit
     'Exists with a value',
     (s) => (s.tolerations = [{ key: 'k', operator: 'Exists', value: 'v' }]),
     `${MS}.tolerations[0].value: Invalid value: must be empty when operator is "Exists", found "v"`,
+  ],
+  [
+    'spec.rollout#0',
+    'progressive settings with type All',
+    (_, m) => (m.spec.rollout = { type: 'All', progressive: { maxConcurrency: 2 } }),
+    'spec.rollout.progressive: Invalid value: may only be set when type is Progressive, found All',
+  ],
+  [
+    'spec.rollout#1',
+    'per-group settings with type Progressive',
+    (_, m) => (m.spec.rollout = { type: 'Progressive', progressivePerGroup: {} }),
+    'spec.rollout.progressivePerGroup: Invalid value: may only be set when type is ProgressivePerGroup, found Progressive',
+  ],
+  [
+    'spec.rollout#2',
+    'ProgressivePerGroup without groupLabel',
+    (_, m) => (m.spec.rollout = { type: 'ProgressivePerGroup' }),
+    'spec.rollout.groupLabel: Invalid value: required when type is ProgressivePerGroup',
+  ],
+  [
+    'spec.rollout.progressive.maxConcurrency#0',
+    'maxConcurrency above 100%',
+    (_, m) => (m.spec.rollout = { type: 'Progressive', progressive: { maxConcurrency: '150%' } }),
+    'spec.rollout.progressive.maxConcurrency: Invalid value: "150%": must be a number of clusters (1 or more) or a percentage from 1% to 100%, found 150%',
+  ],
+  [
+    'spec.rollout.progressive.maxFailures#0',
+    'a negative maxFailures',
+    (_, m) => (m.spec.rollout = { type: 'Progressive', progressive: { maxFailures: -1 } }),
+    'spec.rollout.progressive.maxFailures: Invalid value: -1: must be a number of clusters (0 or more) or a percentage from 0% to 100%, found -1',
+  ],
+  [
+    'spec.rollout.progressivePerGroup.maxFailures#0',
+    'maxFailures as a word',
+    (_, m) =>
+      (m.spec.rollout = { type: 'ProgressivePerGroup', groupLabel: 'ring', progressivePerGroup: { maxFailures: 'x' } }),
+    'spec.rollout.progressivePerGroup.maxFailures: Invalid value: "x": must be a number of clusters (0 or more) or a percentage from 0% to 100%, found x',
   ],
 ];
 

@@ -34,6 +34,7 @@ describe('loadCustomResourceDefinitions', () => {
       'placementrules.apps.open-cluster-management.io',
       'placements.cluster.open-cluster-management.io',
       'policies.policy.open-cluster-management.io',
+      'preflightvalidations.hub.kmm.sigs.x-k8s.io',
     ]);
   });
 

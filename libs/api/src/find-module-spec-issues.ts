@@ -162,6 +162,17 @@ function findModuleLoaderIssues(container: ModuleLoaderContainerSpec, at: string
     issues.push(inTreeConflict(`${at}.inTreeModuleToRemove`, container.inTreeModuleToRemove));
   }
   if (container.containerImage) issues.push(...findImageIssues(container.containerImage, `${at}.containerImage`));
+  // Ours, not upstream's webhook: the version is the value of node labels (kmm.node.kubernetes.io/version-module.*
+  // and the loader's), so one that cannot be a label value would only fail later, on the spoke, at the first node.
+  if (container.version) {
+    const errors = checkLabelValue(container.version);
+    if (errors.length > 0) {
+      issues.push({
+        path: `${at}.version`,
+        message: `invalid value "${container.version}": must be a label value: ${errors.join('; ')}`,
+      });
+    }
+  }
 
   (container.kernelMappings ?? []).forEach((mapping, index) => {
     const item = `${at}.kernelMappings[${index}]`;

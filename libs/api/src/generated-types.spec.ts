@@ -37,6 +37,7 @@ describe('renderGeneratedFiles', () => {
       'placement-rule.ts',
       'placement.ts',
       'policy.ts',
+      'preflight-validation.ts',
     ]);
     expect(second).toEqual(first);
   });

@@ -74,9 +74,13 @@ export function newModule(
 export function newLoaderManagedClusterModule(options: {
   name: string;
   selector: Record<string, string>;
-  regexp: string;
+  /** The kernel mapping matches kernels by this regexp, or else exactly the `literal` kernel. */
+  regexp?: string;
+  literal?: string;
   image: string;
   build?: Build;
+  /** Name of the pull Secret (`moduleSpec.imageRepoSecret`). */
+  imageRepoSecret?: string;
 }): ManagedClusterModule & { spec: ManagedClusterModuleSpec & { moduleSpec: ModuleSpecWithLoader } } {
   return newManagedClusterModule({
     metadata: { name: options.name },
@@ -85,11 +89,16 @@ export function newLoaderManagedClusterModule(options: {
       selector: options.selector,
       moduleSpec: {
         selector: {},
+        ...(options.imageRepoSecret !== undefined && { imageRepoSecret: { name: options.imageRepoSecret } }),
         moduleLoader: {
           container: {
             modprobe: { moduleName: options.name },
             kernelMappings: [
-              { regexp: options.regexp, containerImage: options.image, ...(options.build && { build: options.build }) },
+              {
+                ...(options.regexp !== undefined ? { regexp: options.regexp } : { literal: options.literal ?? '' }),
+                containerImage: options.image,
+                ...(options.build && { build: options.build }),
+              },
             ],
             registryTLS: { insecure: true },
           },

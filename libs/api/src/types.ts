@@ -14,6 +14,7 @@ import type { PlacementDecisionV1Beta1 } from './generated/placement-decision.js
 import type { PlacementRuleV1 } from './generated/placement-rule.js';
 import type { PlacementV1Beta1 } from './generated/placement.js';
 import type { PolicyV1 } from './generated/policy.js';
+import type { PreflightValidationV1Beta1 } from './generated/preflight-validation.js';
 
 /**
  * A generated root type as the API server returns it: apiVersion and kind are the literals of the resource and
@@ -42,6 +43,14 @@ export type ClusterDeliveryState = ClusterDeliveryStatus['state'];
 /** KMM-Hub extension: one entry of status.clusters[].kernels. */
 export type KernelImageStatus = NonNullable<ClusterDeliveryStatus['kernels']>[number];
 export type KernelImageState = KernelImageStatus['state'];
+/** KMM-Hub extension: one entry of status.upcomingKernels. */
+export type UpcomingKernelStatus = NonNullable<ManagedClusterModuleStatus['upcomingKernels']>[number];
+export type UpcomingKernelState = UpcomingKernelStatus['state'];
+/** Upstream's PreflightValidation (kmm.sigs.x-k8s.io/v1beta2) for a fleet: ManagedClusterModules × kernels. */
+export type PreflightValidation = KubernetesObject<'PreflightValidation', PreflightValidationV1Beta1>;
+export type PreflightValidationSpec = NonNullable<PreflightValidationV1Beta1['spec']>;
+export type PreflightValidationStatus = NonNullable<PreflightValidationV1Beta1['status']>;
+export type PreflightModuleStatus = NonNullable<PreflightValidationStatus['modules']>[number];
 /** A metav1.Condition as our CRDs store it. */
 export type Condition = NonNullable<ManagedClusterModuleStatus['conditions']>[number];
 

@@ -129,6 +129,37 @@ describe('validateManagedClusterModule', () => {
       [{ path: 'spec.selector[name]', message: `invalid value "mini kube": ${LABEL_VALUE_ERROR}` }],
     ],
     [
+      'an empty upcoming kernel',
+      (m) => (m.spec.upcomingKernels = ['6.8.0-49-generic', '']),
+      [
+        {
+          path: 'spec.upcomingKernels[1]',
+          message: 'must be a kernel release such as 6.8.0-49-generic, got ""',
+        },
+      ],
+    ],
+    [
+      'an upcoming kernel with a newline',
+      (m) => (m.spec.upcomingKernels = ['5.14.0-427.13.1.el9_4.x86_64\n6.1.0-28-amd64']),
+      [
+        {
+          path: 'spec.upcomingKernels[0]',
+          message:
+            '"5.14.0-427.13.1.el9_4.x86_64\\n6.1.0-28-amd64" contains whitespace; a kernel release (uname -r) has none',
+        },
+      ],
+    ],
+    [
+      'an upcoming kernel twice, once with the trailing +',
+      (m) => (m.spec.upcomingKernels = ['6.1.0-28-amd64', '6.8.0-49-generic', '6.1.0-28-amd64+']),
+      [
+        {
+          path: 'spec.upcomingKernels[2]',
+          message: '"6.1.0-28-amd64+" is listed twice (first at spec.upcomingKernels[0])',
+        },
+      ],
+    ],
+    [
       'a selector key with two slashes',
       (m) => (m.spec.selector = { 'a/b/c': 'x' }),
       [{ path: 'spec.selector[a/b/c]', message: `invalid key "a/b/c": ${TWO_SLASHES_KEY_ERROR}` }],
@@ -593,6 +624,33 @@ describe('validateManagedClusterModule', () => {
         { path: `${CONTAINER}.kernelMappings[0].containerImage`, message: 'image "img" must set a tag or a digest' },
       ],
     });
+  });
+
+  it.each([
+    ['1.0.0', []],
+    ['v2_rc.1', []],
+    [
+      'v 2',
+      [
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+      ],
+    ],
+    ['x'.repeat(64), ['must be no more than 63 bytes']],
+  ])('version %j is the value of node labels, so it must be a label value', (version, errors) => {
+    const sut = mcmWith((_, s) => (s.moduleLoader.container.version = version));
+    expect(validateManagedClusterModule(sut)).toEqual(
+      errors.length === 0
+        ? { ok: true }
+        : {
+            ok: false,
+            issues: [
+              {
+                path: `${CONTAINER}.version`,
+                message: `invalid value "${version}": must be a label value: ${errors.join('; ')}`,
+              },
+            ],
+          },
+    );
   });
 
   it.each([

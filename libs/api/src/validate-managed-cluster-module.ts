@@ -2,8 +2,10 @@
 // see find-module-spec-issues.ts) plus the checks upstream never makes on the hub although a spoke or OCM enforces
 // them later, when the only symptom is a ManifestWork that is never applied.
 import { LABELS, LIMITS } from './constants.js';
+import { findKernelListIssues } from './find-kernel-list-issues.js';
 import { findLabelMapIssues, findLabelSelectorIssues } from './find-label-selector-issues.js';
 import { findModuleSpecIssues, findVersionChangeIssues } from './find-module-spec-issues.js';
+import { findRolloutIssues } from './find-rollout-issues.js';
 import { byteLength, checkDns1123Label } from './kubernetes-names.js';
 import type { ManagedClusterModule } from './types.js';
 import { toValidationResult, type ValidationIssue, type ValidationResult } from './validation-result.js';
@@ -41,6 +43,8 @@ function findAdmissionIssues(mcm: ManagedClusterModule, options: ValidateManaged
   if (!spec) return [];
   const issues: ValidationIssue[] = [];
   if (spec.clusterSelector) issues.push(...findLabelSelectorIssues(spec.clusterSelector, 'spec.clusterSelector'));
+  if (spec.upcomingKernels) issues.push(...findKernelListIssues(spec.upcomingKernels, 'spec.upcomingKernels'));
+  if (spec.rollout) issues.push(...findRolloutIssues(spec.rollout, 'spec.rollout'));
   if (!spec.moduleSpec) {
     issues.push({ path: 'spec.moduleSpec', message: 'required' });
   } else {

@@ -5,6 +5,7 @@ export {
   createKubeConfig,
   inClusterConfig,
   loadKubeconfigFile,
+  loadKubeconfigFiles,
   selectKubeconfigContext,
   type KubeCluster,
   type KubeConnection,

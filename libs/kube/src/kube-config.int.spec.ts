@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { clusterKubeConfig, createCertificateAuthority, createClientCert, type ClusterInfo } from '@kmm-hub/test-env';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadKubeconfigFile } from './kube-config.js';
+import { loadKubeconfigFile, loadKubeconfigFiles } from './kube-config.js';
 import { KubeHttp } from './kube-http.js';
 
 const env = inject('env');
@@ -59,6 +59,40 @@ describe('kubeconfig credentials on a real API server', () => {
     const me = await whoAmI(new KubeHttp(loadKubeconfigFile(path)));
     expect(me.username).toBe(user);
     expect(me.groups).toContain('kmm-test-group');
+  });
+
+  it('authenticates from a kubeconfig and the files it names held in memory, as a Secret carries them', async () => {
+    const ca = createCertificateAuthority(env.pkiDir);
+    const user = `mem-user-${randomBytes(3).toString('hex')}`;
+    const cert = createClientCert(ca, dir, user, ['kmm-test-group']);
+    const kubeconfig = readFileSync(
+      writeKubeconfig(
+        dir,
+        hub,
+        { 'certificate-authority': 'ca.crt' },
+        { 'client-certificate': 'tls.crt', 'client-key': 'tls.key' },
+      ),
+    );
+    const files = {
+      kubeconfig,
+      'ca.crt': Buffer.from(hub.caPem),
+      'tls.crt': readFileSync(cert.certPath),
+      'tls.key': readFileSync(cert.keyPath),
+    };
+    const me = await whoAmI(new KubeHttp(loadKubeconfigFiles(files, 'kubeconfig', 'Secret ns/hub')));
+    expect(me.username).toBe(user);
+    const { 'tls.key': _key, ...withoutKey } = files;
+    expect(() => loadKubeconfigFiles(withoutKey, 'kubeconfig', 'Secret ns/hub')).toThrow(
+      'kubeconfig Secret ns/hub: names "tls.key", which Secret ns/hub has no key for',
+    );
+    expect(() => loadKubeconfigFiles({ 'ca.crt': files['ca.crt'] }, 'kubeconfig', 'Secret ns/hub')).toThrow(
+      'Secret ns/hub has no key "kubeconfig"',
+    );
+    // Keys are looked up as own properties: a kubeconfig naming "constructor" finds nothing.
+    const proto = readFileSync(writeKubeconfig(dir, hub, { 'certificate-authority': 'constructor' }, { token: 'x' }));
+    expect(() => loadKubeconfigFiles({ kubeconfig: proto }, 'kubeconfig', 'Secret ns/hub')).toThrow(
+      'names "constructor"',
+    );
   });
 
   it('authenticates with a service-account token file, re-read from disk', async () => {

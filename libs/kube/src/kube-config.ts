@@ -7,6 +7,11 @@ import { ExecCredentialSource, parseExecPluginConfig, type ExecPluginConfig } fr
 export type KubeConnection =
   | { kind: 'token'; name: string; server: string; token: string; caPem?: string; insecureSkipTLSVerify?: boolean }
   | { kind: 'file'; path: string; context?: string }
+  /**
+   * A kubeconfig and the files it names, held in memory (the keys of a Secret such as OCM's `hub-kubeconfig-secret`):
+   * relative names in the kubeconfig are keys of `files`, absolute ones are read from disk as for a file.
+   */
+  | { kind: 'files'; files: Readonly<Record<string, Buffer>>; kubeconfigKey: string; source: string; context?: string }
   | { kind: 'in-cluster' };
 
 /** Where an API server is and how to trust it. */
@@ -206,41 +211,92 @@ export class KubeClientConfig {
   }
 }
 
-function readPem(file: string | undefined, data: string | undefined, baseDir: string): string | undefined {
-  if (data !== undefined) return Buffer.from(data, 'base64').toString('utf8');
-  if (file === undefined) return undefined;
-  return readFileSync(isAbsolute(file) ? file : join(baseDir, file), 'utf8');
+/** Where a kubeconfig's text and the files it names come from. */
+interface KubeconfigFiles {
+  /** Names the kubeconfig in error messages. */
+  readonly source: string;
+  /** The text of a file the kubeconfig names (relative names as kubectl resolves them: beside the kubeconfig). */
+  read(file: string): string;
+  /** The folder relative names mean, or undefined when they are in-memory keys (no folder exists). */
+  readonly dir: string | undefined;
 }
 
-/** Loads a kubeconfig file; files it names are relative to the kubeconfig's folder, as kubectl resolves them. */
-export function loadKubeconfigFile(path: string, context?: string): KubeClientConfig {
+function loadKubeconfig(text: string, files: KubeconfigFiles, context?: string): KubeClientConfig {
   let doc: unknown;
   try {
-    doc = parse(readFileSync(path, 'utf8'));
+    doc = parse(text);
   } catch (err) {
-    throw new Error(`kubeconfig ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(`kubeconfig ${files.source}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const sel = selectKubeconfigContext(doc, context);
-  const base = dirname(path);
-  const resolve = (f: string | undefined) => (f === undefined || isAbsolute(f) ? f : join(base, f));
+  const pem = (file: string | undefined, data: string | undefined) =>
+    data !== undefined
+      ? Buffer.from(data, 'base64').toString('utf8')
+      : file === undefined
+        ? undefined
+        : files.read(file);
+  const { tokenFile } = sel.user;
+  // A token file on disk is re-read while the process runs (rotated in place); an in-memory one is read once.
+  const token =
+    sel.user.token ?? (tokenFile !== undefined && files.dir === undefined ? files.read(tokenFile).trim() : undefined);
   return new KubeClientConfig(
     {
       name: sel.cluster.name,
       server: sel.cluster.server,
-      caPem: readPem(sel.cluster.caFile, sel.cluster.caData, base),
+      caPem: pem(sel.cluster.caFile, sel.cluster.caData),
       insecureSkipTLSVerify: sel.cluster.insecureSkipTLSVerify,
       tlsServerName: sel.cluster.tlsServerName,
     },
     {
-      token: sel.user.token,
-      tokenFile: resolve(sel.user.tokenFile),
-      clientCertPem: readPem(sel.user.clientCertFile, sel.user.clientCertData, base),
-      clientKeyPem: readPem(sel.user.clientKeyFile, sel.user.clientKeyData, base),
+      token,
+      tokenFile:
+        tokenFile === undefined || files.dir === undefined
+          ? undefined
+          : isAbsolute(tokenFile)
+            ? tokenFile
+            : join(files.dir, tokenFile),
+      clientCertPem: pem(sel.user.clientCertFile, sel.user.clientCertData),
+      clientKeyPem: pem(sel.user.clientKeyFile, sel.user.clientKeyData),
       username: sel.user.username,
       password: sel.user.password,
-      ...(sel.user.exec !== undefined && { exec: { config: sel.user.exec, baseDir: base } }),
+      // An exec command given as a relative path means one beside a kubeconfig file; with no folder, the working one.
+      ...(sel.user.exec !== undefined && { exec: { config: sel.user.exec, baseDir: files.dir ?? process.cwd() } }),
     },
   );
+}
+
+/** Loads a kubeconfig file; files it names are relative to the kubeconfig's folder, as kubectl resolves them. */
+export function loadKubeconfigFile(path: string, context?: string): KubeClientConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`kubeconfig ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const dir = dirname(path);
+  const read = (f: string) => readFileSync(isAbsolute(f) ? f : join(dir, f), 'utf8');
+  return loadKubeconfig(text, { source: path, read, dir }, context);
+}
+
+/**
+ * Loads a kubeconfig held in memory with the files it names, never writing them to disk: a relative name is a key
+ * of `files` (OCM's `hub-kubeconfig-secret` names `tls.crt`/`tls.key` beside its `kubeconfig` key).
+ */
+export function loadKubeconfigFiles(
+  files: Readonly<Record<string, Buffer>>,
+  kubeconfigKey: string,
+  source: string,
+  context?: string,
+): KubeClientConfig {
+  const text = files[kubeconfigKey];
+  if (text === undefined) throw new Error(`${source} has no key "${kubeconfigKey}"`);
+  const read = (f: string) => {
+    if (isAbsolute(f)) return readFileSync(f, 'utf8');
+    const data = Object.hasOwn(files, f) ? files[f] : undefined;
+    if (data === undefined) throw new Error(`kubeconfig ${source}: names "${f}", which ${source} has no key for`);
+    return data.toString('utf8');
+  };
+  return loadKubeconfig(text.toString('utf8'), { source, read, dir: undefined }, context);
 }
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -279,6 +335,8 @@ export function createKubeConfig(conn: KubeConnection): KubeClientConfig {
       );
     case 'file':
       return loadKubeconfigFile(conn.path, conn.context);
+    case 'files':
+      return loadKubeconfigFiles(conn.files, conn.kubeconfigKey, conn.source, conn.context);
     case 'in-cluster':
       return inClusterConfig();
   }

@@ -7,9 +7,11 @@ import {
   newModuleSpec,
   type ManagedClusterModule,
 } from '@kmm-hub/api';
+import { resolveManagedClusterModuleKernel } from '@kmm-hub/kernel';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OCM_MANIFESTS_SIZE_LIMIT, goJsonByteLength, renderManifestWork } from './render-manifestwork.js';
+import type { ReadyKernel } from './render-module.js';
 import { RENDER_PROBLEM } from './render-problem.js';
 
 // For any valid-ish MCM, cluster and set of ready kernels, renderManifestWork returns a ManifestWork that the API
@@ -17,6 +19,16 @@ import { RENDER_PROBLEM } from './render-problem.js';
 // it never throws and never returns something over a limit.
 
 const ETCD_OBJECT_LIMIT = 1.5 * 1024 * 1024;
+
+/** The drawn ready kernels that resolve against the MCM, resolved once, as the planner hands them in. */
+function resolvedKernels(mcm: ManagedClusterModule, ready: Record<string, string>): Map<string, ReadyKernel> {
+  const kernels = new Map<string, ReadyKernel>();
+  for (const [kernel, image] of Object.entries(ready)) {
+    const resolution = resolveManagedClusterModuleKernel(mcm, kernel);
+    if (resolution.ok) kernels.set(kernel, { image, mapping: resolution.mapping });
+  }
+  return kernels;
+}
 
 /** Names around every limit: valid, too long, not DNS, upper case, dotted, empty. */
 const name = fc.oneof(
@@ -83,7 +95,7 @@ describe('renderManifestWork (properties)', () => {
     const problems = new Set<string>(Object.values(RENDER_PROBLEM));
     fc.assert(
       fc.property(mcm, name, fc.dictionary(kernel, image, { maxKeys: 4 }), (m, cluster, ready) => {
-        const result = renderManifestWork({ mcm: m, cluster, images: new Map(Object.entries(ready)) });
+        const result = renderManifestWork({ mcm: m, cluster, kernels: resolvedKernels(m, ready) });
         if (!result.ok) {
           expect(problems).toContain(result.problem);
           expect(result.reason).not.toBe('');
@@ -118,7 +130,7 @@ describe('renderManifestWork (properties)', () => {
       seed: 20261205,
     });
     for (const [m, cluster, ready] of draws) {
-      const result = renderManifestWork({ mcm: m, cluster, images: new Map(Object.entries(ready)) });
+      const result = renderManifestWork({ mcm: m, cluster, kernels: resolvedKernels(m, ready) });
       const outcome = result.ok ? 'rendered' : result.problem;
       seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
     }

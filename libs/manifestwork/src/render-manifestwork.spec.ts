@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ANNOTATIONS, type ManagedClusterModule, type ManifestWork, type Module } from '@kmm-hub/api';
+import { resolveManagedClusterModuleKernel } from '@kmm-hub/kernel';
 import { describe, expect, it } from 'vitest';
 import {
   OCM_MANIFESTS_SIZE_LIMIT,
@@ -8,6 +9,7 @@ import {
   type RenderManifestWorkResult,
 } from './render-manifestwork.js';
 import { RENDER_PROBLEM } from './render-problem.js';
+import type { ReadyKernel } from './render-module.js';
 
 function readFixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../test/fixtures/${name}`, import.meta.url), 'utf8')) as T;
@@ -15,6 +17,26 @@ function readFixture<T>(name: string): T {
 
 function digest(char: string): string {
   return `sha256:${char.repeat(64)}`;
+}
+
+/**
+ * `renderManifestWork` with each ready kernel's mapping resolved against the MCM once, as the planner hands them in.
+ * An MCM without a module loader resolves no kernel and renders none.
+ */
+function renderWithImages(input: {
+  mcm: ManagedClusterModule;
+  cluster: string;
+  images: ReadonlyMap<string, string>;
+}): RenderManifestWorkResult {
+  const kernels = new Map<string, ReadyKernel>();
+  if (input.mcm.spec?.moduleSpec?.moduleLoader !== undefined) {
+    for (const [kernel, image] of input.images) {
+      const resolution = resolveManagedClusterModuleKernel(input.mcm, kernel);
+      if (!resolution.ok) throw new Error(`${kernel}: ${resolution.problem}: ${resolution.reason}`);
+      kernels.set(kernel, { image, mapping: resolution.mapping });
+    }
+  }
+  return renderManifestWork({ mcm: input.mcm, cluster: input.cluster, kernels });
 }
 
 function rendered(result: RenderManifestWorkResult): ManifestWork {
@@ -65,7 +87,7 @@ function newMcm(overrides: { name?: string; spokeNamespace?: string; uid?: strin
 }
 
 function hashOf(mcm: ManagedClusterModule, images: ReadonlyMap<string, string>): string {
-  const result = renderManifestWork({ mcm, cluster: 'edge-1', images });
+  const result = renderWithImages({ mcm, cluster: 'edge-1', images });
   if (!result.ok) throw new Error(result.reason);
   return result.specHash;
 }
@@ -109,13 +131,13 @@ describe('renderManifestWork', () => {
       ['device-plugin-only', 'mcm-device-plugin-only.json', 'edge-2', []],
     ])('renders %s as in its golden file', (name, input, cluster, images) => {
       const mcm = readFixture<ManagedClusterModule>(input);
-      const sut = rendered(renderManifestWork({ mcm, cluster, images: new Map(images as [string, string][]) }));
+      const sut = rendered(renderWithImages({ mcm, cluster, images: new Map(images as [string, string][]) }));
       expect(sut).toEqual(readFixture<ManifestWork>(`manifestwork-${name}.json`));
     });
   });
 
   it('returns the hash it puts in the spec-hash annotation', () => {
-    const result = renderManifestWork({ mcm: newMcm(), cluster: 'edge-1', images: IMAGES });
+    const result = renderWithImages({ mcm: newMcm(), cluster: 'edge-1', images: IMAGES });
     expect(result.ok && result.manifestWork.metadata.annotations?.[ANNOTATIONS.specHash]).toBe(
       result.ok && result.specHash,
     );
@@ -159,14 +181,14 @@ describe('renderManifestWork', () => {
   it('does not modify the MCM, so clusters rendered one after another do not leak into each other', () => {
     const mcm = deepFreeze(readFixture<ManagedClusterModule>('mcm-gpu-drv.json'));
     const first = rendered(
-      renderManifestWork({
+      renderWithImages({
         mcm,
         cluster: 'edge-1',
         images: new Map([['6.1.0-13-amd64', `registry.example.com/kmm/gpu-drv-debian@${digest('d')}`]]),
       }),
     );
     const second = rendered(
-      renderManifestWork({
+      renderWithImages({
         mcm,
         cluster: 'edge-2',
         images: new Map([['6.8.0-45-generic', `registry.example.com/kmm/gpu-drv-ubuntu@${digest('c')}`]]),
@@ -178,15 +200,15 @@ describe('renderManifestWork', () => {
 
   it('returns ManifestWorks that share no objects with each other', () => {
     const mcm = newMcm();
-    const a = rendered(renderManifestWork({ mcm, cluster: 'edge-1', images: IMAGES }));
-    const b = rendered(renderManifestWork({ mcm, cluster: 'edge-1', images: IMAGES }));
+    const a = rendered(renderWithImages({ mcm, cluster: 'edge-1', images: IMAGES }));
+    const b = rendered(renderWithImages({ mcm, cluster: 'edge-1', images: IMAGES }));
     a.spec?.manifestConfigs?.[0]?.feedbackRules?.[0]?.jsonPaths?.pop();
     expect(b.spec?.manifestConfigs?.[0]?.feedbackRules?.[0]?.jsonPaths).toHaveLength(9);
   });
 
   it('omits ownerReferences when the MCM has no uid yet', () => {
     expect(
-      rendered(renderManifestWork({ mcm: newMcm(), cluster: 'edge-1', images: IMAGES })).metadata.ownerReferences,
+      rendered(renderWithImages({ mcm: newMcm(), cluster: 'edge-1', images: IMAGES })).metadata.ownerReferences,
     ).toBeUndefined();
   });
 
@@ -207,14 +229,6 @@ describe('renderManifestWork', () => {
         new Map([[KERNEL, 'registry.example.com/kmm/gpu-drv:5.14.0']]),
         RENDER_PROBLEM.ImageNotPinned,
         `image "registry.example.com/kmm/gpu-drv:5.14.0" for kernel ${KERNEL} is not pinned to a digest (repo@sha256:…)`,
-      ],
-      [
-        'a ready kernel does not resolve',
-        newMcm(),
-        'edge-1',
-        new Map([['6.1.0-13-amd64', `r/m@${digest('a')}`]]),
-        RENDER_PROBLEM.KernelNotResolvable,
-        'kernel 6.1.0-13-amd64 was handed in as ready but does not resolve: NoMatchingKernelMapping: no kernel mapping matches kernel 6.1.0-13-amd64',
       ],
       [
         'the MCM name is longer than a label value',
@@ -249,20 +263,20 @@ describe('renderManifestWork', () => {
         'ManagedClusterModule name and spec.spokeNamespace are 42 characters together, over the 41 the spoke Module webhook accepts',
       ],
     ])('renders nothing when %s', (_name, mcm, cluster, images, problem, reason) => {
-      const result = renderManifestWork({ mcm, cluster, images });
+      const result = renderWithImages({ mcm, cluster, images });
       expect(result).toMatchObject({ ok: false, problem });
       expect(!result.ok && result.reason).toContain(reason);
     });
 
     it('accepts a name and spoke namespace of exactly 41 characters', () => {
       const mcm = newMcm({ name: 'a'.repeat(20), spokeNamespace: 'b'.repeat(21) });
-      expect(renderManifestWork({ mcm, cluster: 'edge-1', images: IMAGES }).ok).toBe(true);
+      expect(renderWithImages({ mcm, cluster: 'edge-1', images: IMAGES }).ok).toBe(true);
     });
 
     it('renders nothing when the MCM has no moduleSpec', () => {
       const mcm = newMcm();
       delete mcm.spec?.moduleSpec;
-      expect(renderManifestWork({ mcm, cluster: 'edge-1', images: IMAGES })).toEqual({
+      expect(renderWithImages({ mcm, cluster: 'edge-1', images: IMAGES })).toEqual({
         ok: false,
         problem: RENDER_PROBLEM.MissingModuleSpec,
         reason: 'spec.moduleSpec is not set',
@@ -278,10 +292,10 @@ describe('renderManifestWork', () => {
       const container = probe.spec?.moduleSpec?.moduleLoader?.container;
       if (container === undefined) throw new Error('container');
       container.modprobe.parameters = [''];
-      const base = rendered(renderManifestWork({ mcm: probe, cluster: 'edge-1', images: IMAGES }));
+      const base = rendered(renderWithImages({ mcm: probe, cluster: 'edge-1', images: IMAGES }));
       const baseSize = Buffer.byteLength(JSON.stringify(base.spec?.workload?.manifests?.[0]), 'utf8');
       container.modprobe.parameters = ['x'.repeat(targetSize - baseSize)];
-      const result = renderManifestWork({ mcm: probe, cluster: 'edge-1', images: IMAGES });
+      const result = renderWithImages({ mcm: probe, cluster: 'edge-1', images: IMAGES });
       expect(result.ok).toBe(ok);
       if (!result.ok) {
         expect(result).toEqual({

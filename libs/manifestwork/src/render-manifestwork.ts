@@ -14,7 +14,7 @@ import {
 import { moduleIdentityOf } from '@kmm-hub/kernel';
 import { moduleStatusFeedbackRule } from './module-status-feedback.js';
 import { RENDER_PROBLEM, type RenderFailure } from './render-problem.js';
-import { renderModule } from './render-module.js';
+import { renderModule, type ReadyKernel } from './render-module.js';
 import { hashCanonicalJson } from './spec-hash.js';
 
 /**
@@ -28,8 +28,8 @@ export interface RenderManifestWorkInput {
   readonly mcm: ManagedClusterModule;
   /** The ManagedCluster name, which is also the hub namespace of its ManifestWorks. */
   readonly cluster: string;
-  /** Ready kernels → digest-pinned image; see `RenderModuleInput.images`. */
-  readonly images: ReadonlyMap<string, string>;
+  /** Ready kernels → digest-pinned image and resolved mapping; see `RenderModuleInput.kernels`. */
+  readonly kernels: ReadonlyMap<string, ReadyKernel>;
 }
 
 export type RenderManifestWorkResult = { ok: true; manifestWork: ManifestWork; specHash: string } | RenderFailure;
@@ -51,12 +51,12 @@ export type RenderManifestWorkResult = { ok: true; manifestWork: ManifestWork; s
  * spokeNamespace DNS labels; MCM name + spokeNamespace ≤ 41 (upstream Module webhook); manifests ≤ 500 KiB.
  */
 export function renderManifestWork(input: RenderManifestWorkInput): RenderManifestWorkResult {
-  const { mcm, cluster, images } = input;
+  const { mcm, cluster, kernels } = input;
   const identity = moduleIdentityOf(mcm);
   const nameProblem = findNameProblem(identity.name, identity.namespace, cluster);
   if (nameProblem !== undefined) return { ok: false, problem: RENDER_PROBLEM.InvalidName, reason: nameProblem };
 
-  const rendered = renderModule({ mcm, images });
+  const rendered = renderModule({ mcm, kernels });
   if (!rendered.ok) return rendered;
   const module = rendered.module;
 

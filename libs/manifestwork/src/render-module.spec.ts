@@ -1,7 +1,8 @@
 import type { KernelMapping, ManagedClusterModule, ModuleLoaderContainerSpec, Module } from '@kmm-hub/api';
+import { resolveManagedClusterModuleKernel } from '@kmm-hub/kernel';
 import { describe, expect, it } from 'vitest';
 import { RENDER_PROBLEM } from './render-problem.js';
-import { isPinnedImage, renderModule, type RenderModuleResult } from './render-module.js';
+import { isPinnedImage, renderModule, type ReadyKernel, type RenderModuleResult } from './render-module.js';
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
@@ -25,6 +26,22 @@ function newMcm(container: Partial<ModuleLoaderContainerSpec>): ManagedClusterMo
       },
     },
   };
+}
+
+/** Ready kernels as the planner hands them in: each kernel's mapping resolved against the MCM once. */
+function ready(mcm: ManagedClusterModule, images: ReadonlyMap<string, string>): Map<string, ReadyKernel> {
+  return new Map(
+    [...images].map(([kernel, image]) => {
+      const resolution = resolveManagedClusterModuleKernel(mcm, kernel);
+      if (!resolution.ok) throw new Error(`${kernel}: ${resolution.problem}: ${resolution.reason}`);
+      return [kernel, { image, mapping: resolution.mapping }];
+    }),
+  );
+}
+
+/** `renderModule` with `images` resolved against the MCM. */
+function render(mcm: ManagedClusterModule, images: ReadonlyMap<string, string>): RenderModuleResult {
+  return renderModule({ mcm, kernels: ready(mcm, images) });
 }
 
 function module(result: RenderModuleResult): Module {
@@ -61,13 +78,13 @@ describe('renderModule', () => {
   const images = new Map([['5.14.0-284.el9.x86_64', `r/m@${DIGEST}`]]);
 
   it('names the Module after the MCM in the spoke namespace, with no labels', () => {
-    expect(module(renderModule({ mcm: newMcm({}), images })).metadata).toEqual({ name: 'gpu-drv', namespace: 'kmm' });
+    expect(module(render(newMcm({}), images)).metadata).toEqual({ name: 'gpu-drv', namespace: 'kmm' });
   });
 
   it('removes build, sign and the container in-tree fields, and keeps the rest', () => {
     const sut = containerOf(
-      renderModule({
-        mcm: newMcm({
+      render(
+        newMcm({
           build: { dockerfileConfigMap: { name: 'd' } },
           sign: { keySecret: { name: 'k' }, certSecret: { name: 'c' } },
           inTreeModulesToRemove: ['nouveau'],
@@ -77,7 +94,7 @@ describe('renderModule', () => {
           registryTLS: { insecure: true },
         }),
         images,
-      }),
+      ),
     );
     expect(sut).toEqual({
       modprobe: { moduleName: 'gpu_drv' },
@@ -129,7 +146,7 @@ describe('renderModule', () => {
       { literal: '5.14.0-284.el9.x86_64', containerImage: `r/m@${DIGEST}` },
     ],
   ])('writes a literal mapping with %s', (_name, container, expected) => {
-    expect(containerOf(renderModule({ mcm: newMcm(container), images })).kernelMappings).toEqual([expected]);
+    expect(containerOf(render(newMcm(container), images)).kernelMappings).toEqual([expected]);
   });
 
   it('sorts the literal mappings by kernel', () => {
@@ -138,7 +155,7 @@ describe('renderModule', () => {
       ['5.14.0-284.el9.x86_64', `r/a@${DIGEST}`],
       ['6.1.0-13-AMD64', `r/c@${DIGEST}`],
     ]);
-    expect(containerOf(renderModule({ mcm: newMcm({}), images: many })).kernelMappings.map((m) => m.literal)).toEqual([
+    expect(containerOf(render(newMcm({}), many)).kernelMappings.map((m) => m.literal)).toEqual([
       '5.14.0-284.el9.x86_64',
       '6.1.0-13-AMD64',
       '6.1.0-13-amd64',
@@ -146,13 +163,14 @@ describe('renderModule', () => {
   });
 
   it('sends a Module without moduleLoader as it is, whatever the images', () => {
+    const kernels = ready(newMcm({}), images);
     const mcm = newMcm({});
     const moduleSpec = mcm.spec?.moduleSpec;
     if (moduleSpec === undefined) throw new Error('moduleSpec');
     delete moduleSpec.moduleLoader;
     moduleSpec.devicePlugin = { container: { image: 'dp:1' } };
-    for (const given of [new Map<string, string>(), images]) {
-      expect(module(renderModule({ mcm, images: given })).spec).toEqual({
+    for (const given of [new Map<string, ReadyKernel>(), kernels]) {
+      expect(module(renderModule({ mcm, kernels: given })).spec).toEqual({
         selector: { 'node-role.kubernetes.io/worker': '' },
         devicePlugin: { container: { image: 'dp:1' } },
       });
@@ -160,7 +178,7 @@ describe('renderModule', () => {
   });
 
   it('needs a ready kernel when there is a moduleLoader', () => {
-    expect(renderModule({ mcm: newMcm({}), images: new Map() })).toMatchObject({
+    expect(renderModule({ mcm: newMcm({}), kernels: new Map() })).toMatchObject({
       ok: false,
       problem: RENDER_PROBLEM.NoKernelReady,
     });

@@ -1,15 +1,26 @@
 import { RESOURCES, type KernelMapping, type ManagedClusterModule, type Module, type ModuleSpec } from '@kmm-hub/api';
-import { moduleIdentityOf, resolveManagedClusterModuleKernel } from '@kmm-hub/kernel';
+import { moduleIdentityOf, type ResolvedKernelMapping } from '@kmm-hub/kernel';
 import { RENDER_PROBLEM, type RenderFailure } from './render-problem.js';
+
+/** A kernel whose image is published: the image pinned to its digest, and the MCM's mapping as resolved for it. */
+export interface ReadyKernel {
+  /** `repo@sha256:<64 hex>`. */
+  readonly image: string;
+  /**
+   * What `resolveManagedClusterModuleKernel(mcm, kernel)` returned for this MCM: the caller resolved each kernel
+   * once (the planner, for the image look-ups) and rendering reuses that answer.
+   */
+  readonly mapping: ResolvedKernelMapping;
+}
 
 export interface RenderModuleInput {
   readonly mcm: ManagedClusterModule;
   /**
-   * The cluster's kernels whose image is published (trailing `+` removed, as `parseKernelClaim` returns them) →
-   * that image pinned to its digest (`repo@sha256:<64 hex>`). Kernels still building are simply absent: a cluster
-   * gets the ready kernels now instead of waiting for the slowest build.
+   * The cluster's kernels whose image is published (trailing `+` removed, as `parseKernelClaim` returns them).
+   * Kernels still building are simply absent: a cluster gets the ready kernels now instead of waiting for the
+   * slowest build.
    */
-  readonly images: ReadonlyMap<string, string>;
+  readonly kernels: ReadonlyMap<string, ReadyKernel>;
 }
 
 export type RenderModuleResult = { ok: true; module: Module } | RenderFailure;
@@ -43,7 +54,7 @@ export function isPinnedImage(image: string): boolean {
  * A spec without `moduleLoader` (device plugin or DRA only) is sent as is and needs no ready kernel.
  */
 export function renderModule(input: RenderModuleInput): RenderModuleResult {
-  const { mcm, images } = input;
+  const { mcm, kernels } = input;
   const moduleSpec = mcm.spec?.moduleSpec;
   if (moduleSpec === undefined) {
     return { ok: false, problem: RENDER_PROBLEM.MissingModuleSpec, reason: 'spec.moduleSpec is not set' };
@@ -51,7 +62,7 @@ export function renderModule(input: RenderModuleInput): RenderModuleResult {
   const spec: ModuleSpec = structuredClone(moduleSpec);
   const container = spec.moduleLoader?.container;
   if (container !== undefined) {
-    const mappings = renderKernelMappings(mcm, images);
+    const mappings = renderKernelMappings(kernels);
     if (!mappings.ok) return mappings;
     delete container.build;
     delete container.sign;
@@ -72,10 +83,9 @@ export function renderModule(input: RenderModuleInput): RenderModuleResult {
 }
 
 function renderKernelMappings(
-  mcm: ManagedClusterModule,
-  images: ReadonlyMap<string, string>,
+  kernels: ReadonlyMap<string, ReadyKernel>,
 ): { ok: true; kernelMappings: KernelMapping[] } | RenderFailure {
-  if (images.size === 0) {
+  if (kernels.size === 0) {
     return {
       ok: false,
       problem: RENDER_PROBLEM.NoKernelReady,
@@ -83,8 +93,8 @@ function renderKernelMappings(
     };
   }
   const kernelMappings: KernelMapping[] = [];
-  for (const kernel of [...images.keys()].toSorted(compareCodeUnits)) {
-    const image = images.get(kernel) as string;
+  for (const kernel of [...kernels.keys()].toSorted(compareCodeUnits)) {
+    const { image, mapping: resolved } = kernels.get(kernel) as ReadyKernel;
     if (!isPinnedImage(image)) {
       return {
         ok: false,
@@ -92,15 +102,6 @@ function renderKernelMappings(
         reason: `image ${JSON.stringify(image)} for kernel ${kernel} is not pinned to a digest (repo@sha256:…)`,
       };
     }
-    const resolution = resolveManagedClusterModuleKernel(mcm, kernel);
-    if (!resolution.ok) {
-      return {
-        ok: false,
-        problem: RENDER_PROBLEM.KernelNotResolvable,
-        reason: `kernel ${kernel} was handed in as ready but does not resolve: ${resolution.problem}: ${resolution.reason}`,
-      };
-    }
-    const resolved = resolution.mapping;
     const mapping: KernelMapping = { literal: kernel, containerImage: image };
     if (resolved.mapping.registryTLS !== undefined) mapping.registryTLS = structuredClone(resolved.mapping.registryTLS);
     if (resolved.inTreeModulesToRemove !== undefined)

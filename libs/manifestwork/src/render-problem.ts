@@ -2,8 +2,6 @@
 export const RENDER_PROBLEM = {
   /** The MCM has a module loader but none of the cluster's kernels has a published image yet. */
   NoKernelReady: 'NoKernelReady',
-  /** A kernel handed in as ready does not resolve against the MCM (a planner bug, or the spec changed under it). */
-  KernelNotResolvable: 'KernelNotResolvable',
   /** An image handed in is not pinned to a digest (`repo@sha256:…`). */
   ImageNotPinned: 'ImageNotPinned',
   /** `spec.moduleSpec` is missing. */

@@ -17,27 +17,9 @@ export {
   appendLayer,
   readImageFiles,
 } from './image-layers.js';
-export {
-  isDigest,
-  sha256Digest,
-  type RegistryScheme,
-  type RegistrySchemes,
-  allowsPlainHttp,
-  registrySchemes,
-  DEFAULT_TAG,
-  DOCKER_HUB_API_HOST,
-  DOCKER_HUB_REGISTRY,
-  type ImageReference,
-  InvalidImageReferenceError,
-  checkImageReference,
-  formatImageReference,
-  formatRepository,
-  manifestReference,
-  normalizeRegistry,
-  parseImageReference,
-  registryApiHost,
-  withDigest,
-} from '@kmm-hub/image-reference';
+// References, digests and the plain-HTTP rule are pure and live in @kmm-hub/image-reference; re-exported whole so
+// a caller of the registry client needs one import.
+export * from '@kmm-hub/image-reference';
 export {
   type BuiltLayer,
   type LayerChanges,

@@ -18,6 +18,8 @@ export const CONDITION_REASONS = {
   NotAvailable: 'NotAvailable',
   NotDegraded: 'NotDegraded',
   ClusterDegraded: 'ClusterDegraded',
+  /** spec.rollout halted: more clusters failed than maxFailures allows; the message names them. */
+  RolloutHalted: 'RolloutHalted',
   Deleting: 'Deleting',
 } as const;
 

@@ -30,3 +30,49 @@ export {
 export { summarizeStatus, type DeletingManifestWork, type SpecValidity, type StatusInput } from './summarize-status.js';
 export { CLUSTER_DELIVERY_REASONS, type ClusterDeliveryReason } from './cluster-delivery-reasons.js';
 export { CONDITION_REASONS, type ConditionReason } from './condition-reasons.js';
+export {
+  planRollout,
+  rolloutWorkStateOf,
+  type ClusterRolloutPlan,
+  type ClusterRolloutState,
+  type RolloutClusterInput,
+  type RolloutInput,
+  type RolloutPlan,
+  type RolloutWorkState,
+} from './plan-rollout.js';
+export {
+  decideManagedClusterModule,
+  type ManagedClusterModuleDecision,
+  type ManagedClusterModuleSnapshot,
+} from './decide-managed-cluster-module.js';
+export {
+  clusterRecheckAfterMs,
+  isClusterSelected,
+  manifestWorkToWrite,
+  type RecheckIntervals,
+} from './decide-cluster.js';
+export {
+  imageRequestOf,
+  inputVersionKey,
+  type ImageInputKind,
+  type ImageRequest,
+  type ResourceVersionOf,
+} from './image-request.js';
+export { transitionEvents, type PlannedEvent, type TransitionEventsInput } from './transition-events.js';
+export {
+  LOG_TAIL_LINES,
+  VERIFICATION_STAGE,
+  VERIFICATION_STATUS,
+  describeJobFailure,
+  normalizeKernelList,
+  parseUpcomingKernels,
+  planPreflight,
+  planUpcomingKernels,
+  preflightEntry,
+  preflightKernels,
+  unmappedOutlook,
+  type KernelImageItem,
+  type KernelImageOutlook,
+  type PreflightPlan,
+} from './plan-kernel-images.js';
+export { STATUS_OWNED_ELSEWHERE, statusNeedsWrite } from './status-needs-write.js';

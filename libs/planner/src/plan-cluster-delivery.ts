@@ -12,6 +12,7 @@ import {
   decodeManifestWorkStatus,
   renderManifestWork,
   type ManifestWorkStatusSummary,
+  type ReadyKernel,
   type WorkloadCounts,
 } from '@kmm-hub/manifestwork';
 import { withDigest } from '@kmm-hub/image-reference';
@@ -160,7 +161,7 @@ export function planClusterDelivery(input: ClusterDeliveryInput): ClusterDeliver
   }
 
   const kernels: KernelImageStatus[] = [];
-  const ready = new Map<string, string>();
+  const ready = new Map<string, ReadyKernel>();
   const invalid: string[] = [];
   for (const { kernel, resolution } of targets.targets) {
     if (!resolution.ok) {
@@ -180,7 +181,10 @@ export function planClusterDelivery(input: ClusterDeliveryInput): ClusterDeliver
     const status = kernelStatus(kernel, image, finding);
     kernels.push(status);
     // Published whenever a digest exists, also while a rebuild for new inputs runs or after it failed.
-    if (finding.kind === 'present') ready.set(kernel, withDigest(image, finding.digest));
+    // The mapping resolved here is the one rendering uses: each kernel is resolved once per plan.
+    if (finding.kind === 'present') {
+      ready.set(kernel, { image: withDigest(image, finding.digest), mapping: resolution.mapping });
+    }
   }
 
   const targeted = kernels.filter((k) => k.state !== KERNEL_IMAGE_STATES.Unmapped);
@@ -233,7 +237,7 @@ export function planClusterDelivery(input: ClusterDeliveryInput): ClusterDeliver
     return { status };
   }
 
-  const rendered = renderManifestWork({ mcm, cluster, images: ready });
+  const rendered = renderManifestWork({ mcm, cluster, kernels: ready });
   if (!rendered.ok) {
     return {
       status: {

@@ -171,6 +171,37 @@ describe('summarizeStatus', () => {
     }
   });
 
+  it("reports a halted rollout in Degraded naming the failing cluster, and each cluster's revision", () => {
+    const rolloutStatus = { state: 'Halted' as const, wave: 1, message: 'rollout halted by 1 failed clusters: b' };
+    const sut = summarize([ready('a'), ready('b')], {
+      rollout: {
+        status: rolloutStatus,
+        halted: { clusters: ['b'], message: rolloutStatus.message },
+        clusters: [
+          { name: 'a', state: 'Updated', revision: 'rev-2' },
+          { name: 'b', state: 'Failed', revision: 'rev-2' },
+        ],
+      },
+    });
+
+    expect(byType(sut)['Degraded']).toMatchObject({
+      status: 'True',
+      reason: 'RolloutHalted',
+      message: 'rollout halted by 1 failed clusters: b',
+    });
+    expect(sut.rollout).toEqual(rolloutStatus);
+    expect(sut.clusters?.map((c) => [c.name, c.revision, c.rollout])).toEqual([
+      ['a', 'rev-2', 'Updated'],
+      ['b', 'rev-2', 'Failed'],
+    ]);
+  });
+
+  it('adds nothing about rollout without one', () => {
+    const sut = summarize([ready('a')]);
+    expect(sut.rollout).toBeUndefined();
+    expect(sut.clusters?.[0]).toEqual(ready('a'));
+  });
+
   it('counts nothing known about a cluster planned from an older generation, and still lists it', () => {
     const sut = summarize([ready('a'), ready('b')], { stale: new Set(['b']) });
     expect(conditionsOf(sut)).toMatchObject({

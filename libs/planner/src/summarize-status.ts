@@ -12,6 +12,7 @@ import { decodeManifestWorkStatus } from '@kmm-hub/manifestwork';
 import { capClusterStatuses } from './cap-cluster-statuses.js';
 import { CLUSTER_DELIVERY_REASONS as REASONS } from './cluster-delivery-reasons.js';
 import { CONDITION_REASONS } from './condition-reasons.js';
+import type { RolloutPlan } from './plan-rollout.js';
 
 /** What the hub knows about the spec of the MCM's current generation. */
 export type SpecValidity =
@@ -48,6 +49,8 @@ export interface StatusInput {
    * listed as they were, but none of the conditions, which carry the current observedGeneration, counts them known.
    */
   stale?: ReadonlySet<string>;
+  /** The rollout plan of spec.rollout when it is progressive: status.rollout, each cluster's revision, the halt. */
+  rollout?: Pick<RolloutPlan, 'clusters' | 'status' | 'halted'>;
 }
 
 type ConditionStatus = Condition['status'];
@@ -305,6 +308,7 @@ export function summarizeStatus(input: StatusInput): ManagedClusterModuleStatus 
     };
   } else {
     const degradedFirst = clusters.find((c) => c.state === CLUSTER_DELIVERY_STATES.Degraded);
+    const halted = input.rollout?.halted;
     rest = {
       images: fold(
         clusters.flatMap((c) => (isStale(c) ? [staleFinding(c)] : imagesOf(c))),
@@ -327,14 +331,23 @@ export function summarizeStatus(input: StatusInput): ManagedClusterModuleStatus 
         `available on ${clusters.length} clusters`,
         'not available on ',
       ),
-      degraded: fold(
-        clusters.map(judge(degradedOf)),
-        'True',
-        { bad: degradedFirst?.reason ?? R.ClusterDegraded, good: R.NotDegraded },
-        'no cluster is degraded',
-        '',
-      ),
+      degraded: halted
+        ? { status: 'True', reason: R.RolloutHalted, message: halted.message }
+        : fold(
+            clusters.map(judge(degradedOf)),
+            'True',
+            { bad: degradedFirst?.reason ?? R.ClusterDegraded, good: R.NotDegraded },
+            'no cluster is degraded',
+            '',
+          ),
     };
+    const rolloutOf = new Map(input.rollout?.clusters.map((c) => [c.name, c]));
+    if (rolloutOf.size > 0) {
+      listedClusters = clusters.map((c) => {
+        const planned = rolloutOf.get(c.name);
+        return planned ? { ...c, revision: planned.revision, rollout: planned.state } : c;
+      });
+    }
   }
 
   const conditions: Condition[] = [
@@ -356,5 +369,6 @@ export function summarizeStatus(input: StatusInput): ManagedClusterModuleStatus 
     conditions,
     clusters: listed.clusters,
     ...(listed.omitted > 0 && { clustersOmitted: listed.omitted }),
+    ...(input.rollout?.status && { rollout: input.rollout.status }),
   };
 }

@@ -1,12 +1,11 @@
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installCrds, loadCustomResourceDefinitions } from './crds.js';
 import type { ClusterInfo, EnvState } from './env-state.js';
 import { clusterKubeConfig } from './environment.js';
 import { startApiServer, type RunningApiServer } from './kube-apiserver.js';
 import { createCertificateAuthority } from './pki.js';
-import { ENV_DIR_PREFIX, ProcessGroup } from './processes.js';
+import { ProcessGroup } from './processes.js';
 
 export interface DedicatedCluster {
   readonly info: ClusterInfo;
@@ -29,7 +28,8 @@ export async function startDedicatedCluster(
   name: string,
   extraArgs: string[] = [],
 ): Promise<DedicatedCluster> {
-  const group = new ProcessGroup(mkdtempSync(join(tmpdir(), `${ENV_DIR_PREFIX}${name}-`)));
+  // Under the environment's folder, removed with it: the folder holds the cluster's admin kubeconfig.
+  const group = new ProcessGroup(mkdtempSync(join(env.workDir, `${name}-`)));
   const ca = createCertificateAuthority(env.pkiDir);
   let api: RunningApiServer = await startApiServer(group, {
     name: `${name}-${process.pid}-${Date.now()}`,

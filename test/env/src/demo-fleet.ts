@@ -54,6 +54,42 @@ function secondKernel(kernel: string): string {
   return m ? `${m[1]}${Number(m[2]) + 1}${m[3]}` : `${kernel}-next`;
 }
 
+/** Writes a demo Node's status as its kubelet would, Ready and running `kernel`. */
+async function setNodeKernel(onSpoke: ServerSideApplier, node: string, kernel: string): Promise<void> {
+  await onSpoke.apply(
+    {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: node },
+      status: {
+        nodeInfo: {
+          kernelVersion: kernel,
+          osImage: 'Debian GNU/Linux 12 (bookworm)',
+          architecture: 'amd64',
+          operatingSystem: 'linux',
+          containerRuntimeVersion: 'containerd://1.7.0',
+          kubeletVersion: 'v1.35.4',
+          kubeProxyVersion: '',
+          machineID: node,
+          systemUUID: node,
+          bootID: node,
+        },
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'KubeletReady',
+            message: 'demo node',
+            lastHeartbeatTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          },
+        ],
+      },
+    } as never,
+    { subresource: 'status' },
+  );
+}
+
 export async function seedDemoFleet(
   state: EnvState,
   workDir: string,
@@ -127,38 +163,7 @@ export async function seedDemoFleet(
       kind: 'Node',
       metadata: { name: node, labels: { 'node-role.kubernetes.io/worker': '', 'kubernetes.io/hostname': node } },
     } as never);
-    await onSpoke.apply(
-      {
-        apiVersion: 'v1',
-        kind: 'Node',
-        metadata: { name: node },
-        status: {
-          nodeInfo: {
-            kernelVersion: kernels[spoke.name],
-            osImage: 'Debian GNU/Linux 12 (bookworm)',
-            architecture: 'amd64',
-            operatingSystem: 'linux',
-            containerRuntimeVersion: 'containerd://1.7.0',
-            kubeletVersion: 'v1.35.4',
-            kubeProxyVersion: '',
-            machineID: node,
-            systemUUID: node,
-            bootID: node,
-          },
-          conditions: [
-            {
-              type: 'Ready',
-              status: 'True',
-              reason: 'KubeletReady',
-              message: 'demo node',
-              lastHeartbeatTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-              lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-            },
-          ],
-        },
-      } as never,
-      { subresource: 'status' },
-    );
+    await setNodeKernel(onSpoke, node, kernels[spoke.name]!);
     // The API server taints new Nodes node.kubernetes.io/not-ready; the node lifecycle controller (not running here)
     // lifts it once the Node is Ready, so do its part.
     await onSpoke.http.json('PATCH', `/api/v1/nodes/${node}`, {
@@ -306,6 +311,67 @@ export async function startFleetProcesses(
     throw err;
   }
   return { hubUrl: `http://127.0.0.1:${port}`, processes, stop };
+}
+
+export interface DemoUpgrade {
+  spoke: string;
+  kernel: string;
+  /** From announcing the kernel in spec.upcomingKernels to its image being Ready. */
+  prebuildMs: number;
+  /** From the spoke's Node reporting the kernel to the cluster being Available with it. */
+  toAvailableMs: number;
+}
+
+/**
+ * One kernel upgrade as a fleet does it: the next kernel is announced on hello-signed (`spec.upcomingKernels`), the
+ * hub builds and signs its image ahead, then the last spoke's Node moves to it; measured until that cluster is
+ * Available with the new kernel. The last spoke runs hello-signed only (hello-prebuilt has no image for new kernels).
+ */
+export async function demoKernelUpgrade(
+  state: EnvState,
+  fleet: DemoFleet,
+  stopping: () => boolean,
+  log: (line: string) => void = () => undefined,
+): Promise<DemoUpgrade | undefined> {
+  const spoke = state.spokes.at(-1);
+  if (spoke === undefined) return undefined;
+  const kernel = secondKernel(fleet.kernels[spoke.name] ?? '');
+  const hub = applierFor(state, state.hub);
+  const name = fleet.buildAndSign.metadata.name ?? '';
+  const mcm = () =>
+    hub.http.json<ManagedClusterModule>(
+      'GET',
+      `/apis/${RESOURCES.ManagedClusterModule.apiVersion}/managedclustermodules/${name}`,
+    );
+  const poll = async (done: () => Promise<boolean>): Promise<boolean> => {
+    while (!stopping()) {
+      if (await done()) return true;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return false;
+  };
+  log(`upgrade: announcing kernel ${kernel} in ${name} spec.upcomingKernels; the hub builds and signs it ahead`);
+  const announced = Date.now();
+  await hub.apply({ ...fleet.buildAndSign, spec: { ...fleet.buildAndSign.spec, upcomingKernels: [kernel] } });
+  const prebuilt = await poll(async () => {
+    const entry = (await mcm()).status?.upcomingKernels?.find((k) => k.kernel === kernel);
+    if (entry?.state === 'Failed') throw new Error(`prebuilding ${kernel} failed: ${entry.message ?? ''}`);
+    return entry?.state === 'Ready';
+  });
+  if (!prebuilt) return undefined;
+  const prebuildMs = Date.now() - announced;
+  log(`upgrade: ${kernel} prebuilt in ${(prebuildMs / 1000).toFixed(1)} s; moving ${spoke.name}'s Node to it`);
+  const moved = Date.now();
+  await setNodeKernel(applierFor(state, spoke), `${spoke.name}-worker-0`, kernel);
+  const available = await poll(async () => {
+    const cluster = (await mcm()).status?.clusters?.find((c) => c.name === spoke.name);
+    return (
+      cluster?.manifestWork?.available === true &&
+      cluster.kernels?.some((k) => k.kernel === kernel && k.state === 'Ready') === true
+    );
+  });
+  if (!available) return undefined;
+  return { spoke: spoke.name, kernel, prebuildMs, toAvailableMs: Date.now() - moved };
 }
 
 /** One line per (module, cluster): state, kernels and why, from the MCM status the hub writes. */

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import { join } from 'node:path';
-import { applyDemoModules, fleetTable, seedDemoFleet, startFleetProcesses } from './demo-fleet.js';
+import { applyDemoModules, demoKernelUpgrade, fleetTable, seedDemoFleet, startFleetProcesses } from './demo-fleet.js';
 import { startEnvironment } from './environment.js';
 import { Termination, writeIfOpen } from './termination.js';
 
 // `npm start`: the local demo fleet. The real test environment (hub + two spokes whose Nodes run different
 // kernels, Redis, registry, OIDC issuer), the hub in role all and a standalone spoke agent per spoke, a
 // ManagedClusterModule that builds and signs a real kernel module for both kernels, and one whose prebuilt image
-// is only pinned and delivered. Progress is shown until every cluster is Available; Ctrl-C (or closing the
+// is only pinned and delivered. Progress is shown until every cluster is Available, then one kernel upgrade (the
+// next kernel prebuilt, then a spoke moved to it, timed to Available); Ctrl-C (or closing the
 // terminal, or killing the demo) stops everything.
 const MODULES = ['hello-signed', 'hello-prebuilt'];
 
@@ -41,10 +42,19 @@ async function main(termination: Termination, say: (line: string) => void): Prom
     await new Promise((r) => setTimeout(r, 2_000));
   }
   if (termination.stopping) return;
+  say(`\nEvery cluster is Available after ${elapsed()}.\n`);
+
+  // One kernel upgrade: the next kernel is prebuilt before the spoke runs it, so the move needs no build.
+  const upgrade = await demoKernelUpgrade(env.state, seeded, () => termination.stopping, say);
+  if (termination.stopping) return;
+  if (upgrade) {
+    say(
+      `upgrade: ${upgrade.spoke} runs ${upgrade.kernel} and is Available ${(upgrade.toAvailableMs / 1000).toFixed(1)} s after its Node moved (image prebuilt beforehand in ${(upgrade.prebuildMs / 1000).toFixed(1)} s)`,
+    );
+  }
   say(
     [
       '',
-      `Every cluster is Available after ${elapsed()}.`,
       `  fleet web page   ${fleet.hubUrl}/   (signs in through the local OIDC issuer ${env.state.oidc.issuer})`,
       `  fleet API        ${fleet.hubUrl}/api/v1/fleet   (OpenAPI at ${fleet.hubUrl}/api/docs)`,
       `  hub              kubectl --kubeconfig ${env.state.hub.kubeconfigPath} get managedclustermodules`,

@@ -36,11 +36,13 @@ export {
   DEMO_HUB_NAMESPACE,
   DEMO_SPOKE_NAMESPACE,
   applyDemoModules,
+  demoKernelUpgrade,
   demoHubEnv,
   fleetTable,
   seedDemoFleet,
   startFleetProcesses,
   type DemoFleet,
+  type DemoUpgrade,
   type FleetProcesses,
 } from './demo-fleet.js';
 export { applyManagedCluster, type ManagedClusterSeed } from './managed-clusters.js';

@@ -186,6 +186,11 @@ describe('the ManagedClusterModule admission webhook on a real kube-apiserver', 
       (_, m) => (m.spec.clusterSelector = { matchExpressions: [{ key: 'k', operator: 'In' }] }),
       "spec.clusterSelector.matchExpressions[0].values: must be specified when `operator` is 'In' or 'NotIn'",
     ],
+    [
+      'an upcoming kernel with whitespace',
+      (_, m) => (m.spec.upcomingKernels = ['6.8.0-49-generic', '6.1.0 28']),
+      'spec.upcomingKernels[1]: "6.1.0 28" contains whitespace; a kernel release (uname -r) has none',
+    ],
   ])('refuses %s over TLS with 422, naming field, rule and value', async (_, change, message) => {
     const mcm = mcmWith(change);
 

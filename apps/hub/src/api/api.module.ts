@@ -17,6 +17,9 @@ import { FleetEventsService } from './fleet-events.service.js';
 import { FleetController } from './fleet.controller.js';
 import { FleetService } from './fleet.service.js';
 import { ProblemFilter } from './problem.filter.js';
+import { RolloutController } from './rollout.controller.js';
+import { RolloutService } from './rollout.service.js';
+import { EventRecorderService } from '../controller/event-recorder.service.js';
 import { createValidationPipe } from './validation.pipe.js';
 
 export interface ApiModuleOptions {
@@ -30,9 +33,11 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [HubKubeModule, AuthModule, ImageQueuesModule, MetricsModule, ...(caches ? [caches] : [])],
-      controllers: [FleetController, BuildsController, EventsController, AuthController],
+      controllers: [FleetController, RolloutController, BuildsController, EventsController, AuthController],
       providers: [
         FleetService,
+        RolloutService,
+        EventRecorderService,
         BuildJobsService,
         FleetEventsService,
         ClientErrorsService,

@@ -1,7 +1,7 @@
 // The fleet REST API on real servers: a dedicated hub API server with a real controller writing statuses and
 // queueing builds in Redis, the API role answering from its informer caches and the BullMQ queues, and tokens
 // from the environment's OIDC issuer. A BullMQ worker of the test plays the build worker.
-import { newManagedClusterModule, RESOURCES, type ManagedClusterModule } from '@kmm-hub/api';
+import { newLoaderManagedClusterModule, RESOURCES, type ManagedClusterModule } from '@kmm-hub/api';
 import { RegistryClient } from '@kmm-hub/oci';
 import { pushImage, readAuditLog } from '@kmm-hub/test-env';
 import { Worker, type Job } from 'bullmq';
@@ -19,51 +19,22 @@ const repository = `fleet-api/${Date.now()}`;
 const SECRET_PASSWORD = 'S3cr3t-pull-password-never-shown';
 
 function gpuModule(): ManagedClusterModule {
-  return newManagedClusterModule({
-    metadata: { name: 'gpu' },
-    spec: {
-      spokeNamespace: 'kmm',
-      selector: { fleet: 'demo' },
-      moduleSpec: {
-        selector: {},
-        imageRepoSecret: { name: 'pull-secret' },
-        moduleLoader: {
-          container: {
-            modprobe: { moduleName: 'gpu' },
-            kernelMappings: [
-              { regexp: '^6\\.1\\.', containerImage: `${env.registry.host}/${repository}/gpu:\${KERNEL_FULL_VERSION}` },
-            ],
-            registryTLS: { insecure: true },
-          },
-        },
-      },
-    },
+  return newLoaderManagedClusterModule({
+    name: 'gpu',
+    selector: { fleet: 'demo' },
+    regexp: '^6\\.1\\.',
+    image: `${env.registry.host}/${repository}/gpu:\${KERNEL_FULL_VERSION}`,
+    imageRepoSecret: 'pull-secret',
   });
 }
 
 function nicModule(): ManagedClusterModule {
-  return newManagedClusterModule({
-    metadata: { name: 'nic' },
-    spec: {
-      spokeNamespace: 'kmm',
-      selector: { nic: 'yes' },
-      moduleSpec: {
-        selector: {},
-        moduleLoader: {
-          container: {
-            modprobe: { moduleName: 'nic' },
-            kernelMappings: [
-              {
-                literal: K1,
-                containerImage: `${env.registry.host}/${repository}/nic:\${KERNEL_FULL_VERSION}`,
-                build: { dockerfileConfigMap: { name: 'nic-dockerfile' } },
-              },
-            ],
-            registryTLS: { insecure: true },
-          },
-        },
-      },
-    },
+  return newLoaderManagedClusterModule({
+    name: 'nic',
+    selector: { nic: 'yes' },
+    literal: K1,
+    image: `${env.registry.host}/${repository}/nic:\${KERNEL_FULL_VERSION}`,
+    build: { dockerfileConfigMap: { name: 'nic-dockerfile' } },
   });
 }
 
@@ -508,6 +479,9 @@ describe('fleet API', () => {
       '/api/v1/me',
       '/api/v1/modules',
       '/api/v1/modules/{name}',
+      '/api/v1/modules/{name}/rollout',
+      '/api/v1/modules/{name}/rollout/pause',
+      '/api/v1/modules/{name}/rollout/resume',
     ]);
     for (const [path, ops] of Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)) {
       for (const method of Object.keys(ops)) {

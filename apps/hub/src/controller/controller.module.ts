@@ -3,8 +3,12 @@ import { MetricsModule } from '../metrics/metrics.module.js';
 import { RegistryModule } from '../registry/registry.module.js';
 import { EventRecorderService } from './event-recorder.service.js';
 import { HubCacheModule } from '../hub-cache/hub-cache.module.js';
+import { ClusterImageFinder } from './cluster-image-finder.js';
 import { ImageTrackerService } from './image-tracker.service.js';
 import { ManagedClusterModuleReconciler } from './managed-cluster-module.reconciler.js';
+import { ManifestWorkWriter } from './manifest-work-writer.js';
+import { ManagedClusterModuleStatusWriter } from './mcm-status-writer.js';
+import { RolloutGate } from './rollout-gate.js';
 
 /** The controller role: the leader-elected MCM reconciler, image checks and events, over the shared caches. */
 @Module({})
@@ -14,7 +18,15 @@ export class ControllerModule {
     return {
       module: ControllerModule,
       imports: [HubCacheModule, MetricsModule, RegistryModule, images],
-      providers: [ImageTrackerService, EventRecorderService, ManagedClusterModuleReconciler],
+      providers: [
+        ImageTrackerService,
+        EventRecorderService,
+        ClusterImageFinder,
+        ManifestWorkWriter,
+        ManagedClusterModuleStatusWriter,
+        RolloutGate,
+        ManagedClusterModuleReconciler,
+      ],
       exports: [ManagedClusterModuleReconciler, ImageTrackerService],
     };
   }

@@ -14,6 +14,7 @@ import {
   keysForManagedClusterModule,
   keysForManifestWork,
   keysForPlacementDecision,
+  managedClusterChanged,
 } from './managed-cluster-module.mapper.js';
 
 const cluster = (name: string, labels: Record<string, string>): ManagedCluster => ({
@@ -115,5 +116,21 @@ describe('keysForPlacementDecision', () => {
 
   it('re-plans the MCMs of the Placement a decision was relabelled away from', () => {
     expect(keysForPlacementDecision(decision('other', ['a']), mcms, decision('gpus', ['a']))).toEqual(['mcm:gpu']);
+  });
+});
+
+describe('managedClusterChanged', () => {
+  const before = cluster('edge-1', { env: 'prod' });
+  const claims = (value: string): ManagedCluster => ({
+    ...before,
+    status: { clusterClaims: [{ name: CLUSTER_CLAIMS.kernelVersions, value }] },
+  });
+  it.each<[string, ManagedCluster, boolean]>([
+    ['a heartbeat (same labels, claims, no deletion)', { ...before, status: { ...before.status, version: {} } }, false],
+    ['labels changed', cluster('edge-1', { env: 'dev' }), true],
+    ['kernel claim changed', claims('6.1.0-2'), true],
+    ['deletion started', { ...before, metadata: { ...before.metadata, deletionTimestamp: new Date(0) } }, true],
+  ])('%s → %s', (_, now, expected) => {
+    expect(managedClusterChanged(before, now)).toBe(expected);
   });
 });

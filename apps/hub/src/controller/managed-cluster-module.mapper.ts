@@ -5,6 +5,7 @@ import {
   type ManifestWork,
   type PlacementDecision,
 } from '@kmm-hub/api';
+import { canonicalJson } from '@kmm-hub/manifestwork';
 import { compileClusterSelector, isDecisionOf } from '@kmm-hub/planner';
 import { clusterKey, mcmKey, type ReconcileKey } from './reconcile-keys.js';
 
@@ -101,4 +102,13 @@ export function hubInputsOf(mcm: ManagedClusterModule): Set<string> {
 /** A changed Secret or ConfigMap of the hub namespace re-plans the MCMs that read it: new inputs, new build. */
 export function keysForHubInput(name: string, mcms: readonly ManagedClusterModule[]): ReconcileKey[] {
   return mcms.filter((m) => hubInputsOf(m).has(name)).map((m) => mcmKey(m.metadata.name ?? ''));
+}
+
+/** Whether a ManagedCluster update can change a plan: labels, claims or deletion (heartbeats change none). */
+export function managedClusterChanged(old: ManagedCluster, now: ManagedCluster): boolean {
+  return (
+    canonicalJson(old.metadata.labels ?? {}) !== canonicalJson(now.metadata.labels ?? {}) ||
+    canonicalJson(old.status?.clusterClaims ?? []) !== canonicalJson(now.status?.clusterClaims ?? []) ||
+    Boolean(old.metadata.deletionTimestamp) !== Boolean(now.metadata.deletionTimestamp)
+  );
 }

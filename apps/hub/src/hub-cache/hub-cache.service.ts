@@ -14,6 +14,7 @@ import {
   type ManifestWork,
   type PlacementDecision,
 } from '@kmm-hub/api';
+import type { ResourceVersionOf } from '@kmm-hub/planner';
 import { BUILTIN_RESOURCES, Informer, KubeHttp, resourcePath, type InformerLifecycle } from '@kmm-hub/kube';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
@@ -31,8 +32,10 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
   readonly placementDecisions: Informer<PlacementDecision>;
   readonly secrets: Informer<V1Secret>;
   readonly configMaps: Informer<V1ConfigMap>;
+  private readonly hubNamespace: string;
 
   constructor(http: KubeHttp, @Inject(HUB_CONFIG) config: HubConfig) {
+    this.hubNamespace = config.HUB_NAMESPACE;
     this.watchesInputs = config.HUB_ROLE === 'all' || config.HUB_ROLE === 'controller';
     this.managedClusterModules = this.track(
       'ManagedClusterModule',
@@ -65,6 +68,10 @@ export class HubCacheService implements OnApplicationBootstrap, BeforeApplicatio
       new Informer(http, { path: resourcePath(BUILTIN_RESOURCES.ConfigMap, { namespace: config.HUB_NAMESPACE }) }),
     );
   }
+
+  /** The cached resourceVersion of a build or sign input (a Secret or ConfigMap of the hub namespace). */
+  readonly inputResourceVersion: ResourceVersionOf = (kind, name) =>
+    (kind === 'Secret' ? this.secrets : this.configMaps).get(name, this.hubNamespace)?.metadata?.resourceVersion;
 
   private readonly kinds = new Map<Informer<KubernetesObject>, string>();
   private readonly notServed = new Set<string>();

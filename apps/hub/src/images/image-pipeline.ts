@@ -1,47 +1,11 @@
-import type { Build, RegistryTLS, Sign } from '@kmm-hub/api';
+import type { ImageRequest } from '@kmm-hub/planner';
 import type { TagUse } from '../image-queues/jobs.js';
 
 /**
  * The contract between the hub controller (which decides that an image is missing) and the image pipeline (which
- * builds and signs it). Everything in a request is already rendered with the one rendering context of its
- * (module, kernel), so the image the pipeline produces is exactly the image the spoke will pull.
- * Requests carry names and versions of Secrets, never their content.
+ * builds and signs it) is pure data: `ImageRequest`, computed by `imageRequestOf` in the planner.
  */
-export interface ImageRequest {
-  /** The ManagedClusterModule asking; for events and status attribution only (identity does not depend on it). */
-  mcm: string;
-  /** MOD_NAME and MOD_NAMESPACE as rendered (MCM name, spokeNamespace). */
-  moduleName: string;
-  moduleNamespace: string;
-  kernel: string;
-  /** Final image reference (tag form) the spoke will run, after build and sign. */
-  image: string;
-  build?: Build;
-  sign?: Sign;
-  registryTLS?: RegistryTLS;
-  /** Name of a dockerconfigjson Secret in the hub namespace, and its resourceVersion (part of the job identity). */
-  imageRepoSecret?: { name: string; resourceVersion: string };
-  /**
-   * resourceVersions of every Secret and ConfigMap the build or sign reads (part of the job identity), keyed
-   * `ConfigMap/<name>` or `Secret/<name>` (see `inputVersionKey`). A worker that finds another resourceVersion
-   * fails the job as superseded (the next request carries the new one). An object without an entry (absent, or not
-   * watched) is read at whatever version it has, and changing it does not start a new job.
-   */
-  inputVersions: Record<string, string>;
-  /** modprobe.dirName of the module (default /opt); the default `filesToSign` is `<dirName>/lib/modules/<kernel>/**\/*.ko`. */
-  dirName?: string;
-  /**
-   * The digest `image` resolved to when the controller looked, when it exists (not part of the job identity). When
-   * the pipeline's finished job left another digest there, someone wrote the tag since: the progress says so, and
-   * the tag is not written again.
-   */
-  presentDigest?: string;
-}
-
-/** Key of an object in `ImageRequest.inputVersions`. */
-export function inputVersionKey(kind: 'ConfigMap' | 'Secret', name: string): string {
-  return `${kind}/${name}`;
-}
+export { inputVersionKey, type ImageRequest } from '@kmm-hub/planner';
 
 export const IMAGE_JOB_STATES = ['queued', 'building', 'signing', 'failed', 'succeeded'] as const;
 export type ImageJobState = (typeof IMAGE_JOB_STATES)[number];

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { RESOURCES, newManagedClusterModule } from '@kmm-hub/api';
+import { RESOURCES, newLoaderManagedClusterModule } from '@kmm-hub/api';
 import { RegistryClient } from '@kmm-hub/oci';
 import { ENV_DIR_PREFIX, installCrds, pushImage } from '@kmm-hub/test-env';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
@@ -105,50 +105,21 @@ describe('must-gather', () => {
       { path: `/opt/lib/modules/${K1}/gpu.ko`, content: Buffer.from('ko') },
     ]);
     await f.applier.apply(
-      newManagedClusterModule({
-        metadata: { name: 'gpu' },
-        spec: {
-          spokeNamespace: 'kmm',
-          selector: { fleet: 'demo' },
-          moduleSpec: {
-            selector: {},
-            imageRepoSecret: { name: 'pull-secret' },
-            moduleLoader: {
-              container: {
-                modprobe: { moduleName: 'gpu' },
-                kernelMappings: [
-                  { literal: K1, containerImage: `${env.registry.host}/${repository}/gpu:\${KERNEL_FULL_VERSION}` },
-                ],
-                registryTLS: { insecure: true },
-              },
-            },
-          },
-        },
+      newLoaderManagedClusterModule({
+        name: 'gpu',
+        selector: { fleet: 'demo' },
+        literal: K1,
+        image: `${env.registry.host}/${repository}/gpu:\${KERNEL_FULL_VERSION}`,
+        imageRepoSecret: 'pull-secret',
       }),
     );
     await f.applier.apply(
-      newManagedClusterModule({
-        metadata: { name: 'nic' },
-        spec: {
-          spokeNamespace: 'kmm',
-          selector: { fleet: 'demo' },
-          moduleSpec: {
-            selector: {},
-            moduleLoader: {
-              container: {
-                modprobe: { moduleName: 'nic' },
-                kernelMappings: [
-                  {
-                    literal: K1,
-                    containerImage: `${env.registry.host}/${repository}/nic:\${KERNEL_FULL_VERSION}`,
-                    build: { dockerfileConfigMap: { name: 'nic-dockerfile' } },
-                  },
-                ],
-                registryTLS: { insecure: true },
-              },
-            },
-          },
-        },
+      newLoaderManagedClusterModule({
+        name: 'nic',
+        selector: { fleet: 'demo' },
+        literal: K1,
+        image: `${env.registry.host}/${repository}/nic:\${KERNEL_FULL_VERSION}`,
+        build: { dockerfileConfigMap: { name: 'nic-dockerfile' } },
       }),
     );
     // No worker runs: the controller queues the build and it stays queued.

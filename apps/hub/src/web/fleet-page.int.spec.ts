@@ -7,7 +7,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newLoaderManagedClusterModule, type ManagedClusterModule } from '@kmm-hub/api';
+import { newLoaderManagedClusterModule, RESOURCES, type ManagedClusterModule } from '@kmm-hub/api';
+import { ResourceClient } from '@kmm-hub/kube';
 import { RegistryClient } from '@kmm-hub/oci';
 import { pushImage } from '@kmm-hub/test-env';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -175,6 +176,26 @@ describe('fleet web page', () => {
     expect(rows).toEqual([K1, K2, K1, K2]);
     expect(await page.getAttribute(`#detail td[title="${digest}"]`, 'title')).toBe(digest);
     expect(await page.textContent('#detail')).toContain('module loader: 2/2 nodes');
+  });
+
+  it("shows a module's rollout: strategy, state, wave and the revision each cluster runs", async () => {
+    // A rollout added to a delivered module changes no ManifestWork: every cluster is Updated.
+    await new ResourceClient<ManagedClusterModule>(f.http, RESOURCES.ManagedClusterModule).mergePatch('storage', {
+      spec: { rollout: { type: 'Progressive', progressive: { maxConcurrency: 1 } } },
+    });
+    await vi.waitFor(async () => expect((await f.getMcm('storage')).status?.rollout?.state).toBe('Complete'), {
+      timeout: 30_000,
+      interval: 200,
+    });
+    const revision = (await f.getMcm('storage')).status!.clusters!.find((c) => c.name === 'edge-b')!.revision!;
+
+    await openPage();
+    await page.click('#matrix thead button:text-is("storage")');
+    await page.waitForSelector('#detail.shown h2:has-text("Module storage")');
+
+    expect(await page.textContent('#detail')).toContain('rollout Progressive · Complete · wave 0');
+    expect(await page.getAttribute(`#detail td[title="${revision}"]`, 'title')).toBe(revision);
+    expect(pageProblems).toEqual([]);
   });
 
   it('follows state changes over the event stream without a reload', async () => {

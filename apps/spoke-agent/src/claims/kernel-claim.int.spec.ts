@@ -153,7 +153,7 @@ describe(KernelClaimReconciler.name, () => {
     agents.push(
       await startAgent({
         CLUSTER_NAME: cluster,
-        HUB_KUBECONFIG: writeKubeconfig(env.hub, hubToken),
+        HUB_KUBECONFIG: writeKubeconfig(env.workDir, env.hub, hubToken),
         SPOKE_KUBECONFIG: spoke.kubeconfigPath,
         STANDALONE: 'true',
         WORK_AGENT: 'false',

@@ -24,7 +24,8 @@ export const spokeConfigSchema = z
     HUB_KUBECONFIG: z.string().min(1).optional(),
     /**
      * `<namespace>/<name>` of a Secret on this spoke holding the hub kubeconfig under key `kubeconfig` and any files
-     * it names (OCM's `hub-kubeconfig-secret` layout: `tls.crt`, `tls.key`). Read once at start-up.
+     * it names (OCM's `hub-kubeconfig-secret` layout: `tls.crt`, `tls.key`). Read once at start-up and kept in
+     * memory, never written to disk.
      */
     HUB_KUBECONFIG_SECRET: z
       .string()

@@ -5,7 +5,7 @@
 // Ready condition as the kubelet would.
 import type { V1DaemonSet, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { ANNOTATIONS, LABELS, NODE_LABELS, RESOURCES, newModule, type Module } from '@kmm-hub/api';
+import { ANNOTATIONS, LABELS, NODE_LABELS, RESOURCES, VERSION_LABELS, newModule, type Module } from '@kmm-hub/api';
 import { KubeApiError } from '@kmm-hub/kube';
 import {
   adminHttp,
@@ -382,5 +382,211 @@ describe(ModuleReconciler.name, () => {
     await expect(
       http.json('GET', `/apis/apps/v1/namespaces/${ns}/daemonsets/gpu-6-1-0-13-amd64`),
     ).rejects.toBeInstanceOf(KubeApiError);
+  });
+});
+
+/**
+ * Plays the DaemonSet controller over the test's nodes: a pod for each node a DaemonSet's node selector matches, a
+ * graceful delete (the pod terminates, its preStop runs) of each pod on a node it no longer matches, and the status
+ * counts with the generation observed. Then plays the kubelet for new pods: they become Ready.
+ */
+async function playDaemonSetController(ns: string, nodeNames: readonly string[]): Promise<void> {
+  const nodesNow = await Promise.all(nodeNames.map(async (name) => ({ name, labels: await nodeLabels(name) })));
+  const pods = (await http.json<{ items: V1Pod[] }>('GET', `/api/v1/namespaces/${ns}/pods`)).items;
+  for (const ds of await daemonSets(ns)) {
+    const dsName = ds.metadata?.name ?? '';
+    const selector = Object.entries(ds.spec?.template.spec?.nodeSelector ?? {});
+    const matching = nodesNow.filter((n) => selector.every(([k, v]) => n.labels[k] === v)).map((n) => n.name);
+    const owned = pods.filter((p) => p.metadata?.ownerReferences?.some((o) => o.uid === ds.metadata?.uid));
+    for (const pod of owned) {
+      if (matching.includes(pod.spec?.nodeName ?? '') || pod.metadata?.deletionTimestamp) continue;
+      await http.json('DELETE', `/api/v1/namespaces/${ns}/pods/${pod.metadata?.name}`);
+    }
+    for (const node of matching) {
+      const pod = owned.find((p) => p.spec?.nodeName === node);
+      if (pod === undefined || (!pod.metadata?.deletionTimestamp && !isReady(pod)))
+        await runPod(ns, dsName, node, true);
+    }
+    await http.json('PATCH', `/apis/apps/v1/namespaces/${ns}/daemonsets/${dsName}/status`, {
+      body: {
+        status: {
+          observedGeneration: ds.metadata?.generation,
+          currentNumberScheduled: matching.length,
+          desiredNumberScheduled: matching.length,
+          numberMisscheduled: 0,
+          numberReady: matching.length,
+          numberAvailable: matching.length,
+          updatedNumberScheduled: matching.length,
+        },
+      },
+      contentType: 'application/merge-patch+json',
+    });
+  }
+}
+
+const isReady = (pod: V1Pod) => (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+/** Plays the kubelet once a terminating pod's preStop (the unload) has finished: the pod is gone. */
+async function finishTerminating(ns: string): Promise<void> {
+  const pods = (await http.json<{ items: V1Pod[] }>('GET', `/api/v1/namespaces/${ns}/pods`)).items;
+  for (const pod of pods.filter((p) => p.metadata?.deletionTimestamp)) {
+    await http.json('DELETE', `/api/v1/namespaces/${ns}/pods/${pod.metadata?.name}?gracePeriodSeconds=0`);
+  }
+}
+
+describe('ordered upgrade (spec.moduleLoader.container.version), as upstream KMM v1.1', () => {
+  // Upstream v1.1 DaemonSet names (controllers/module_reconciler.go): <module>-<hashstructure of {kernel, version}>
+  // and <module>-device-plugin-<hashstructure of {"", version}>; the hashes are Go's (go-hashstructure.spec.ts).
+  const EL9 = '5.14.0-427.13.1.el9_4.x86_64';
+  const DEB = '6.1.0-13-amd64';
+  const DS = {
+    el9V1: 'gpu-93c6f321027e07b7',
+    el9V2: 'gpu-7c7b04c5d656223',
+    debV1: 'gpu-62db06dbb5223e42',
+    debV2: 'gpu-55be1d16cb531066',
+    pluginV1: 'gpu-device-plugin-3c6d4e29c959ed44',
+    pluginV2: 'gpu-device-plugin-8d4d21c997c369dc',
+  };
+
+  it('runs two versions side by side while the admin moves nodes one at a time by label, unloading only moved nodes', async () => {
+    const { ns, selector } = await setup('mod-ord');
+    const [a, b, c] = [`${ns}-a`, `${ns}-b`, `${ns}-c`];
+    const admin = `kmm.node.kubernetes.io/version-module.${ns}.gpu`;
+    const loader = `beta.kmm.node.kubernetes.io/version-module-loader.${ns}.gpu`;
+    const plugin = `beta.kmm.node.kubernetes.io/version-device-plugin.${ns}.gpu`;
+    expect([VERSION_LABELS.module(ns, 'gpu'), VERSION_LABELS.moduleLoader(ns, 'gpu')]).toEqual([admin, loader]);
+    const ready = NODE_LABELS.moduleReady(ns, 'gpu');
+    const pluginReady = NODE_LABELS.devicePluginReady(ns, 'gpu');
+    const versionReady = `kmm.node.kubernetes.io/${ns}.gpu.version.ready`;
+    expect(NODE_LABELS.moduleVersionReady(ns, 'gpu')).toBe(versionReady);
+    // Upgrade step 1: the admin labels the nodes with the current version before the Module uses one.
+    await createNode(a, { ...selector, [admin]: 'v1' }, EL9);
+    await createNode(b, { ...selector, [admin]: 'v1' }, EL9);
+    await createNode(c, { ...selector, [admin]: 'v1' }, DEB);
+    const module = gpuModule(ns, selector, { devicePlugin: { container: { image: 'registry.example/plugin:1' } } });
+    const loaderSpec = module.spec?.moduleLoader;
+    if (loaderSpec === undefined) throw new Error('gpuModule has a module loader');
+    loaderSpec.container.version = 'v1';
+    await createModule(module);
+
+    /** Per node: the three version labels, the ready labels, and the pods there (terminating ones marked). */
+    const snapshot = async () => {
+      const pods = (await http.json<{ items: V1Pod[] }>('GET', `/api/v1/namespaces/${ns}/pods`)).items;
+      const out: Record<string, { labels: (string | undefined)[]; pods: string[] }> = {};
+      for (const node of [a, b, c]) {
+        const labels = await nodeLabels(node);
+        out[node] = {
+          labels: [
+            labels[admin],
+            labels[loader],
+            labels[plugin],
+            labels[ready],
+            labels[pluginReady],
+            labels[versionReady],
+          ],
+          pods: pods
+            .filter((p) => p.spec?.nodeName === node)
+            .map(
+              (p) =>
+                `${p.metadata?.ownerReferences?.[0]?.name}${p.metadata?.deletionTimestamp ? ' (terminating)' : ''}`,
+            )
+            .toSorted(),
+        };
+      }
+      return out;
+    };
+    const converge = async (expected: Record<string, unknown>) =>
+      expect
+        .poll(async () => {
+          await playDaemonSetController(ns, [a, b, c]);
+          return snapshot();
+        }, POLL)
+        .toEqual(expected);
+    const on = (labels: (string | undefined)[], pods: string[]) => ({ labels, pods });
+    const V1 = ['v1', 'v1', 'v1', '', '', 'v1'];
+    const V2 = ['v2', 'v2', 'v2', '', '', 'v2'];
+
+    // v1 everywhere: the agent moved the module-loader label, then (module loaded) the device-plugin label.
+    await converge({
+      [a]: on(V1, [DS.el9V1, DS.pluginV1]),
+      [b]: on(V1, [DS.el9V1, DS.pluginV1]),
+      [c]: on(V1, [DS.debV1, DS.pluginV1]),
+    });
+    const loaderDs = (await daemonSets(ns)).find((d) => d.metadata?.name === DS.el9V1);
+    expect(loaderDs?.spec?.template.spec?.nodeSelector).toEqual({
+      ...selector,
+      [LABELS.kernelVersionFull]: EL9,
+      [loader]: 'v1',
+    });
+    expect(loaderDs?.spec?.template.metadata?.labels).toEqual({
+      [LABELS.moduleName]: 'gpu',
+      [LABELS.kernelVersionFull]: EL9,
+      'kmm.node.kubernetes.io/role': 'module-loader',
+      [loader]: 'v1',
+    });
+
+    // Upgrade step 2: version and images change together. New DaemonSets come; nothing is unloaded anywhere.
+    const stored = await getModule(ns, 'gpu');
+    const container = stored?.spec?.moduleLoader?.container;
+    if (container === undefined) throw new Error('the stored Module has a module loader');
+    container.version = 'v2';
+    container.kernelMappings = [
+      { literal: DEB, containerImage: 'registry.example/gpu:literal-v2' },
+      { regexp: '\\.el9', containerImage: 'registry.example/gpu:${KERNEL_FULL_VERSION}-v2' },
+    ];
+    await http.json('PUT', `/apis/${M.group}/${M.version}/namespaces/${ns}/${M.plural}/gpu`, { body: stored });
+    await expect.poll(() => names(ns), POLL).toEqual(Object.values(DS).toSorted());
+    await converge({
+      [a]: on(V1, [DS.el9V1, DS.pluginV1]),
+      [b]: on(V1, [DS.el9V1, DS.pluginV1]),
+      [c]: on(V1, [DS.debV1, DS.pluginV1]),
+    });
+    const newLoader = (await daemonSets(ns)).find((d) => d.metadata?.name === DS.el9V2);
+    expect(newLoader?.spec?.template.spec?.containers[0]?.image).toBe(`registry.example/gpu:${EL9}-v2`);
+
+    /** Upgrade steps 3 to 6 for one node, with the kubelet finishing each terminating pod in turn. */
+    const moveNode = async (node: string, newPods: string[], others: Record<string, unknown>) => {
+      const [oldLoader, oldPlugin] = (await snapshot())[node]?.pods ?? [];
+      await http.json('PATCH', `/api/v1/nodes/${node}`, {
+        body: { metadata: { labels: { [admin]: 'v2' } } },
+        contentType: 'application/merge-patch+json',
+      });
+      // The device plugin leaves first; the module loader stays while the device plugin's pod terminates.
+      await converge({
+        ...others,
+        [node]: on(['v2', 'v1', undefined, '', undefined, 'v1'], [oldLoader!, `${oldPlugin} (terminating)`]),
+      });
+      await finishTerminating(ns);
+      // Then the old module loader goes (its preStop unloads v1); v2 is not scheduled while it terminates.
+      await converge({
+        ...others,
+        [node]: on(['v2', undefined, undefined, undefined, undefined, undefined], [`${oldLoader} (terminating)`]),
+      });
+      await finishTerminating(ns);
+      // Then v2 is loaded, and its device plugin comes back.
+      await converge({ ...others, [node]: on(V2, newPods) });
+    };
+    const old = (pods: string[]) => on(V1, pods);
+    await moveNode(a, [DS.el9V2, DS.pluginV2], {
+      [b]: old([DS.el9V1, DS.pluginV1]),
+      [c]: old([DS.debV1, DS.pluginV1]),
+    });
+    // Two versions side by side: every DaemonSet of both still exists.
+    expect(await names(ns)).toEqual(Object.values(DS).toSorted());
+
+    await moveNode(b, [DS.el9V2, DS.pluginV2], {
+      [a]: on(V2, [DS.el9V2, DS.pluginV2]),
+      [c]: old([DS.debV1, DS.pluginV1]),
+    });
+    // No node runs v1 on the el9 kernel any more: that DaemonSet is collected, the others stay.
+    await expect
+      .poll(() => names(ns), POLL)
+      .toEqual([DS.debV1, DS.debV2, DS.el9V2, DS.pluginV1, DS.pluginV2].toSorted());
+
+    await moveNode(c, [DS.debV2, DS.pluginV2], {
+      [a]: on(V2, [DS.el9V2, DS.pluginV2]),
+      [b]: on(V2, [DS.el9V2, DS.pluginV2]),
+    });
+    await expect.poll(() => names(ns), POLL).toEqual([DS.debV2, DS.el9V2, DS.pluginV2].toSorted());
   });
 });

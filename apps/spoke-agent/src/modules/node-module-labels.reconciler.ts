@@ -12,7 +12,10 @@ import { planNodeModuleLabels } from './plan-node-module-labels.js';
  * `….device-plugin-ready` equal to what the kubelet reports for this agent's module-loader and device-plugin pods on
  * each node (upstream sets the first from its NodeModulesConfig status, internal/controllers/nmc_reconciler.go
  * `UpdateNodeLabels`, and the second from the device-plugin pod, internal/controllers/pod_node_label_reconciler.go),
- * and `….device-plugin-target` on the schedulable nodes a Module with a device plugin selects. Keyed by node: a pod
+ * and `….device-plugin-target` on the schedulable nodes a Module with a device plugin selects; and moves the
+ * ordered-upgrade labels `beta.kmm.node.kubernetes.io/version-module-loader.<namespace>.<module>` and
+ * `….version-device-plugin.…` one step behind the admin's `kmm.node.kubernetes.io/version-module.<namespace>.<module>`
+ * (upstream KMM v1.1 controllers/node_label_module_version_reconciler.go). Keyed by node: a pod
  * event queues its node, a node event the node itself (someone may have edited its labels), a Module event every
  * node. One merge patch of only those labels, only when they differ.
  */

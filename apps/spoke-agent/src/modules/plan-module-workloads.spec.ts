@@ -1,6 +1,14 @@
 import type { V1DaemonSet, V1Node } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { ANNOTATIONS, LABELS, newModule, type Module, type ModuleLoaderSpec } from '@kmm-hub/api';
+import {
+  ANNOTATIONS,
+  LABELS,
+  NODE_LABELS,
+  VERSION_LABELS,
+  newModule,
+  type Module,
+  type ModuleLoaderSpec,
+} from '@kmm-hub/api';
 import { moduleKeyOfDaemonSet, planModuleWorkloads, type ModuleWorkloadsInput } from './plan-module-workloads.js';
 
 const selector = { 'node-role.kubernetes.io/worker': '' };
@@ -162,6 +170,133 @@ describe('planModuleWorkloads', () => {
       input({ module: gpu({ imageRepoSecret: { name: 'other' }, tolerations }), nodes }),
     );
     expect(other.apply[0]?.metadata?.annotations?.[ANNOTATIONS.specHash]).not.toBe(hash);
+  });
+});
+
+describe('planModuleWorkloads with a version (ordered upgrade)', () => {
+  const EL9 = '5.14.0-427.13.1.el9_4.x86_64';
+  const DEB = '6.1.0-13-amd64';
+  const versioned = (version: string) => {
+    const loader = gpu().spec?.moduleLoader as ModuleLoaderSpec;
+    return gpu({
+      moduleLoader: { ...loader, container: { ...loader.container, version } },
+      devicePlugin: { container: { image: 'reg/plugin:1' } },
+    });
+  };
+  const nodes = [node('a', EL9), node('b', DEB)];
+  /** The DaemonSets as the DaemonSet controller reports them: generation observed or not, pods scheduled. */
+  const live = (ds: V1DaemonSet | undefined, desired: number, observed = true): V1DaemonSet => ({
+    ...withStatus(ds, desired, desired),
+    metadata: { ...ds?.metadata, generation: 2 },
+    status: { ...withStatus(ds, desired, desired).status!, observedGeneration: observed ? 2 : 1 },
+  });
+
+  it('names the DaemonSets per (kernel, version) and selects the version labels as upstream KMM v1.1 does', () => {
+    const sut = planModuleWorkloads(input({ module: versioned('v1'), nodes }));
+    // The hashes are Go's (go-hashstructure.spec.ts): hashData{KernelVersion, ModuleVersion}, the plugin's kernel "".
+    expect(sut.apply.map((d) => d.metadata?.name)).toEqual([
+      'gpu-93c6f321027e07b7',
+      'gpu-62db06dbb5223e42',
+      'gpu-device-plugin-3c6d4e29c959ed44',
+    ]);
+    const [el9, , plugin] = sut.apply;
+    const loaderLabels = {
+      [LABELS.moduleName]: 'gpu',
+      [LABELS.kernelVersionFull]: EL9,
+      'kmm.node.kubernetes.io/role': 'module-loader',
+      'beta.kmm.node.kubernetes.io/version-module-loader.apps.gpu': 'v1',
+    };
+    expect(el9?.metadata?.labels).toEqual(loaderLabels);
+    expect(el9?.spec?.selector).toEqual({ matchLabels: loaderLabels });
+    expect(el9?.spec?.template.metadata?.labels).toEqual(loaderLabels);
+    expect(el9?.spec?.template.spec?.nodeSelector).toEqual({
+      ...selector,
+      [LABELS.kernelVersionFull]: EL9,
+      'beta.kmm.node.kubernetes.io/version-module-loader.apps.gpu': 'v1',
+    });
+    const pluginLabels = {
+      [LABELS.moduleName]: 'gpu',
+      'kmm.node.kubernetes.io/role': 'device-plugin',
+      'beta.kmm.node.kubernetes.io/version-device-plugin.apps.gpu': 'v1',
+    };
+    expect(plugin?.metadata?.labels).toEqual(pluginLabels);
+    expect(plugin?.spec?.selector?.matchLabels).toEqual(pluginLabels);
+    expect(plugin?.spec?.template.spec?.nodeSelector).toEqual({
+      [NODE_LABELS.moduleReady('apps', 'gpu')]: '',
+      [NODE_LABELS.devicePluginTarget('apps', 'gpu')]: '',
+      [VERSION_LABELS.devicePlugin('apps', 'gpu')]: 'v1',
+    });
+  });
+
+  it.each<[string, { desired: number; observed?: boolean; nodes?: V1Node[] }, string[]]>([
+    ['keeps the old version while it still runs on nodes (nothing is unloaded)', { desired: 1 }, []],
+    [
+      'collects the old version once it runs on no node',
+      { desired: 0 },
+      ['gpu-62db06dbb5223e42', 'gpu-93c6f321027e07b7', 'gpu-device-plugin-3c6d4e29c959ed44'],
+    ],
+    [
+      'keeps it while the DaemonSet controller has not counted its current generation',
+      { desired: 0, observed: false },
+      [],
+    ],
+    [
+      'collects an old loader for a kernel no selected node runs any more, still scheduled or not',
+      { desired: 1, nodes: [node('a', EL9)] },
+      ['gpu-62db06dbb5223e42'],
+    ],
+  ])('%s', (_what, { desired, observed, nodes: after }, deleted) => {
+    const old = planModuleWorkloads(input({ module: versioned('v1'), nodes })).apply;
+    const sut = planModuleWorkloads(
+      input({
+        module: versioned('v2'),
+        nodes: after ?? nodes,
+        daemonSets: old.map((ds) => live(ds, desired, observed)),
+      }),
+    );
+    expect(sut.apply.map((d) => d.metadata?.name)).toEqual(
+      (after ?? nodes).length === 2
+        ? ['gpu-7c7b04c5d656223', 'gpu-55be1d16cb531066', 'gpu-device-plugin-8d4d21c997c369dc']
+        : ['gpu-7c7b04c5d656223', 'gpu-device-plugin-8d4d21c997c369dc'],
+    );
+    expect(sut.delete).toEqual(deleted);
+    expect(sut.problems).toEqual([]);
+  });
+
+  it('counts only the current version in status', () => {
+    const old = planModuleWorkloads(input({ module: versioned('v1'), nodes })).apply;
+    const next = planModuleWorkloads(input({ module: versioned('v2'), nodes })).apply;
+    const sut = planModuleWorkloads(
+      input({
+        module: versioned('v2'),
+        nodes,
+        daemonSets: [...old.map((ds) => live(ds, 1)), live(next[0], 1), live(next[1], 0), live(next[2], 1)],
+      }),
+    );
+    expect(sut.status).toEqual({
+      moduleLoader: { nodesMatchingSelectorNumber: 2, desiredNumber: 1, availableNumber: 1 },
+      devicePlugin: { nodesMatchingSelectorNumber: 2, desiredNumber: 1, availableNumber: 1 },
+    });
+  });
+
+  it.each([
+    ['a space', 'v 2', 'a valid label must be'],
+    ['64 characters', 'v'.repeat(64), 'must be no more than 63 bytes'],
+    ['a leading dot', '.v2', 'a valid label must be'],
+  ])('changes nothing for a version with %s and says why', (_what, version, reason) => {
+    const old = planModuleWorkloads(input({ module: versioned('v1'), nodes })).apply;
+    const module = { ...versioned(version), status: { moduleLoader: { nodesMatchingSelectorNumber: 2 } } };
+    const sut = planModuleWorkloads(input({ module, nodes, daemonSets: old.map((ds) => live(ds, 0)) }));
+    expect(sut.apply).toEqual([]);
+    expect(sut.delete).toEqual([]);
+    expect(sut.status).toEqual({ moduleLoader: { nodesMatchingSelectorNumber: 2 } });
+    expect(sut.problems).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^spec\\.moduleLoader\\.container\\.version: "${version.replace('.', '\\.')}" cannot be a node label value \\(.*${reason}`,
+        ),
+      ),
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { V1DaemonSet, V1Node } from '@kubernetes/client-node';
-import { LABELS, type Module, type ModuleStatus } from '@kmm-hub/api';
+import { LABELS, VERSION_LABELS, checkLabelValue, type Module, type ModuleStatus } from '@kmm-hub/api';
 import { KERNEL_MAPPING_PROBLEM, resolveKernelMapping } from '@kmm-hub/kernel';
 import { isSchedulable, kernelLabelValue, kernelOfNode, matchesSelector } from './node-scheduling.js';
 import { devicePluginName, renderDevicePlugin, renderModuleLoader } from './render-workloads.js';
@@ -41,6 +41,13 @@ function serviceAccountFor(own: string | undefined, module: Module, agentNamespa
  * set (the device plugin needs the module loaded; without a module loader it just follows the selector); every other
  * DaemonSet of the Module (a kernel no node runs any more) is collected. Status counts come from the DaemonSets' own
  * status.
+ *
+ * With `moduleLoader.container.version` (ordered upgrade, upstream KMM v1.1): one DaemonSet per (kernel, version) and
+ * one device plugin per version, each selecting its version through the node labels the agent moves behind the
+ * admin's `kmm.node.kubernetes.io/version-module.<namespace>.<name>`; a DaemonSet of an older version stays until
+ * the DaemonSet controller reports that it runs on no node (internal/daemonset/daemonset.go
+ * `isOlderVersionUnusedDaemonset`), so changing the version alone unloads nothing. A version that cannot be a label
+ * value is a problem, and nothing is applied or collected until it is fixed.
  */
 export function planModuleWorkloads(input: ModuleWorkloadsInput): ModuleWorkloadsPlan {
   const { module, agentNamespace, defaultServiceAccounts } = input;
@@ -54,6 +61,23 @@ export function planModuleWorkloads(input: ModuleWorkloadsInput): ModuleWorkload
   const loaders: V1DaemonSet[] = [];
 
   const container = spec?.moduleLoader?.container;
+  const version = container?.version || undefined;
+  if (version !== undefined) {
+    const errors = checkLabelValue(version);
+    if (errors.length > 0) {
+      return {
+        apply: [],
+        delete: [],
+        status: {
+          ...(module.status?.moduleLoader && { moduleLoader: module.status.moduleLoader }),
+          ...(module.status?.devicePlugin && { devicePlugin: module.status.devicePlugin }),
+        },
+        problems: [
+          `spec.moduleLoader.container.version: "${version}" cannot be a node label value (${errors.join('; ')}); nothing is changed until it is fixed`,
+        ],
+      };
+    }
+  }
   if (container !== undefined) {
     const serviceAccountName = serviceAccountFor(
       spec?.moduleLoader?.serviceAccountName,
@@ -98,7 +122,11 @@ export function planModuleWorkloads(input: ModuleWorkloadsInput): ModuleWorkload
   }
 
   const wanted = new Set(apply.map((ds) => ds.metadata?.name ?? ''));
-  const toDelete = [...live.keys()].filter((n) => !wanted.has(n)).toSorted();
+  const servedKernels = new Set(loaders.map((ds) => ds.metadata?.labels?.[LABELS.kernelVersionFull]));
+  const toDelete = [...live.entries()]
+    .filter(([n, ds]) => !wanted.has(n) && !isOlderVersionInUse(ds, version, servedKernels))
+    .map(([n]) => n)
+    .toSorted();
 
   const sum = (list: readonly V1DaemonSet[], field: 'desiredNumberScheduled' | 'numberAvailable') =>
     list.reduce((total, ds) => total + (live.get(ds.metadata?.name ?? '')?.status?.[field] ?? 0), 0);
@@ -111,7 +139,7 @@ export function planModuleWorkloads(input: ModuleWorkloadsInput): ModuleWorkload
     };
   }
   if (spec?.devicePlugin !== undefined) {
-    const plugin = live.get(devicePluginName(name));
+    const plugin = live.get(devicePluginName(name, version));
     const current = devicePlugin !== undefined && plugin !== undefined ? [plugin] : [];
     status.devicePlugin = {
       nodesMatchingSelectorNumber: targeted.length,
@@ -120,6 +148,31 @@ export function planModuleWorkloads(input: ModuleWorkloadsInput): ModuleWorkload
     };
   }
   return { apply, delete: toDelete, status, problems };
+}
+
+/**
+ * A DaemonSet of another version than the Module's that still runs somewhere: upstream KMM v1.1 collects one only
+ * once its `desiredNumberScheduled` is 0 (internal/daemonset/daemonset.go `isOlderVersionUnusedDaemonset`); here
+ * also only once the DaemonSet controller has observed its current generation, so a count not yet computed is not
+ * read as 0. A module loader for a kernel no longer served goes anyway (`isModuleLoaderDaemonsetWithInvalidKernel`).
+ */
+function isOlderVersionInUse(
+  ds: V1DaemonSet,
+  version: string | undefined,
+  servedKernels: ReadonlySet<string | undefined>,
+): boolean {
+  const labels = ds.metadata?.labels ?? {};
+  const namespace = ds.metadata?.namespace ?? '';
+  const module = labels[LABELS.moduleName] ?? '';
+  const kernel = labels[LABELS.kernelVersionFull];
+  const dsVersion =
+    kernel === undefined
+      ? labels[VERSION_LABELS.devicePlugin(namespace, module)]
+      : labels[VERSION_LABELS.moduleLoader(namespace, module)];
+  if (dsVersion === undefined || dsVersion === (version ?? '')) return false;
+  if (kernel !== undefined && !servedKernels.has(kernel)) return false;
+  const observed = (ds.status?.observedGeneration ?? -1) >= (ds.metadata?.generation ?? 0);
+  return !observed || (ds.status?.desiredNumberScheduled ?? 0) > 0;
 }
 
 /** The Module a DaemonSet belongs to, from its labels; undefined for DaemonSets that are not ours. */

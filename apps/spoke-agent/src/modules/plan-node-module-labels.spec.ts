@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { LABELS, NODE_LABELS, newModule, type Module } from '@kmm-hub/api';
-import { isNodeModuleLabel, isPodReady, planNodeModuleLabels } from './plan-node-module-labels.js';
+import { LABELS, NODE_LABELS, VERSION_LABELS, newModule, type Module } from '@kmm-hub/api';
+import {
+  isNodeModuleLabel,
+  isPodReady,
+  planModuleVersionLabels,
+  planNodeModuleLabels,
+} from './plan-node-module-labels.js';
 
 const owner = [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'u', controller: true }];
 
@@ -48,8 +53,10 @@ describe('isNodeModuleLabel', () => {
     ['kmm.node.kubernetes.io/drivers.gpu.ready', true],
     ['kmm.node.kubernetes.io/drivers.gpu.v2.ready', true],
     ['kmm.node.kubernetes.io/drivers.gpu.device-plugin-ready', true],
-    // Upstream's other labels are not ours to remove: versions, the deprecated form, the kernel, targets.
-    ['kmm.node.kubernetes.io/drivers.gpu.version.ready', false],
+    ['kmm.node.kubernetes.io/drivers.gpu.version.ready', true],
+    // Upstream's other labels are not ours to remove: the admin's version, the deprecated form, the kernel.
+    ['kmm.node.kubernetes.io/version-module.drivers.gpu', false],
+    ['kmm.node.kubernetes.io/version-module.drivers.ready', false],
     ['kmm.node.kubernetes.io/gpu.ready', false],
     ['kmm.node.kubernetes.io/kernel-version.full', false],
     ['kmm.node.kubernetes.io/drivers.gpu.device-plugin-target', true],
@@ -105,10 +112,16 @@ describe('planNodeModuleLabels', () => {
     ['a pod no DaemonSet controls does not count', node(), [pod({ ownerReferences: [] })], undefined],
     ['a wrong value is set back to empty', node({ [ready]: 'yes' }), [pod({})], { [ready]: '' }],
     [
-      'other labels stay, upstream version labels included',
+      'other labels stay, the admin`s version label included',
+      node({ a: 'b', 'kmm.node.kubernetes.io/version-module.drivers.gpu': '1' }),
+      [],
+      { 'beta.kmm.node.kubernetes.io/version-module-loader.drivers.gpu': '1' },
+    ],
+    [
+      'a version.ready label without a Ready loader goes (KMM 2.x removes it on unload)',
       node({ a: 'b', 'kmm.node.kubernetes.io/drivers.gpu.version.ready': '1' }),
       [],
-      undefined,
+      { 'kmm.node.kubernetes.io/drivers.gpu.version.ready': null },
     ],
     [
       'one label per Module and namespace',
@@ -158,5 +171,111 @@ describe('planNodeModuleLabels', () => {
     ],
   ])('%s', (_name, n, m, expected) => {
     expect(planNodeModuleLabels(n, [], [m])).toEqual(expected);
+  });
+});
+
+describe('VERSION_LABELS', () => {
+  it('names the ordered-upgrade labels exactly as upstream KMM v1.1 internal/utils/moduleversionlabels.go does', () => {
+    expect(VERSION_LABELS.module('drivers', 'gpu')).toBe('kmm.node.kubernetes.io/version-module.drivers.gpu');
+    expect(VERSION_LABELS.moduleLoader('drivers', 'gpu')).toBe(
+      'beta.kmm.node.kubernetes.io/version-module-loader.drivers.gpu',
+    );
+    expect(VERSION_LABELS.devicePlugin('drivers', 'gpu')).toBe(
+      'beta.kmm.node.kubernetes.io/version-device-plugin.drivers.gpu',
+    );
+  });
+});
+
+describe('planModuleVersionLabels', () => {
+  const M = VERSION_LABELS.module('drivers', 'gpu');
+  const L = VERSION_LABELS.moduleLoader('drivers', 'gpu');
+  const D = VERSION_LABELS.devicePlugin('drivers', 'gpu');
+  const labelsOf = (admin?: string, loader?: string, plugin?: string) => ({
+    ...(admin !== undefined && { [M]: admin }),
+    ...(loader !== undefined && { [L]: loader }),
+    ...(plugin !== undefined && { [D]: plugin }),
+  });
+  const loaderPod = pod({});
+  const terminatingLoader = pod({ deleting: true, ready: false });
+  const pluginPod = pod({ loader: false });
+  const otherModulesPlugin = pod({ loader: false, module: 'nic' });
+  const otherNodesPlugin = pod({ loader: false, node: 'n2' });
+
+  // Upstream v1.1 controllers/module_version_label_action_table.go, row by row, with the gates.
+  it.each<[string, [string?, string?, string?], V1Pod[], Record<string, string | null>]>([
+    ['nothing to do without any version label', [], [], {}],
+    ['a first version: the module-loader label follows the admin', ['v1'], [], { [L]: 'v1' }],
+    ['then the device-plugin label', ['v1', 'v1'], [loaderPod], { [D]: 'v1' }],
+    ['nothing once all three agree', ['v1', 'v1', 'v1'], [loaderPod, pluginPod], {}],
+    ['a moved node: the device plugin leaves first', ['v2', 'v1', 'v1'], [loaderPod, pluginPod], { [D]: null }],
+    ['then the module loader, once no device-plugin pod is on the node', ['v2', 'v1'], [loaderPod], { [L]: null }],
+    ['but not while a device-plugin pod of the Module is still on the node', ['v2', 'v1'], [loaderPod, pluginPod], {}],
+    ['another Module`s device plugin does not hold it', ['v2', 'v1'], [otherModulesPlugin], { [L]: null }],
+    ['a device plugin on another node does not hold it', ['v2', 'v1'], [otherNodesPlugin], { [L]: null }],
+    ['then the new module loader, once no module-loader pod is on the node', ['v2'], [], { [L]: 'v2' }],
+    ['not while the old loader pod is still terminating (its preStop unloads)', ['v2'], [terminatingLoader], {}],
+    ['an unlabelled node: the device plugin leaves', [undefined, 'v1', 'v1'], [pluginPod], { [D]: null }],
+    ['then the module loader (unloaded)', [undefined, 'v1'], [], { [L]: null }],
+    ['held while the device-plugin pod terminates', [undefined, 'v1'], [pluginPod], {}],
+    // Not in upstream's table: no action.
+    ['a device-plugin label alone', [undefined, undefined, 'v1'], [], {}],
+    ['a device-plugin label of another version', ['v2', 'v2', 'v1'], [], {}],
+  ])('%s', (_what, [admin, loader, plugin], pods, expected) => {
+    const sut = planModuleVersionLabels(node(labelsOf(admin, loader, plugin)), pods);
+    expect(sut).toEqual(expected);
+  });
+
+  it('handles each Module of the node on its own, module names with dots included', () => {
+    const sut = planModuleVersionLabels(
+      node({
+        [M]: 'v2',
+        [L]: 'v1',
+        [VERSION_LABELS.module('net', 'nic.vendor')]: '3',
+        [VERSION_LABELS.module('other', 'x')]: '1',
+        [VERSION_LABELS.moduleLoader('other', 'x')]: '1',
+      }),
+      [],
+    );
+    expect(sut).toEqual({
+      [L]: null,
+      [VERSION_LABELS.moduleLoader('net', 'nic.vendor')]: '3',
+      [VERSION_LABELS.devicePlugin('other', 'x')]: '1',
+    });
+  });
+
+  const versionReady = NODE_LABELS.moduleVersionReady('drivers', 'gpu');
+  const v2Loader = (over: Parameters<typeof pod>[0] = {}): V1Pod => {
+    const p = pod(over);
+    return { ...p, metadata: { ...p.metadata, labels: { ...p.metadata?.labels, [L]: 'v2' } } };
+  };
+  it.each<[string, Record<string, string>, V1Pod[], Record<string, string | null> | undefined]>([
+    [
+      'labels version.ready with the version of the Ready loader, as KMM 2.x',
+      { [M]: 'v2', [L]: 'v2' },
+      [v2Loader()],
+      { [D]: 'v2', [NODE_LABELS.moduleReady('drivers', 'gpu')]: '', [versionReady]: 'v2' },
+    ],
+    [
+      'updates a version.ready of another version',
+      { [M]: 'v2', [L]: 'v2', [D]: 'v2', [NODE_LABELS.moduleReady('drivers', 'gpu')]: '', [versionReady]: 'v1' },
+      [v2Loader()],
+      { [versionReady]: 'v2' },
+    ],
+    [
+      'removes it with the ready label when the loader stops being Ready',
+      { [M]: 'v2', [L]: 'v2', [D]: 'v2', [NODE_LABELS.moduleReady('drivers', 'gpu')]: '', [versionReady]: 'v2' },
+      [v2Loader({ ready: false })],
+      { [NODE_LABELS.moduleReady('drivers', 'gpu')]: null, [versionReady]: null },
+    ],
+    ['sets none for a loader without version', {}, [pod({})], { [NODE_LABELS.moduleReady('drivers', 'gpu')]: '' }],
+  ])('%s', (_what, labels, pods, expected) => {
+    expect(planNodeModuleLabels(node(labels), pods, [])).toEqual(expected);
+  });
+
+  it('leaves the admin label of a Module named "ready" alone while planning the per-Module labels', () => {
+    const admin = VERSION_LABELS.module('drivers', 'ready');
+    expect(isNodeModuleLabel(admin)).toBe(false);
+    const sut = planNodeModuleLabels(node({ [admin]: 'v1' }), [], []);
+    expect(sut).toEqual({ [VERSION_LABELS.moduleLoader('drivers', 'ready')]: 'v1' });
   });
 });

@@ -7,9 +7,19 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { ANNOTATIONS, LABELS, NODE_LABELS, RESOURCES, type ModprobeSpec, type Module } from '@kmm-hub/api';
+import {
+  ANNOTATIONS,
+  DAEMONSET_ROLES,
+  LABELS,
+  NODE_LABELS,
+  RESOURCES,
+  VERSION_LABELS,
+  type ModprobeSpec,
+  type Module,
+} from '@kmm-hub/api';
 import { dnsSafeKernelVersion, type ResolvedKernelMapping } from '@kmm-hub/kernel';
 import { hashCanonicalJson } from '@kmm-hub/manifestwork';
+import { hashGoStringStruct } from './go-hashstructure.js';
 
 /**
  * Where the module-loader copies `firmwarePath` on the host: the OpenShift KMM default ("KMM firmware support",
@@ -121,8 +131,24 @@ export function specHashOf(ds: V1DaemonSet): string | undefined {
   return ds.metadata?.annotations?.[ANNOTATIONS.specHash];
 }
 
-/** `<module>-<dns-safe kernel>`, or with a hash tail when that would pass 63 characters. */
-export function moduleLoaderName(module: string, kernel: string): string {
+/**
+ * Upstream KMM v1.1's name suffix for a versioned Module's DaemonSets (controllers/module_reconciler.go: `%x` of the
+ * hashstructure hash of `hashData{KernelVersion, ModuleVersion}`; the device plugin's has an empty kernel).
+ */
+function versionedNameSuffix(kernel: string, version: string): string {
+  return hashGoStringStruct('hashData', [
+    ['KernelVersion', kernel],
+    ['ModuleVersion', version],
+  ]).toString(16);
+}
+
+/**
+ * Without a version, `<module>-<dns-safe kernel>`, or with a hash tail when that would pass 63 characters. With one
+ * (ordered upgrade), upstream KMM v1.1's `<module>-<hash of kernel and version>`, so each (kernel, version) has its
+ * own DaemonSet and two versions run side by side.
+ */
+export function moduleLoaderName(module: string, kernel: string, version?: string): string {
+  if (version) return `${module}-${versionedNameSuffix(kernel, version)}`;
   const safe = dnsSafeKernelVersion(kernel);
   const plain = `${module}-${safe}`;
   if (plain.length <= 63) return plain;
@@ -131,8 +157,9 @@ export function moduleLoaderName(module: string, kernel: string): string {
   return `${module}-${safe.slice(0, Math.max(0, room)).replace(/-+$/, '')}-${hash}`.replace(/--+/g, '-');
 }
 
-export function devicePluginName(module: string): string {
-  return `${module}-device-plugin`;
+/** `<module>-device-plugin`; with a version, upstream KMM v1.1's `<module>-device-plugin-<hash of the version>`. */
+export function devicePluginName(module: string, version?: string): string {
+  return version ? `${module}-device-plugin-${versionedNameSuffix('', version)}` : `${module}-device-plugin`;
 }
 
 /**
@@ -153,7 +180,17 @@ export function renderModuleLoader(args: {
   const modprobe: ModprobeSpec = container?.modprobe ?? {};
   const { load, unload } = modprobeCommands(modprobe, mapping.inTreeModulesToRemove);
   const name = module.metadata.name ?? '';
-  const labels = { [LABELS.moduleName]: name, [LABELS.kernelVersionFull]: kernelLabel };
+  const version = container?.version || undefined;
+  // With a version, upstream KMM v1.1's labels (internal/daemonset/daemonset.go `SetDriverContainerAsDesired`): the
+  // role, and the version also in the node selector, so the DaemonSet runs only where the agent has moved the node's
+  // module-loader version label to it (plan-node-module-labels.ts `planModuleVersionLabels`).
+  const versionLabels: Record<string, string> = version
+    ? {
+        [LABELS.daemonSetRole]: DAEMONSET_ROLES.moduleLoader,
+        [VERSION_LABELS.moduleLoader(module.metadata.namespace ?? '', name)]: version,
+      }
+    : {};
+  const labels = { [LABELS.moduleName]: name, [LABELS.kernelVersionFull]: kernelLabel, ...versionLabels };
   const mounts: V1VolumeMount[] = [{ name: 'node-lib-modules', mountPath: '/lib/modules', readOnly: true }];
   const volumes: V1Volume[] = [{ name: 'node-lib-modules', hostPath: { path: '/lib/modules', type: 'Directory' } }];
   if (modprobe.firmwarePath) {
@@ -180,7 +217,11 @@ export function renderModuleLoader(args: {
     });
   }
   const podSpec: V1PodSpec = {
-    nodeSelector: { ...module.spec?.selector, [LABELS.kernelVersionFull]: kernelLabel },
+    nodeSelector: {
+      ...module.spec?.selector,
+      [LABELS.kernelVersionFull]: kernelLabel,
+      ...(version && { [VERSION_LABELS.moduleLoader(module.metadata.namespace ?? '', name)]: version }),
+    },
     priorityClassName: 'system-node-critical',
     containers: [
       {
@@ -200,7 +241,7 @@ export function renderModuleLoader(args: {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
     metadata: {
-      name: moduleLoaderName(name, mapping.kernel),
+      name: moduleLoaderName(name, mapping.kernel, version),
       namespace: module.metadata.namespace,
       labels,
       ownerReferences: [ownerReference(module)],
@@ -230,7 +271,17 @@ export function renderDevicePlugin(args: {
   const plugin = module.spec?.devicePlugin;
   const name = module.metadata.name ?? '';
   const namespace = module.metadata.namespace ?? '';
-  const labels = { [LABELS.moduleName]: name };
+  // With a version, upstream KMM v1.1's labels (daemonset.go `SetDevicePluginAsDesired`): the role, and the version in
+  // the node selector, so the device plugin leaves a node before its module is unloaded there and comes back after
+  // the new version is loaded (plan-node-module-labels.ts `planModuleVersionLabels`).
+  const version = (module.spec?.moduleLoader && module.spec.moduleLoader.container.version) || undefined;
+  const versionLabels: Record<string, string> = version
+    ? {
+        [LABELS.daemonSetRole]: DAEMONSET_ROLES.devicePlugin,
+        [VERSION_LABELS.devicePlugin(namespace, name)]: version,
+      }
+    : {};
+  const labels = { [LABELS.moduleName]: name, ...versionLabels };
   const toContainer = (c: NonNullable<typeof plugin>['container'], containerName: string) => ({
     name: containerName,
     image: c.image,
@@ -247,7 +298,11 @@ export function renderDevicePlugin(args: {
     nodeSelector:
       module.spec?.moduleLoader === undefined
         ? { ...module.spec?.selector }
-        : { [NODE_LABELS.moduleReady(namespace, name)]: '', [NODE_LABELS.devicePluginTarget(namespace, name)]: '' },
+        : {
+            [NODE_LABELS.moduleReady(namespace, name)]: '',
+            [NODE_LABELS.devicePluginTarget(namespace, name)]: '',
+            ...(version && { [VERSION_LABELS.devicePlugin(namespace, name)]: version }),
+          },
     priorityClassName: 'system-node-critical',
     containers: plugin === undefined ? [] : [toContainer(plugin.container, 'device-plugin')],
     ...(plugin?.initContainer && { initContainers: [toContainer(plugin.initContainer, 'device-plugin-init')] }),
@@ -264,7 +319,7 @@ export function renderDevicePlugin(args: {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
     metadata: {
-      name: devicePluginName(name),
+      name: devicePluginName(name, version),
       namespace: module.metadata.namespace,
       labels,
       ownerReferences: [ownerReference(module)],

@@ -90,7 +90,7 @@ describe('hub unreachable', () => {
       CLUSTER_NAME: cluster,
       AGENT_ID: cluster,
       HUB_KUBECONFIG: hubCluster.info.kubeconfigPath,
-      SPOKE_KUBECONFIG: writeKubeconfig(spoke, await serviceAccountToken(spoke, cluster, 'agent')),
+      SPOKE_KUBECONFIG: writeKubeconfig(env.workDir, spoke, await serviceAccountToken(spoke, cluster, 'agent')),
       MODULE_RECONCILER: 'false',
     });
     agents.push(agent);

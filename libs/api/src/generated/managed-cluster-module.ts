@@ -1626,6 +1626,10 @@ export interface ManagedClusterModuleV1Beta1 {
      */
     spokeNamespace: string;
     /**
+     * UpcomingKernels (a KMM-Hub extension) are kernels the selected clusters are about to move to. The hub resolves, builds and signs their images ahead of time (with the kernels of the hub-wide ConfigMap kmm-hub-upcoming-kernels), so a cluster that reports one gets its Module at once; status.upcomingKernels says how far each is.
+     */
+    upcomingKernels?: string[];
+    /**
      * Selector is a set of labels a ManagedCluster must carry to be selected (equality only). An empty map selects every ManagedCluster.
      */
     selector: {
@@ -1671,6 +1675,97 @@ export interface ManagedClusterModuleV1Beta1 {
          */
         values?: string[];
       }[];
+    };
+    /**
+     * Rollout (a KMM-Hub extension, shaped like the Open Cluster Management RolloutStrategy of cluster.open-cluster-management.io/v1alpha1) says how a change of the rendered ManifestWorks reaches the selected clusters. Absent or type All: every cluster at once. Progressive and ProgressivePerGroup: in waves; clusters not reached yet keep the ManifestWork they have (the previous digests), and clusters that have no ManifestWork yet get the current content at once.
+     */
+    rollout?: {
+      /**
+       * Type (OCM RolloutStrategy.type). All: every cluster at once (the behaviour without rollout). Progressive: at most progressive.maxConcurrency clusters per wave, mandatory decision groups first, then the other clusters by name. ProgressivePerGroup: one group (a value of groupLabel) per wave, mandatory decision groups first in their order, then the other groups by value, then the clusters without the label.
+       *
+       * @default "All"
+       */
+      type?: 'All' | 'Progressive' | 'ProgressivePerGroup';
+      /**
+       * Paused (a KMM-Hub extension) freezes the rollout while true. Clusters already reached keep the new content, no further cluster gets it; clusters that have no ManifestWork yet still get the current content.
+       */
+      paused?: boolean;
+      /**
+       * GroupLabel (a KMM-Hub extension) is the ManagedCluster label whose value names a cluster's group, for ProgressivePerGroup and for mandatoryDecisionGroups. OCM takes groups from a Placement decisionStrategy instead.
+       */
+      groupLabel?: string;
+      /**
+       * Progressive (OCM RolloutProgressive) configures type Progressive.
+       */
+      progressive?: {
+        /**
+         * MaxConcurrency (OCM RolloutProgressive.maxConcurrency) is the size of a wave: a number of clusters, or a percentage of the selected clusters rounded down (at least 1). Default 1 (OCM derives it from the Placement decisionStrategy, which a ManagedClusterModule does not have).
+         */
+        maxConcurrency?: number | string;
+        /**
+         * MinSuccessTime (OCM RolloutConfig.minSuccessTime) is how long every cluster of a wave must stay Available before the next wave starts, as a Go-style duration of whole hours, minutes and seconds (90s, 1h30m) or 0. Default 0: the next wave starts as soon as the wave is Available.
+         *
+         * @default "0"
+         */
+        minSuccessTime?: string;
+        /**
+         * ProgressDeadline (OCM RolloutConfig.progressDeadline) is how long a cluster may take, from the moment it receives the new content, to be Available for minSuccessTime; a cluster past it counts as failed (TimedOut). None (the default) waits for ever.
+         *
+         * @default "None"
+         */
+        progressDeadline?: string;
+        /**
+         * MaxFailures (OCM RolloutConfig.maxFailures) is how many clusters may fail (apply refused, Degraded, or past progressDeadline) before the rollout halts: a number, or a percentage of the selected clusters (Progressive) or of the current group (ProgressivePerGroup), rounded down. Default 0: the first failure halts the rollout. Failures in a mandatory decision group always halt it.
+         */
+        maxFailures?: number | string;
+        /**
+         * MandatoryDecisionGroups (OCM MandatoryDecisionGroups) are the groups (values of rollout.groupLabel) that receive the new content first, one group at a time in this order (a canary group first); any failure in them halts the rollout. Unlike OCM, groups come from a ManagedCluster label, not from a Placement decisionStrategy, so only groupName is supported.
+         */
+        mandatoryDecisionGroups?: {
+          /**
+           * GroupName is a value of the label rollout.groupLabel.
+           */
+          groupName?: string;
+          /**
+           * GroupIndex (OCM) indexes a Placement decision group; it is not supported here because groups come from a cluster label. Setting it is refused.
+           */
+          groupIndex?: number;
+        }[];
+      };
+      /**
+       * ProgressivePerGroup (OCM RolloutProgressivePerGroup) configures type ProgressivePerGroup.
+       */
+      progressivePerGroup?: {
+        /**
+         * MinSuccessTime (OCM RolloutConfig.minSuccessTime) is how long every cluster of a wave must stay Available before the next wave starts, as a Go-style duration of whole hours, minutes and seconds (90s, 1h30m) or 0. Default 0: the next wave starts as soon as the wave is Available.
+         *
+         * @default "0"
+         */
+        minSuccessTime?: string;
+        /**
+         * ProgressDeadline (OCM RolloutConfig.progressDeadline) is how long a cluster may take, from the moment it receives the new content, to be Available for minSuccessTime; a cluster past it counts as failed (TimedOut). None (the default) waits for ever.
+         *
+         * @default "None"
+         */
+        progressDeadline?: string;
+        /**
+         * MaxFailures (OCM RolloutConfig.maxFailures) is how many clusters may fail (apply refused, Degraded, or past progressDeadline) before the rollout halts: a number, or a percentage of the selected clusters (Progressive) or of the current group (ProgressivePerGroup), rounded down. Default 0: the first failure halts the rollout. Failures in a mandatory decision group always halt it.
+         */
+        maxFailures?: number | string;
+        /**
+         * MandatoryDecisionGroups (OCM MandatoryDecisionGroups) are the groups (values of rollout.groupLabel) that receive the new content first, one group at a time in this order (a canary group first); any failure in them halts the rollout. Unlike OCM, groups come from a ManagedCluster label, not from a Placement decisionStrategy, so only groupName is supported.
+         */
+        mandatoryDecisionGroups?: {
+          /**
+           * GroupName is a value of the label rollout.groupLabel.
+           */
+          groupName?: string;
+          /**
+           * GroupIndex (OCM) indexes a Placement decision group; it is not supported here because groups come from a cluster label. Setting it is refused.
+           */
+          groupIndex?: number;
+        }[];
+      };
     };
   };
   /**
@@ -1733,6 +1828,31 @@ export interface ManagedClusterModuleV1Beta1 {
       message: string;
     }[];
     /**
+     * UpcomingKernels reports, per kernel of spec.upcomingKernels and of the hub-wide ConfigMap kmm-hub-upcoming-kernels that a kernel mapping matches or not, whether its image is ready before any cluster runs it. Written by the hub's prebuild service, apart from the rest of status.
+     */
+    upcomingKernels?: {
+      /**
+       * Kernel is the upcoming kernel (trailing `+` removed).
+       */
+      kernel: string;
+      /**
+       * Image is the module-loader image the kernel mapping renders for it.
+       */
+      image?: string;
+      /**
+       * State of the image. Unmapped: no kernel mapping matches the kernel. Checking: its registry is being asked. Building and Signing: the hub pipeline is at that step. Ready: the image is in its registry. Missing: absent, and the mapping has neither build nor sign. Failed: the check, build or sign failed, see message.
+       */
+      state: 'Unmapped' | 'Checking' | 'Building' | 'Signing' | 'Ready' | 'Missing' | 'Failed';
+      /**
+       * Digest of the image once it is in its registry.
+       */
+      digest?: string;
+      /**
+       * Message says why the state is what it is, naming the image and the error.
+       */
+      message?: string;
+    }[];
+    /**
      * ClustersOmitted is how many selected clusters are left out of clusters to keep this object within etcd's size limit (the hub setting STATUS_MAX_CLUSTER_BYTES). Ready clusters are left out first; the counters and conditions still cover every cluster.
      */
     clustersOmitted?: number;
@@ -1756,6 +1876,14 @@ export interface ManagedClusterModuleV1Beta1 {
        * Message is a human readable explanation of the state.
        */
       message?: string;
+      /**
+       * Revision is the spec hash (annotation hub.kmm.sigs.x-k8s.io/spec-hash) of the ManifestWork the hub keeps for this cluster, the content it runs.
+       */
+      revision?: string;
+      /**
+       * Rollout is where this cluster stands in spec.rollout. Updated: it has the current content. Pending: it keeps its previous content until its wave. Progressing: it received the current content and is not yet Available for minSuccessTime. Failed: it received the current content and failed or passed progressDeadline.
+       */
+      rollout?: 'Updated' | 'Pending' | 'Progressing' | 'Failed';
       /**
        * ManifestWork reports what the cluster's work agent says about the ManifestWork the current spec wants there; absent until it has said anything about it.
        */
@@ -1823,5 +1951,67 @@ export interface ManagedClusterModuleV1Beta1 {
         attempts?: number;
       }[];
     }[];
+    /**
+     * Rollout reports the progress of spec.rollout; absent when spec.rollout is absent or of type All.
+     */
+    rollout?: {
+      /**
+       * State of the rollout. Complete: every selected cluster has the current content. Progressing: a wave is under way. Paused: spec.rollout.paused holds it. Halted: more clusters failed than maxFailures allows (see failed clusters and the Degraded condition); no further cluster gets the new content until they recover or the spec changes.
+       */
+      state: 'Complete' | 'Progressing' | 'Paused' | 'Halted';
+      /**
+       * Wave is the number of the current wave since the content last changed (1 is the first); 0 before any wave started.
+       */
+      wave?: number;
+      /**
+       * Message explains the state (the failing clusters when Halted).
+       */
+      message?: string;
+      /**
+       * NumberUpdated is how many selected clusters have the current content and are Available (or were reached before this rollout began).
+       */
+      numberUpdated?: number;
+      /**
+       * NumberProgressing is how many clusters received the current content and are not yet Available for minSuccessTime.
+       */
+      numberProgressing?: number;
+      /**
+       * NumberPending is how many clusters keep their previous content until their wave.
+       */
+      numberPending?: number;
+      /**
+       * NumberFailed is how many clusters received the current content and failed or passed progressDeadline.
+       */
+      numberFailed?: number;
+      /**
+       * Clusters lists the clusters of the current wave and the failed ones, with when each received the current content; the hub reads it back to time minSuccessTime and progressDeadline.
+       */
+      clusters?: {
+        /**
+         * Name of the ManagedCluster.
+         */
+        name: string;
+        /**
+         * Progressing, Failed or TimedOut (past progressDeadline).
+         */
+        state: 'Progressing' | 'Failed' | 'TimedOut';
+        /**
+         * Wave is the wave in which the cluster received the current content.
+         */
+        wave?: number;
+        /**
+         * Revision is the spec hash of the content the cluster received.
+         */
+        revision?: string;
+        /**
+         * Since is when the cluster received the current content.
+         */
+        since: string;
+        /**
+         * Message says why the cluster failed.
+         */
+        message?: string;
+      }[];
+    };
   };
 }

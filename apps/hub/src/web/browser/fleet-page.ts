@@ -66,6 +66,13 @@ interface ModuleDetail {
   selectionError?: string;
   placement: (Placement & { cluster: string })[];
 }
+interface RolloutView {
+  strategy: { type: string; paused: boolean };
+  state: string | null;
+  wave: number;
+  message?: string;
+  clusters: { name: string; rollout?: string; revision?: string; wave?: number }[];
+}
 interface ClusterDetail {
   name: string;
   available: string;
@@ -504,10 +511,12 @@ function showModule(name: string): Promise<void> {
     name,
     render: async () => {
       const m = await api<ModuleDetail>('/api/v1/modules/' + encodeURIComponent(name));
+      const r = await api<RolloutView>('/api/v1/modules/' + encodeURIComponent(name) + '/rollout');
       const shown = shownPlacements(m);
       const more = m.placement.length - shown.length;
       fillDetail([
         el('h2', { text: 'Module ' + m.name + ' (' + m.state + ')' }),
+        ...rolloutBlock(name, r),
         el('div', {
           text:
             'spoke namespace ' +
@@ -529,6 +538,47 @@ function showModule(name: string): Promise<void> {
       ]);
     },
   });
+}
+/** spec.rollout: state, wave and the revision each cluster runs; pause or resume for admins. */
+function rolloutBlock(name: string, r: RolloutView): HTMLElement[] {
+  if (r.strategy.type === 'All') return [];
+  const action = r.strategy.paused ? 'resume' : 'pause';
+  const toggle = isAdmin()
+    ? el('button', {
+        text: action,
+        onclick: () => {
+          api<RolloutView>('/api/v1/modules/' + encodeURIComponent(name) + '/rollout/' + action, 'POST')
+            .then(() => showModule(name))
+            .catch((e: unknown) => message(action + ' failed: ' + errorText(e)));
+        },
+      })
+    : null;
+  const rows = r.clusters.map((c) =>
+    el('tr', {}, [
+      el('td', { text: c.name }),
+      el('td', {}, [el('span', { className: 'badge s-' + (c.rollout ?? ''), text: c.rollout ?? '' })]),
+      el('td', { className: 'mono', text: short(c.revision, 14), title: c.revision }),
+      el('td', { text: c.wave === undefined ? '' : String(c.wave) }),
+    ]),
+  );
+  return [
+    el('div', {}, [
+      'rollout ' + r.strategy.type + ' · ' + (r.state ?? 'not planned yet') + ' · wave ' + r.wave + ' ',
+      toggle,
+    ]),
+    ...(r.message ? [el('div', { className: 'err', text: r.message })] : []),
+    el('table', {}, [
+      el('thead', {}, [
+        el('tr', {}, [
+          el('th', { text: 'cluster' }),
+          el('th', { text: 'rollout' }),
+          el('th', { text: 'revision' }),
+          el('th', { text: 'wave' }),
+        ]),
+      ]),
+      el('tbody', {}, rows),
+    ]),
+  ];
 }
 function showCluster(name: string): Promise<void> {
   return showDetail({
