@@ -151,9 +151,13 @@ describe('demo fleet end to end', () => {
 
   it('answers the fleet API with the same picture, for a viewer token from the real issuer', async () => {
     const token = await clientCredentialsToken(env.oidc, env.oidc.machineClients.viewer);
-    const res = await fetch(`${fleet.hubUrl}/api/v1/fleet`, { headers: { authorization: `Bearer ${token}` } });
-    expect(res.status).toBe(200);
-    const body = JSON.stringify(await res.json());
+    // The fleet's overview names the modules; the cluster list names the clusters.
+    let body = '';
+    for (const path of ['/api/v1/fleet', '/api/v1/clusters']) {
+      const res = await fetch(`${fleet.hubUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      body += JSON.stringify(await res.json());
+    }
     for (const name of ['spoke-a', 'spoke-b', 'hello-signed', 'hello-prebuilt']) expect(body).toContain(name);
     expect(body).not.toContain('BEGIN PRIVATE KEY');
     const anonymous = await fetch(`${fleet.hubUrl}/api/v1/fleet`);

@@ -72,4 +72,28 @@ describe('capClusterStatuses', () => {
     // Every degraded cluster is still listed.
     expect(capped.clusters.filter((c) => c.state === Degraded)).toHaveLength(35);
   });
+
+  // Issue 14: an MCM selecting 10,000 clusters, five kernels in the fleet, two per cluster. Its status must stay
+  // within the budget (and so the object within etcd's 1.5 MiB request limit) whatever share needs attention.
+  it.each([
+    ['1% degraded, 2% pending', (i: number) => (i % 100 === 0 ? Degraded : i % 50 === 1 ? Pending : Ready), 300],
+    ['every cluster degraded (a registry outage)', () => Degraded, 10_000],
+  ])(
+    'keeps 10,000 clusters (%s) within the default budget, those needing attention before Ready ones',
+    (_label, stateOf, attention) => {
+      const fleet = Array.from({ length: 10_000 }, (_, i) =>
+        cluster(`edge-${String(i).padStart(5, '0')}`, stateOf(i), 2),
+      );
+      const capped = capClusterStatuses(fleet);
+      expect(bytes(capped.clusters)).toBeLessThanOrEqual(DEFAULT_MAX_CLUSTER_STATUS_BYTES);
+      expect(capped.clusters.length + capped.omitted).toBe(10_000);
+      const keptAttention = capped.clusters.filter((c) => c.state !== Ready).length;
+      // Every cluster needing attention that fits is kept, and a Ready one only once none of them is left out.
+      if (keptAttention < attention) expect(capped.clusters.some((c) => c.state === Ready)).toBe(false);
+      else expect(keptAttention).toBe(attention);
+      expect(capped.omitted).toBeGreaterThan(0);
+      // Names sorted as they came in: the status stays in a stable order, so an unchanged fleet writes nothing.
+      expect(capped.clusters.map((c) => c.name)).toEqual(capped.clusters.map((c) => c.name).toSorted());
+    },
+  );
 });

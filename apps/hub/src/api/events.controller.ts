@@ -19,7 +19,7 @@ export class EventsController {
   @Sse('events')
   @ApiOperation({
     summary:
-      'Server-sent events: `hello`, then `cells` (matrix cells whose state changed, and totals), `build` (a build changed state or progressed), `ping`',
+      'Server-sent events: `hello`, then `cells` (the (module, cluster) states that changed, the totals and the module overview), `build` (a build changed state or progressed), `ping`',
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'an event stream; it ends when the access token expires or the web session signs out' })

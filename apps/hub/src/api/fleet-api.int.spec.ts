@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { HUB_NAMESPACE, startFleetUnderTest, type FleetUnderTest } from '../testing/fleet-under-test.testing.js';
 import { openEventStream } from '../testing/sse-client.testing.js';
 import type { BuildDetail, BuildSummary } from './dto/builds.dto.js';
-import type { ClusterDetail, FleetView, ModuleDetail } from './dto/fleet.dto.js';
+import type { ClusterDetail, ClusterSummary, FleetView, ModuleDetail, ModuleOverview } from './dto/fleet.dto.js';
 
 const env = inject('env');
 const K1 = '6.1.0-56-amd64';
@@ -87,21 +87,39 @@ describe('fleet API', () => {
     await f?.stop();
   });
 
-  it('answers the fleet matrix with the states the controller wrote, and the totals', async () => {
+  it('answers the states the controller wrote per cluster, the module overview and the totals', async () => {
     const mcms = [await f.getMcm('gpu'), await f.getMcm('nic')];
-    const expected = mcms.flatMap((m) =>
-      (m.status?.clusters ?? []).map((c) => ({ module: m.metadata.name, cluster: c.name, state: c.state })),
+    const expected = Object.fromEntries(
+      ['edge-a', 'edge-b', 'edge-c'].map((cluster) => [
+        cluster,
+        mcms.flatMap((m) =>
+          (m.status?.clusters ?? [])
+            .filter((c) => c.name === cluster)
+            .map((c) => ({ module: m.metadata.name, state: c.state })),
+        ),
+      ]),
     );
     await expect
-      .poll(async () => ((await get('/api/v1/fleet', f.tokens.viewer)).body as FleetView).matrix.cells, {
-        timeout: 10_000,
-      })
+      .poll(
+        async () => {
+          const page = (await get('/api/v1/clusters', f.tokens.viewer)).body as { items: ClusterSummary[] };
+          return Object.fromEntries(page.items.map((c) => [c.name, c.modules]));
+        },
+        { timeout: 10_000 },
+      )
       .toEqual(expected);
+    expect(expected['edge-b']).toContainEqual({ module: 'gpu', state: 'Ready' });
+    expect(expected['edge-c']).toEqual([]);
     const fleet = (await get('/api/v1/fleet', f.tokens.viewer)).body as FleetView;
-    expect(fleet.matrix.clusters).toEqual(['edge-a', 'edge-b', 'edge-c']);
-    expect(fleet.matrix.modules).toEqual(['gpu', 'nic']);
-    expect(fleet.matrix.cells.find((c) => c.module === 'gpu' && c.cluster === 'edge-b')?.state).toBe('Ready');
-    expect(fleet.matrix.cells.some((c) => c.cluster === 'edge-c')).toBe(false);
+    expect(fleet.modules.map((m) => [m.name, m.clusters.selected])).toEqual([
+      ['gpu', 2],
+      ['nic', 1],
+    ]);
+    const gpuStates = mcms[0]!.status!.clusters!.map((c) => c.state);
+    expect(fleet.modules[0]!.clusters.byState).toEqual(
+      Object.fromEntries([...new Set(gpuStates)].map((s) => [s, gpuStates.filter((x) => x === s).length])),
+    );
+    expect(fleet.modules[0]!.kernels).toEqual({ total: 2 });
     expect(fleet.totals.clusters).toEqual({ total: 3, byAvailability: { True: 2, False: 1 } });
     expect(fleet.totals.kernels).toEqual({ total: 2 });
     expect(fleet.totals.modules.total).toBe(2);
@@ -156,6 +174,30 @@ describe('fleet API', () => {
     expect(names).toEqual(['edge-a', 'edge-b', 'edge-c']);
   });
 
+  it('lists clusters filtered by name, label, state and module, those needing attention first, with a total', async () => {
+    const list = async (query: string) => {
+      const res = await get(`/api/v1/clusters?${query}`, f.tokens.viewer);
+      expect(res.status, query).toBe(200);
+      const body = res.body as { items: ClusterSummary[]; total: number; nextCursor?: string };
+      return { names: body.items.map((c) => c.name), total: body.total, nextCursor: body.nextCursor };
+    };
+    expect(await list('q=zone%3Dnorth')).toEqual({ names: ['edge-a'], total: 1 });
+    expect(await list('q=edge-%20fleet%3Ddemo')).toEqual({ names: ['edge-a', 'edge-b'], total: 2 });
+    expect(await list('module=nic')).toEqual({ names: ['edge-a'], total: 1 });
+    expect(await list('module=gpu&state=Ready')).toEqual({ names: ['edge-b'], total: 1 });
+    // edge-b is not Available, so it needs attention although its module is Ready; edge-a's kernels are not ready.
+    expect((await list('state=NeedsAttention')).names).toEqual(['edge-a', 'edge-b']);
+    const first = await list('order=attention&limit=2');
+    expect(first).toMatchObject({ total: 3, nextCursor: expect.any(String) });
+    const rest = await list(`order=attention&limit=2&cursor=${first.nextCursor}`);
+    expect([...first.names, ...rest.names].at(-1)).toBe('edge-c');
+    expect(rest.nextCursor).toBeUndefined();
+    // A cursor of the attention order used with the name order would skip or repeat clusters: refused.
+    const mixed = await get(`/api/v1/clusters?limit=2&cursor=${first.nextCursor}`, f.tokens.viewer);
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.detail).toBe('invalid cursor');
+  });
+
   it('details a cluster: labels, availability, kernels, and the modules targeting it', async () => {
     const a = (await get('/api/v1/clusters/edge-a', f.tokens.viewer)).body as ClusterDetail;
     expect(a).toMatchObject({
@@ -200,6 +242,9 @@ describe('fleet API', () => {
       '/api/v1/clusters?limit=0',
       '/api/v1/clusters?limit=9999',
       '/api/v1/clusters?unknown=1',
+      '/api/v1/clusters?state=Broken',
+      '/api/v1/clusters?order=random',
+      '/api/v1/clusters?module=Not_A_Name',
       '/api/v1/modules?cursor=!!',
       '/api/v1/modules?cursor=bm90LW91cnM',
       '/api/v1/builds?state=exploded',
@@ -213,6 +258,8 @@ describe('fleet API', () => {
     }
     const invalid = await get('/api/v1/clusters?limit=0&extra=1', f.tokens.viewer);
     expect(invalid.body.errors.map((e: { path: string }) => e.path).toSorted()).toEqual(['', 'limit']);
+    const badState = await get('/api/v1/clusters?state=Broken', f.tokens.viewer);
+    expect(badState.body.errors).toEqual([{ path: 'state', message: expect.stringContaining('NeedsAttention') }]);
     const unknownRoute = await get('/api/v1/nothing-here', f.tokens.viewer);
     expect(unknownRoute.status).toBe(404);
     expect(unknownRoute.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -290,6 +337,13 @@ describe('fleet API', () => {
         timeout: 10_000,
       })
       .toBe('failed');
+    // The fleet totals are kept between job events (GET /api/v1/fleet reads no Redis while the queues are quiet):
+    // the failure's event moves them.
+    await expect
+      .poll(async () => ((await get('/api/v1/fleet', f.tokens.viewer)).body as FleetView).totals.builds?.build, {
+        timeout: 5_000,
+      })
+      .toMatchObject({ queued: 0, active: 0, failed: 1 });
     const failed = (await get(`/api/v1/builds/${queued!.id}`, f.tokens.viewer)).body as BuildDetail;
     expect(failed).toMatchObject({
       lastError: 'make: *** [gpu.ko] Error 2',
@@ -347,7 +401,7 @@ describe('fleet API', () => {
     );
   });
 
-  it('streams matrix cell changes when a cluster leaves a module', async () => {
+  it('streams the changed states and the module overview when a cluster leaves a module', async () => {
     const stream = await openEventStream(`${f.api.url}/api/v1/events`, { authorization: `Bearer ${f.tokens.viewer}` });
     await expect.poll(() => stream.events.map((e) => e.type), { timeout: 5_000 }).toContain('hello');
     await f.applyCluster('edge-b', { fleet: 'elsewhere' }, [K1], false);
@@ -362,6 +416,13 @@ describe('fleet API', () => {
         { timeout: 10_000 },
       )
       .toContainEqual({ module: 'gpu', cluster: 'edge-b', state: null });
+    // The page keeps its module summary from the same events: gpu now selects edge-a only.
+    await expect
+      .poll(() => {
+        const last = stream.events.filter((e) => e.type === 'cells').at(-1)?.data as { modules: ModuleOverview[] };
+        return last.modules.find((m) => m.name === 'gpu')?.clusters.selected;
+      })
+      .toBe(1);
     stream.close();
     // Back as beforeAll left it, for the other tests: in the fleet, its work applied and two of three nodes loading.
     await f.applyCluster('edge-b', { fleet: 'demo' }, [K1], false);

@@ -15,6 +15,9 @@ import { FleetService } from './fleet.service.js';
 import { diffCells } from './summarize-fleet.js';
 
 const FLEET_DEBOUNCE_MS = 100;
+/** A flush rebuilds the fleet model; the next waits this many times as long as the last rebuild took (see below). */
+const FLEET_REBUILD_FACTOR = 4;
+const FLEET_DELAY_MAX_MS = 2_000;
 const BUILD_DEBOUNCE_MS = 250;
 
 @Injectable()
@@ -22,6 +25,7 @@ export class FleetEventsService implements OnApplicationBootstrap, BeforeApplica
   readonly #events = new Subject<MessageEvent>();
   #cells: MatrixCell[] = [];
   #fleetTimer: NodeJS.Timeout | undefined;
+  #fleetDelayMs = FLEET_DEBOUNCE_MS;
   /** Jobs with a pending build event; emptied at every flush. */
   readonly #pendingJobs = new Map<string, { queue: QueueName; jobId: string }>();
   #buildTimer: NodeJS.Timeout | undefined;
@@ -37,7 +41,7 @@ export class FleetEventsService implements OnApplicationBootstrap, BeforeApplica
 
   onApplicationBootstrap(): void {
     this.fleet.onChange(() => {
-      this.#fleetTimer ??= setTimeout(() => this.#flushFleet(), FLEET_DEBOUNCE_MS);
+      this.#fleetTimer ??= setTimeout(() => this.#flushFleet(), this.#fleetDelayMs);
     });
     this.builds.onJobEvent((e) => {
       this.#pendingJobs.set(`${e.queue}/${e.jobId}`, e);
@@ -94,13 +98,23 @@ export class FleetEventsService implements OnApplicationBootstrap, BeforeApplica
 
   #flushFleet(): void {
     this.#fleetTimer = undefined;
+    const started = performance.now();
     const model = this.fleet.model();
+    // The rebuild walks every (MCM, cluster): at 10,000 clusters it takes long enough that a flush every 100 ms
+    // during a fan-out would keep a core busy. Spacing flushes by a multiple of the last rebuild bounds that share
+    // (1 / FLEET_REBUILD_FACTOR), and small fleets keep the 100 ms.
+    this.#fleetDelayMs = Math.min(
+      FLEET_DELAY_MAX_MS,
+      Math.max(FLEET_DEBOUNCE_MS, FLEET_REBUILD_FACTOR * (performance.now() - started)),
+    );
     const changed = diffCells(this.#cells, model.matrix.cells);
     this.#cells = model.matrix.cells;
     this.#revision++;
     this.#events.next({
       type: 'cells',
-      data: { revision: this.#revision, changed, totals: model.totals },
+      // The module overview is small (one entry per module) and lets a page keep its summary current without a
+      // request; cells are sent only when they changed, as a 10,000-cluster matrix is not.
+      data: { revision: this.#revision, changed, totals: model.totals, modules: model.overview },
     });
   }
 

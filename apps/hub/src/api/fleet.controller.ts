@@ -6,6 +6,8 @@ import { listQuery, nameParams, type ListQuery } from './dto/common.dto.js';
 import {
   clusterDetail,
   clusterPage,
+  listClustersQuery,
+  type ListClustersQuery,
   fleet as fleetSchema,
   moduleDetail,
   modulePage,
@@ -29,11 +31,11 @@ export class FleetController {
   ) {}
 
   @Get('fleet')
-  @ApiOperation({ summary: 'Totals and the clusters × modules matrix' })
+  @ApiOperation({ summary: 'Totals, and per module its clusters by state, kernels and images' })
   @ApiOkResponse({ standardSchema: fleetSchema })
   async getFleet(): Promise<FleetView> {
     const model = this.fleet.model();
-    return { totals: { ...model.totals, builds: await this.builds.totals() }, matrix: model.matrix };
+    return { totals: { ...model.totals, builds: await this.builds.cachedTotals() }, modules: model.overview };
   }
 
   @Get('modules')
@@ -52,10 +54,16 @@ export class FleetController {
   }
 
   @Get('clusters')
-  @ApiOperation({ summary: 'Managed clusters, by name' })
+  @ApiOperation({
+    summary:
+      'Managed clusters, page by page (`limit`, then the `nextCursor` of each page as `cursor`): by name or those needing attention first, filtered by name, label, state and module',
+  })
   @ApiOkResponse({ standardSchema: clusterPage })
-  listClusters(@Query({ schema: listQuery }) query: ListQuery): Page<ClusterSummary> {
-    return this.fleet.clusters(query.limit, query.cursor);
+  listClusters(@Query({ schema: listClustersQuery }) query: ListClustersQuery): Page<ClusterSummary> & {
+    total: number;
+  } {
+    const { limit, cursor, order, ...filter } = query;
+    return this.fleet.clusters(limit, cursor, filter, order);
   }
 
   @Get('clusters/:name')

@@ -3,9 +3,10 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HubCacheService } from '../hub-cache/hub-cache.service.js';
 import { HubMetrics } from '../metrics/metrics.js';
-import { ResourceNotFoundError } from './api-errors.js';
-import type { ClusterDetail, ClusterSummary, ModuleDetail, ModuleSummary } from './dto/fleet.dto.js';
-import { paginate, type Page } from './paginate.js';
+import { InvalidCursorError, ResourceNotFoundError } from './api-errors.js';
+import type { ClusterDetail, ClusterOrder, ClusterSummary, ModuleDetail, ModuleSummary } from './dto/fleet.dto.js';
+import { clusterSortKey, filterClusters, isSortKeyOf, type ClusterFilter } from './list-clusters.js';
+import { decodeCursor, paginate, type Page } from './paginate.js';
 import { summarizeFleet, toClusterSummary, toModuleSummary, type FleetModel } from './summarize-fleet.js';
 
 @Injectable()
@@ -67,9 +68,17 @@ export class FleetService implements OnApplicationBootstrap {
     return m;
   }
 
-  clusters(limit: number, cursor?: string): Page<ClusterSummary> {
-    const page = paginate([...this.model().clusters.values()], (c) => c.name, limit, cursor);
-    return { ...page, items: page.items.map(toClusterSummary) };
+  /** One page of the clusters matching `filter`, in `order`, and how many match in all. */
+  clusters(
+    limit: number,
+    cursor?: string,
+    filter: ClusterFilter = {},
+    order: ClusterOrder = 'name',
+  ): Page<ClusterSummary> & { total: number } {
+    if (cursor !== undefined && !isSortKeyOf(order, decodeCursor(cursor))) throw new InvalidCursorError();
+    const matching = filterClusters(this.model().clusters.values(), filter);
+    const page = paginate(matching, (c) => clusterSortKey(order, c), limit, cursor);
+    return { ...page, items: page.items.map(toClusterSummary), total: matching.length };
   }
 
   cluster(name: string): ClusterDetail {

@@ -171,6 +171,42 @@ describe('summarizeFleet', () => {
     expect([...(model.imagesByModule.get('gpu') ?? [])]).toEqual([`r/gpu:1 ${K1}`]);
   });
 
+  it('gives each module an overview: clusters by state, distinct kernels, images by worst state', () => {
+    const two = mcm(
+      'two',
+      { fleet: 'x' },
+      {
+        clusters: [
+          { name: 'a', state: 'Ready', kernels: [{ kernel: K1, state: 'Ready', image: 'img' }] },
+          {
+            name: 'b',
+            state: 'Degraded',
+            kernels: [
+              { kernel: K1, state: 'Failed', image: 'img', lastError: 'boom' },
+              { kernel: K2, state: 'Unmapped' },
+            ],
+          },
+        ],
+      },
+    );
+    expect(summarizeFleet({ modules: [two, nic], clusters, manifestWorks: [] }).overview).toEqual([
+      {
+        name: 'nic',
+        state: 'Pending',
+        clusters: { selected: 1, byState: { Pending: 1 } },
+        kernels: { total: 0 },
+        images: { total: 0, byState: {} },
+      },
+      {
+        name: 'two',
+        state: 'Degraded',
+        clusters: { selected: 2, byState: { Ready: 1, Degraded: 1 } },
+        kernels: { total: 2 },
+        images: { total: 1, byState: { Failed: 1 } },
+      },
+    ]);
+  });
+
   it('gives an image shown by several clusters its worst state', () => {
     const two = mcm(
       'two',

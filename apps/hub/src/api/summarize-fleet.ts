@@ -24,6 +24,7 @@ import type {
   MatrixCell,
   ModuleDetail,
   ModuleOnCluster,
+  ModuleOverview,
   ModuleState,
   ModuleSummary,
 } from './dto/fleet.dto.js';
@@ -41,7 +42,10 @@ export interface FleetSnapshot {
 export interface FleetModel {
   modules: Map<string, ModuleDetail>;
   clusters: Map<string, ClusterDetail>;
-  matrix: FleetView['matrix'];
+  /** Per module: its clusters by state, kernels and images (the fleet page's summary). */
+  overview: ModuleOverview[];
+  /** One cell per (module, selected cluster), by module then cluster: what the event stream diffs. */
+  matrix: { clusters: string[]; modules: string[]; cells: MatrixCell[] };
   totals: Omit<FleetView['totals'], 'builds'>;
   /** Per module, the `image kernel` pairs its status references (to find its builds). */
   imagesByModule: Map<string, Set<string>>;
@@ -76,6 +80,7 @@ export function summarizeFleet(snapshot: FleetSnapshot): FleetModel {
   const imagesByModule = new Map<string, Set<string>>();
   const images = new Map<string, KernelImageState>();
   const cells: MatrixCell[] = [];
+  const overview: ModuleOverview[] = [];
   const onCluster = new Map<string, ClusterDetail['placements']>();
 
   for (const mcm of [...snapshot.modules].toSorted((a, b) => byName(a.metadata.name ?? '', b.metadata.name ?? ''))) {
@@ -83,6 +88,8 @@ export function summarizeFleet(snapshot: FleetSnapshot): FleetModel {
     const detail = describeModule(mcm, snapshot.clusters, works, snapshot.placementDecisions ?? []);
     modules.set(name, detail);
     const refs = new Set<string>();
+    const moduleImages = new Map<string, KernelImageState>();
+    const moduleKernels = new Set<string>();
     for (const p of detail.placement) {
       cells.push({ module: name, cluster: p.cluster, state: p.state });
       const { cluster, ...rest } = p;
@@ -93,11 +100,19 @@ export function summarizeFleet(snapshot: FleetSnapshot): FleetModel {
         if (k.image === undefined) continue;
         const key = imageKey(k.image, k.kernel);
         refs.add(key);
-        const known = images.get(key);
-        if (known === undefined || IMAGE_STATE_RANK[k.state] < IMAGE_STATE_RANK[known]) images.set(key, k.state);
+        keepWorst(images, key, k.state);
+        keepWorst(moduleImages, key, k.state);
       }
+      for (const k of p.kernels) moduleKernels.add(k.kernel);
     }
     imagesByModule.set(name, refs);
+    overview.push({
+      name,
+      state: detail.state,
+      clusters: { selected: detail.placement.length, byState: countBy(detail.placement.map((p) => p.state)) },
+      kernels: { total: moduleKernels.size },
+      images: { total: moduleImages.size, byState: countBy([...moduleImages.values()]) },
+    });
   }
 
   const clusters = new Map<string, ClusterDetail>();
@@ -113,6 +128,7 @@ export function summarizeFleet(snapshot: FleetSnapshot): FleetModel {
     modules,
     clusters,
     imagesByModule,
+    overview,
     matrix: { clusters: [...clusters.keys()], modules: [...modules.keys()], cells },
     totals: {
       clusters: { total: clusters.size, byAvailability: countBy([...clusters.values()].map((c) => c.available)) },
@@ -300,6 +316,12 @@ export function diffCells(
 
 function cellKey(c: Pick<MatrixCell, 'module' | 'cluster'>): string {
   return `${c.module}/${c.cluster}`;
+}
+
+/** An image shown by several clusters takes its worst state. */
+function keepWorst(states: Map<string, KernelImageState>, key: string, state: KernelImageState): void {
+  const known = states.get(key);
+  if (known === undefined || IMAGE_STATE_RANK[state] < IMAGE_STATE_RANK[known]) states.set(key, state);
 }
 
 function countBy(values: readonly string[]): Record<string, number> {

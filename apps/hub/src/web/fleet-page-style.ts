@@ -39,6 +39,12 @@ td.cell.none { background: #fff; color: #8c959f; cursor: default; font-weight: n
 .bar span { display: block; height: 100%; background: var(--prog); }
 .mono { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
 .err { color: var(--bad); max-width: 420px; white-space: pre-wrap; }
+.num { text-align: right; }
+.states { display: flex; width: 160px; height: 10px; border-radius: 5px; overflow: hidden; background: #eaeef2; margin: 4px 0; }
+.states span { display: block; height: 100%; }
+#filters { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 8px; }
+#search { min-width: 280px; padding: 4px 8px; font: inherit; }
+.pager { display: flex; gap: 12px; align-items: center; margin-bottom: 8px; }
 #detail { display: none; border: 1px solid var(--line); border-radius: 6px; padding: 12px; }
 #detail.shown { display: block; }
 #detail table { margin: 6px 0 12px; }

@@ -1,6 +1,6 @@
 import { CLUSTER_DELIVERY_STATES, KERNEL_IMAGE_STATES } from '@kmm-hub/api';
 import { z } from 'zod';
-import { pageOf } from './common.dto.js';
+import { cursor, limit, objectName, pageOf } from './common.dto.js';
 
 /** The states of the CRD's status (libs/api), so the API cannot drift from what the controller writes. */
 export const CLUSTER_DELIVERY_STATE_VALUES = Object.values(CLUSTER_DELIVERY_STATES);
@@ -105,6 +105,17 @@ export const buildTotals = z
   .object({ build: counts, sign: counts })
   .describe('jobs per queue by state (queued, active, succeeded, failed)');
 
+/** What the fleet page's summary shows of a module, and `GET /api/v1/fleet` lists. */
+export const moduleOverview = z.object({
+  name: z.string(),
+  state: z.enum(MODULE_STATE_VALUES),
+  clusters: z
+    .object({ selected: z.number().int(), byState: counts })
+    .describe('selected clusters by delivery state (Pending, NoKernels, Progressing, Ready, Degraded)'),
+  kernels: z.object({ total: z.number().int() }).describe('distinct kernels of the selected clusters it targets'),
+  images: z.object({ total: z.number().int(), byState: counts }).describe('distinct (image, kernel) pairs'),
+});
+
 export const fleet = z.object({
   totals: z.object({
     clusters: z.object({ total: z.number().int(), byAvailability: counts }),
@@ -113,17 +124,24 @@ export const fleet = z.object({
     images: z.object({ total: z.number().int(), byState: counts }),
     builds: buildTotals.nullable().describe('null when Redis did not answer in time'),
   }),
-  matrix: z.object({
-    clusters: z.array(z.string()),
-    modules: z.array(z.string()),
-    cells: z
-      .array(z.object({ module: z.string(), cluster: z.string(), state: z.enum(CLUSTER_DELIVERY_STATE_VALUES) }))
-      .describe('one cell per (module, selected cluster); a cluster a module does not select has no cell'),
-  }),
+  modules: z
+    .array(moduleOverview)
+    .describe(
+      "every module, by name; the clusters themselves are listed page by page by GET /api/v1/clusters, which carries each one's state per module",
+    ),
+});
+
+/** The cell of one (module, selected cluster): what the event stream reports as changed. */
+export const matrixCell = z.object({
+  module: z.string(),
+  cluster: z.string(),
+  state: z.enum(CLUSTER_DELIVERY_STATE_VALUES),
 });
 
 export const modulePage = pageOf(moduleSummary);
-export const clusterPage = pageOf(clusterSummary);
+export const clusterPage = pageOf(clusterSummary).extend({
+  total: z.number().int().describe('clusters matching the query, on every page'),
+});
 
 export type KernelImageView = z.infer<typeof kernelImage>;
 export type ModuleOnCluster = z.infer<typeof moduleOnCluster>;
@@ -134,4 +152,40 @@ export type ClusterDetail = z.infer<typeof clusterDetail>;
 export type FleetView = z.infer<typeof fleet>;
 export type BuildTotals = z.infer<typeof buildTotals>;
 export type ModuleState = (typeof MODULE_STATE_VALUES)[number];
-export type MatrixCell = FleetView['matrix']['cells'][number];
+export type MatrixCell = z.infer<typeof matrixCell>;
+export type ModuleOverview = z.infer<typeof moduleOverview>;
+
+/** `state` of GET /api/v1/clusters: a delivery state, or any state but Ready on a cluster that is not Available. */
+export const CLUSTER_STATE_FILTER_VALUES = [...CLUSTER_DELIVERY_STATE_VALUES, 'NeedsAttention'] as const;
+export const CLUSTER_ORDER_VALUES = ['name', 'attention'] as const;
+
+export const listClustersQuery = z
+  .object({
+    limit,
+    cursor: cursor.optional(),
+    q: z
+      .string()
+      .max(256)
+      .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+      .optional()
+      .describe(
+        'words, all of which must match: `key=value` matches that label exactly; any other word matches part of the name or of a `key=value` label (case-insensitive)',
+      ),
+    state: z
+      .enum(CLUSTER_STATE_FILTER_VALUES)
+      .optional()
+      .describe(
+        'clusters where `module` (or, without `module`, any module) is in this state; NeedsAttention: not Ready, or (without `module`) the cluster is not Available',
+      ),
+    module: objectName.optional().describe('only clusters this module selects'),
+    order: z
+      .enum(CLUSTER_ORDER_VALUES)
+      .default('name')
+      .describe(
+        'name, or attention: Degraded first, then unavailable clusters, then those still Pending or Progressing, then the rest (by name within each); a cursor works only with the order it came from',
+      ),
+  })
+  .strict();
+export type ListClustersQuery = z.infer<typeof listClustersQuery>;
+export type ClusterStateFilter = (typeof CLUSTER_STATE_FILTER_VALUES)[number];
+export type ClusterOrder = (typeof CLUSTER_ORDER_VALUES)[number];

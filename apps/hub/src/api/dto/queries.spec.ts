@@ -8,8 +8,21 @@ import { decodeCursor, encodeCursor } from '../paginate.js';
 import { loginQuery } from './auth.dto.js';
 import { listBuildsQuery } from './builds.dto.js';
 import { listQuery } from './common.dto.js';
+import { listClustersQuery } from './fleet.dto.js';
 
-const key = fc.constantFrom('limit', 'cursor', 'state', 'module', 'kernel', 'returnTo', 'login_hint', 'limit[]', 'x');
+const key = fc.constantFrom(
+  'limit',
+  'cursor',
+  'state',
+  'module',
+  'kernel',
+  'q',
+  'order',
+  'returnTo',
+  'login_hint',
+  'limit[]',
+  'x',
+);
 const text = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.stringMatching(/^(%[0-9A-Fa-f]{0,2}|[-+.0-9eExX]){0,12}$/),
@@ -36,11 +49,25 @@ describe('query schemas', () => {
     expect(listQuery.safeParse(parse(query)).success).toBe(ok);
   });
 
+  it.each([
+    ['', true],
+    ['order=attention&state=NeedsAttention&module=gpu&q=region%3Deu%20edge', true],
+    ['order=random', false],
+    ['state=Broken', false],
+    ['module=Not_A_Name', false],
+    ['q=a%00b', false],
+    [`q=${'a'.repeat(257)}`, false],
+    ['q=a&q=b', false],
+    ['limit=0', false],
+  ])('listClustersQuery %j → ok %s', (query, ok) => {
+    expect(listClustersQuery.safeParse(parse(query)).success).toBe(ok);
+  });
+
   it('answers every query string without throwing, and keeps what it accepts within bounds', () => {
     fc.assert(
       fc.property(queryString, (qs) => {
         const query = parse(qs);
-        for (const schema of [listQuery, listBuildsQuery]) {
+        for (const schema of [listQuery, listBuildsQuery, listClustersQuery]) {
           const result = schema.safeParse(query);
           if (!result.success) continue;
           expect(Number.isInteger(result.data.limit)).toBe(true);

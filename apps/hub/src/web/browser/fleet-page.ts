@@ -21,18 +21,22 @@ interface FleetTotals {
   images: { total: number; byState: Counts };
   builds: QueueTotals | null;
 }
-interface MatrixCell {
-  module: string;
-  cluster: string;
+interface ModuleOverview {
+  name: string;
   state: string;
+  clusters: { selected: number; byState: Counts };
+  kernels: { total: number };
+  images: { total: number; byState: Counts };
 }
 interface Fleet {
   totals: FleetTotals;
-  matrix: { clusters: string[]; modules: string[]; cells: MatrixCell[] };
+  modules: ModuleOverview[];
 }
 interface ClusterSummary {
   name: string;
+  labels: Record<string, string>;
   available: string;
+  modules: { module: string; state: string }[];
 }
 interface KernelImage {
   kernel: string;
@@ -90,28 +94,57 @@ interface Build {
 }
 interface Page<T> {
   items: T[];
+  nextCursor?: string;
+  total?: number;
 }
 interface CellsEvent {
-  changed: MatrixCell[];
+  revision: number;
+  changed: { module: string; cluster: string; state: string | null }[];
   totals: Partial<FleetTotals>;
+  modules?: ModuleOverview[];
 }
 interface Detail {
   kind: 'module' | 'cluster';
   name: string;
+  /** For a placement: the cluster it is on. */
+  cluster?: string;
   render: () => Promise<void>;
+}
+/** What the cluster list asks the API for (GET /api/v1/clusters). */
+interface ClusterQuery {
+  q: string;
+  state: string;
+  module: string;
+  order: string;
 }
 
 type Attributes = Record<string, string | (() => void) | undefined>;
 type Child = Node | string | null;
 
 const body = document.body;
+/** Rows per page of the cluster list: a page stays a few thousand cells however large the fleet. */
+const PAGE_SIZE = 50;
+/** Placements a module's detail renders; the cluster list filtered by the module shows the rest. */
+const DETAIL_PLACEMENTS = 50;
+
 const view: {
   me: Me | null;
   fleet: Fleet | null;
-  clusters: ClusterSummary[];
+  query: ClusterQuery;
+  /** Cursors of the pages before the one shown (the first page has none). */
+  cursors: (string | undefined)[];
+  page: Page<ClusterSummary> | null;
   builds: Map<string, Build>;
   detail: Detail | null;
-} = { me: null, fleet: null, clusters: [], builds: new Map(), detail: null };
+} = {
+  me: null,
+  fleet: null,
+  query: { q: '', state: '', module: '', order: 'attention' },
+  cursors: [undefined],
+  page: null,
+  builds: new Map(),
+  detail: null,
+};
 
 /** An element of the page by id; the HTML shell (render-fleet-page.ts) has every one the script asks for. */
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -205,41 +238,132 @@ function renderTotals(fleet: Fleet): void {
   );
 }
 
+/** "Ready 9,800 · Degraded 12": the non-zero counts, largest first. */
+function countsText(counts: Counts): string {
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .toSorted((x, y) => y[1] - x[1])
+    .map(([k, n]) => k + ' ' + n.toLocaleString('en'))
+    .join(' · ');
+}
+function moduleRow(m: ModuleOverview): HTMLElement {
+  return el('tr', { id: 'module:' + m.name, 'data-module': m.name, 'data-state': m.state }, [
+    el('th', {}, [el('button', { className: 'link', text: m.name, onclick: () => void showModule(m.name) })]),
+    el('td', {}, [el('span', { className: 'badge s-' + m.state, text: m.state })]),
+    el('td', { className: 'num', text: m.clusters.selected.toLocaleString('en') }),
+    el('td', {}, [
+      stateBar(m.clusters.byState, m.clusters.selected),
+      el('small', { text: countsText(m.clusters.byState) }),
+    ]),
+    el('td', { className: 'num', text: String(m.kernels.total) }),
+    el('td', { text: m.images.total + (m.images.total ? ' (' + countsText(m.images.byState) + ')' : '') }),
+    el('td', {}, [
+      el('button', {
+        text: 'clusters needing attention',
+        onclick: () => setQuery({ module: m.name, state: 'NeedsAttention' }),
+      }),
+    ]),
+  ]);
+}
+/** A bar of the module's clusters, one segment per state, coloured as the cells are. */
+function stateBar(counts: Counts, total: number): HTMLElement {
+  const bar = el('span', { className: 'states' });
+  for (const [state, n] of Object.entries(counts)) {
+    const part = el('span', { className: 's-' + state, title: state + ' ' + n });
+    part.style.width = (total ? (100 * n) / total : 0) + '%';
+    bar.appendChild(part);
+  }
+  return bar;
+}
+/** The summary table, row by row: a row whose module did not change keeps its DOM node. */
+function renderModules(modules: ModuleOverview[]): void {
+  const tbody = byId<HTMLTableElement>('modules').tBodies[0]!;
+  setChildren(
+    tbody,
+    modules.map((m) => reuse(moduleRow(m), document.getElementById('module:' + m.name))),
+  );
+}
+function fillModuleFilter(modules: ModuleOverview[]): void {
+  const select = byId<HTMLSelectElement>('filter-module');
+  const names = modules.map((m) => m.name);
+  const shown = [...select.options].slice(1).map((o) => o.value);
+  if (names.join('\n') === shown.join('\n')) return;
+  select.replaceChildren(
+    el('option', { value: '', text: 'any module' }),
+    ...names.map((n) => el('option', { value: n, text: n })),
+  );
+  select.value = view.query.module;
+}
+
 function cellId(module: string, cluster: string): string {
   return 'cell:' + module + '/' + cluster;
 }
-function renderMatrix(fleet: Fleet): void {
-  const m = fleet.matrix;
-  const table = byId<HTMLTableElement>('matrix');
-  const head = clear(table.tHead!);
-  const row = el('tr', {}, [el('th', { text: 'cluster / module' })]);
-  for (const name of m.modules) {
-    row.appendChild(
+/** The modules the matrix has a column for: every module, or the one the list is filtered by. */
+function columns(): string[] {
+  const all = (view.fleet?.modules ?? []).map((m) => m.name);
+  return view.query.module ? all.filter((m) => m === view.query.module) : all;
+}
+function matrixHead(modules: string[]): HTMLElement {
+  return el('tr', {}, [
+    el('th', { text: 'cluster / module' }),
+    ...modules.map((name) =>
       el('th', {}, [el('button', { className: 'link', text: name, onclick: () => void showModule(name) })]),
-    );
+    ),
+  ]);
+}
+function clusterRow(c: ClusterSummary, modules: string[]): HTMLElement {
+  const states = new Map(c.modules.map((m) => [m.module, m.state]));
+  const labels = Object.entries(c.labels)
+    .map(([k, v]) => k + '=' + v)
+    .join(', ');
+  const tr = el('tr', { 'data-cluster': c.name }, [
+    el('th', { title: labels || 'no labels' }, [
+      el('span', { className: 'avail ' + c.available, title: 'available: ' + c.available }),
+      el('button', { className: 'link', text: c.name, onclick: () => void showCluster(c.name) }),
+    ]),
+  ]);
+  for (const module of modules) {
+    const td = el('td', { id: cellId(module, c.name), 'data-module': module, 'data-cluster': c.name });
+    setCell(td, states.get(module) ?? null);
+    tr.appendChild(td);
   }
-  head.appendChild(row);
-  const states = new Map(m.cells.map((c) => [c.module + '/' + c.cluster, c.state]));
-  const tbody = clear(table.tBodies[0]!);
-  const clusters = new Map(view.clusters.map((c) => [c.name, c]));
-  for (const cluster of m.clusters) {
-    const available = clusters.get(cluster)?.available ?? 'Unknown';
-    const tr = el('tr', {}, [
-      el('th', {}, [
-        el('span', { className: 'avail ' + available, title: 'available: ' + available }),
-        el('button', { className: 'link', text: cluster, onclick: () => void showCluster(cluster) }),
-      ]),
-    ]);
-    for (const module of m.modules) {
-      const td = el('td', { id: cellId(module, cluster), 'data-module': module, 'data-cluster': cluster });
-      setCell(td, states.get(module + '/' + cluster) ?? null);
-      td.addEventListener('click', () => {
-        if (td.dataset['state']) void showPlacement(module, cluster);
-      });
-      tr.appendChild(td);
-    }
-    tbody.appendChild(tr);
-  }
+  return tr;
+}
+/** Keeps the node of `fresh` already in the page when it is equal, so an unchanged row is never rebuilt. */
+function reuse(fresh: HTMLElement, old: Element | null | undefined): Element {
+  return old && old.isEqualNode(fresh) ? old : fresh;
+}
+/** Puts `nodes` in `parent` unless they already are its children, in that order. */
+function setChildren(parent: Element, nodes: Element[]): void {
+  const same = nodes.length === parent.children.length && nodes.every((n, i) => n === parent.children[i]);
+  if (!same) parent.replaceChildren(...nodes);
+}
+function renderMatrix(page: Page<ClusterSummary>): void {
+  const modules = columns();
+  const table = byId<HTMLTableElement>('matrix');
+  setChildren(table.tHead!, [reuse(matrixHead(modules), table.tHead!.rows[0])]);
+  const tbody = table.tBodies[0]!;
+  const old = new Map([...tbody.rows].map((tr) => [tr.dataset['cluster'], tr]));
+  setChildren(
+    tbody,
+    page.items.map((c) => reuse(clusterRow(c, modules), old.get(c.name))),
+  );
+  renderPager(page);
+}
+function renderPager(page: Page<ClusterSummary>): void {
+  const first = (view.cursors.length - 1) * PAGE_SIZE;
+  const total = page.total ?? page.items.length;
+  byId('range').textContent =
+    total === 0
+      ? 'no cluster matches'
+      : 'clusters ' +
+        (first + 1).toLocaleString('en') +
+        '–' +
+        (first + page.items.length).toLocaleString('en') +
+        ' of ' +
+        total.toLocaleString('en');
+  byId<HTMLButtonElement>('prev').disabled = view.cursors.length <= 1;
+  byId<HTMLButtonElement>('next').disabled = page.nextCursor === undefined;
 }
 function setCell(td: HTMLElement, state: string | null): void {
   if (state) {
@@ -253,6 +377,59 @@ function setCell(td: HTMLElement, state: string | null): void {
     td.textContent = '·';
     td.title = 'not selected';
   }
+}
+function clustersPath(cursor: string | undefined): string {
+  const params = new URLSearchParams({ limit: String(PAGE_SIZE), order: view.query.order });
+  for (const key of ['q', 'state', 'module'] as const) if (view.query[key]) params.set(key, view.query[key]);
+  if (cursor !== undefined) params.set('cursor', cursor);
+  return '/api/v1/clusters?' + params.toString();
+}
+/** Loads and renders the page of clusters the cursor stack points at; an answer to an older query is dropped. */
+async function loadClusters(): Promise<void> {
+  const path = clustersPath(view.cursors.at(-1));
+  const page = await api<Page<ClusterSummary>>(path);
+  if (path !== clustersPath(view.cursors.at(-1))) return;
+  view.page = page;
+  renderMatrix(page);
+}
+let typing: ReturnType<typeof setTimeout> | undefined;
+/** A new query starts at its first page; the search box's text is part of every query. */
+function setQuery(change: Partial<ClusterQuery>): void {
+  clearTimeout(typing);
+  view.query = { ...view.query, q: byId<HTMLInputElement>('search').value.trim(), ...change };
+  byId<HTMLInputElement>('search').value = view.query.q;
+  byId<HTMLSelectElement>('filter-state').value = view.query.state;
+  byId<HTMLSelectElement>('filter-module').value = view.query.module;
+  byId<HTMLSelectElement>('order').value = view.query.order;
+  view.cursors = [undefined];
+  loadClusters().catch((e: unknown) => message(errorText(e)));
+}
+function bindControls(): void {
+  byId('search').addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => setQuery({}), 250);
+  });
+  byId('filters').addEventListener('submit', (e) => e.preventDefault());
+  for (const [id, key] of [
+    ['filter-state', 'state'],
+    ['filter-module', 'module'],
+    ['order', 'order'],
+  ] as const) {
+    byId(id).addEventListener('change', () => setQuery({ [key]: byId<HTMLSelectElement>(id).value }));
+  }
+  byId('prev').addEventListener('click', () => {
+    view.cursors.pop();
+    loadClusters().catch((e: unknown) => message(errorText(e)));
+  });
+  byId('next').addEventListener('click', () => {
+    if (view.page?.nextCursor === undefined) return;
+    view.cursors.push(view.page.nextCursor);
+    loadClusters().catch((e: unknown) => message(errorText(e)));
+  });
+  byId('matrix').addEventListener('click', (e) => {
+    const td = (e.target as Element).closest<HTMLElement>('td.cell[data-state]');
+    if (td) void showPlacement(td.dataset['module']!, td.dataset['cluster']!);
+  });
 }
 
 function kernelTable(kernels: KernelImage[]): HTMLElement {
@@ -310,35 +487,56 @@ function placementBlock(title: string, p: Placement): HTMLElement {
     kernelTable(p.kernels),
   ]);
 }
-function showDetail(kind: Detail['kind'], name: string, render: () => Promise<void>): Promise<void> {
-  view.detail = { kind, name, render };
-  return render();
+function showDetail(detail: Detail): Promise<void> {
+  view.detail = detail;
+  return detail.render();
 }
 function fillDetail(nodes: HTMLElement[]): void {
   const d = clear(byId('detail'));
   d.className = 'shown';
   for (const n of nodes) d.appendChild(n);
 }
+/**
+ * The placements a module's detail shows: all of them in name order when they fit, else those needing attention
+ * first (a module on 10,000 clusters would otherwise render 10,000 blocks).
+ */
+function shownPlacements(m: ModuleDetail): ModuleDetail['placement'] {
+  if (m.placement.length <= DETAIL_PLACEMENTS) return m.placement;
+  const rank = (p: Placement) => (p.state === 'Degraded' ? 0 : p.state === 'Ready' ? 2 : 1);
+  return m.placement.toSorted((a, b) => rank(a) - rank(b)).slice(0, DETAIL_PLACEMENTS);
+}
 function showModule(name: string): Promise<void> {
-  return showDetail('module', name, async () => {
-    const m = await api<ModuleDetail>('/api/v1/modules/' + encodeURIComponent(name));
-    const r = await api<RolloutView>('/api/v1/modules/' + encodeURIComponent(name) + '/rollout');
-    fillDetail([
-      el('h2', { text: 'Module ' + m.name + ' (' + m.state + ')' }),
-      ...rolloutBlock(name, r),
-      el('div', {
-        text:
-          'spoke namespace ' +
-          m.spokeNamespace +
-          ' · ' +
-          m.clusters.ready +
-          '/' +
-          m.clusters.selected +
-          ' clusters ready' +
-          (m.selectionError ? ' · ' + m.selectionError : ''),
-      }),
-      ...m.placement.map((p) => placementBlock('on ' + p.cluster, p)),
-    ]);
+  return showDetail({
+    kind: 'module',
+    name,
+    render: async () => {
+      const m = await api<ModuleDetail>('/api/v1/modules/' + encodeURIComponent(name));
+      const r = await api<RolloutView>('/api/v1/modules/' + encodeURIComponent(name) + '/rollout');
+      const shown = shownPlacements(m);
+      const more = m.placement.length - shown.length;
+      fillDetail([
+        el('h2', { text: 'Module ' + m.name + ' (' + m.state + ')' }),
+        ...rolloutBlock(name, r),
+        el('div', {
+          text:
+            'spoke namespace ' +
+            m.spokeNamespace +
+            ' · ' +
+            m.clusters.ready +
+            '/' +
+            m.clusters.selected +
+            ' clusters ready' +
+            (m.selectionError ? ' · ' + m.selectionError : ''),
+        }),
+        ...shown.map((p) => placementBlock('on ' + p.cluster, p)),
+        more > 0
+          ? el('div', {}, [
+              more.toLocaleString('en') + ' more clusters, those needing attention shown first: ',
+              el('button', { className: 'link', text: 'list them', onclick: () => setQuery({ module: name }) }),
+            ])
+          : el('span'),
+      ]);
+    },
   });
 }
 /** spec.rollout: state, wave and the revision each cluster runs; pause or resume for admins. */
@@ -383,31 +581,48 @@ function rolloutBlock(name: string, r: RolloutView): HTMLElement[] {
   ];
 }
 function showCluster(name: string): Promise<void> {
-  return showDetail('cluster', name, async () => {
-    const c = await api<ClusterDetail>('/api/v1/clusters/' + encodeURIComponent(name));
-    const labels = Object.entries(c.labels)
-      .map(([k, v]) => k + '=' + v)
-      .join(', ');
-    const kernels = c.kernelsReported
-      ? c.kernels.map((k) => k.kernel + (k.nodes === undefined ? '' : ' (' + k.nodes + ' nodes)')).join(', ')
-      : 'not reported';
-    fillDetail([
-      el('h2', { text: 'Cluster ' + c.name }),
-      el('div', { text: 'available: ' + c.available + ' · labels: ' + (labels || 'none') }),
-      el('div', { text: 'kernels: ' + kernels }),
-      ...c.placements.map((p) => placementBlock('module ' + p.module, p)),
-    ]);
+  return showDetail({
+    kind: 'cluster',
+    name,
+    render: async () => {
+      const c = await api<ClusterDetail>('/api/v1/clusters/' + encodeURIComponent(name));
+      const labels = Object.entries(c.labels)
+        .map(([k, v]) => k + '=' + v)
+        .join(', ');
+      const kernels = c.kernelsReported
+        ? c.kernels.map((k) => k.kernel + (k.nodes === undefined ? '' : ' (' + k.nodes + ' nodes)')).join(', ')
+        : 'not reported';
+      fillDetail([
+        el('h2', { text: 'Cluster ' + c.name }),
+        el('div', { text: 'available: ' + c.available + ' · labels: ' + (labels || 'none') }),
+        el('div', { text: 'kernels: ' + kernels }),
+        ...c.placements.map((p) => placementBlock('module ' + p.module, p)),
+      ]);
+    },
   });
 }
 function showPlacement(module: string, cluster: string): Promise<void> {
-  return showDetail('module', module, async () => {
-    const m = await api<ModuleDetail>('/api/v1/modules/' + encodeURIComponent(module));
-    const p = m.placement.find((x) => x.cluster === cluster);
-    fillDetail([
-      el('h2', { text: module + ' on ' + cluster }),
-      p ? placementBlock('state', p) : el('div', { text: 'not selected any more' }),
-    ]);
+  return showDetail({
+    kind: 'module',
+    name: module,
+    cluster,
+    render: async () => {
+      const c = await api<ClusterDetail>('/api/v1/clusters/' + encodeURIComponent(cluster));
+      const p = c.placements.find((x) => x.module === module);
+      fillDetail([
+        el('h2', { text: module + ' on ' + cluster }),
+        p ? placementBlock('state', p) : el('div', { text: 'not selected any more' }),
+      ]);
+    },
   });
+}
+/** Whether a change touches what the detail shows (re-fetching a 10,000-cluster module on every event would not do). */
+function detailAffected(d: Detail, changed: CellsEvent['changed']): boolean {
+  return changed.some((c) =>
+    d.kind === 'cluster'
+      ? c.cluster === d.name
+      : c.module === d.name && (d.cluster === undefined || c.cluster === d.cluster),
+  );
 }
 
 function progressBar(percent: number): HTMLElement {
@@ -458,17 +673,19 @@ function upsertBuild(b: Build): void {
   else renderBuilds();
 }
 
-async function loadFleet(): Promise<void> {
-  const [fleet, clusters] = await Promise.all([
-    api<Fleet>('/api/v1/fleet'),
-    api<Page<ClusterSummary>>('/api/v1/clusters?limit=500'),
-  ]);
+async function loadSummary(): Promise<void> {
+  const fleet = await api<Fleet>('/api/v1/fleet');
   view.fleet = fleet;
-  view.clusters = clusters.items;
   renderTotals(fleet);
-  renderMatrix(fleet);
+  renderModules(fleet.modules);
+  fillModuleFilter(fleet.modules);
+}
+async function loadFleet(): Promise<void> {
+  await loadSummary();
+  await loadClusters();
 }
 let refetch: ReturnType<typeof setTimeout> | null = null;
+/** The list's layout changed (a new module, a cluster newly selected on this page): load the page again, once. */
 function scheduleRefetch(): void {
   if (refetch) return;
   refetch = setTimeout(() => {
@@ -476,20 +693,49 @@ function scheduleRefetch(): void {
     loadFleet().catch((e: unknown) => message(errorText(e)));
   }, 300);
 }
-function onCells(ev: MessageEvent<string>): void {
-  const data = JSON.parse(ev.data) as CellsEvent;
-  const fleet = view.fleet;
-  if (!fleet) return;
-  fleet.totals = { ...fleet.totals, ...data.totals, builds: fleet.totals.builds };
-  renderTotals(fleet);
+/** Applies the changes to the cells on this page; true when one of them needs a new layout. */
+function applyCells(changed: CellsEvent['changed']): boolean {
+  const shown = new Set(view.page?.items.map((c) => c.name));
+  const modules = new Set(columns());
   let needsLayout = false;
-  for (const c of data.changed) {
+  for (const c of changed) {
+    if (!shown.has(c.cluster) || !modules.has(c.module)) {
+      // A module the summary does not know yet gets its column and row.
+      if (!view.query.module && !view.fleet?.modules.some((m) => m.name === c.module)) needsLayout = true;
+      continue;
+    }
     const td = document.getElementById(cellId(c.module, c.cluster));
     if (td) setCell(td, c.state);
     else needsLayout = true;
   }
-  if (needsLayout || data.changed.length === 0) scheduleRefetch();
-  if (view.detail) view.detail.render().catch(() => undefined);
+  return needsLayout;
+}
+/**
+ * One `cells` event: the totals, the module rows that changed, and the cells shown on this page, in place. Clusters
+ * on other pages only move the summary; the list keeps its order until the visitor pages or filters, so rows never
+ * jump under the pointer. The cost of each update is recorded as the performance measure `kmm:update` (script) and
+ * `kmm:update-frame` (until the next frame, layout and paint included).
+ */
+function onCells(ev: MessageEvent<string>): void {
+  const data = JSON.parse(ev.data) as CellsEvent;
+  const fleet = view.fleet;
+  if (!fleet) return;
+  performance.mark('kmm:update-start');
+  fleet.totals = { ...fleet.totals, ...data.totals, builds: fleet.totals.builds };
+  renderTotals(fleet);
+  if (data.modules) {
+    const added = data.modules.some((m) => !fleet.modules.some((x) => x.name === m.name));
+    const removed = fleet.modules.some((m) => !data.modules!.some((x) => x.name === m.name));
+    fleet.modules = data.modules;
+    renderModules(data.modules);
+    fillModuleFilter(data.modules);
+    if (added || removed) scheduleRefetch();
+  }
+  if (applyCells(data.changed) || data.changed.length === 0) scheduleRefetch();
+  if (view.detail && detailAffected(view.detail, data.changed)) view.detail.render().catch(() => undefined);
+  body.dataset['revision'] = String(data.revision);
+  performance.measure('kmm:update', 'kmm:update-start');
+  requestAnimationFrame(() => setTimeout(() => performance.measure('kmm:update-frame', 'kmm:update-start')));
 }
 function connect(): void {
   const live = byId('live');
@@ -518,6 +764,7 @@ async function start(): Promise<void> {
     message('Signed in as ' + me.subject + ', who has no KMM-Hub role.');
     return;
   }
+  bindControls();
   await Promise.all([
     loadFleet(),
     api<Page<Build>>('/api/v1/builds?limit=100').then((p) => {
@@ -526,6 +773,9 @@ async function start(): Promise<void> {
     }),
   ]);
   body.dataset['ready'] = 'true';
+  // The summary and the first page of clusters are in the DOM; the mark after the next frame is when they show.
+  performance.mark('kmm:data-rendered');
+  requestAnimationFrame(() => setTimeout(() => performance.mark('kmm:first-paint')));
   connect();
 }
 
