@@ -27,7 +27,7 @@ export class ControllerModule {
         RolloutGate,
         ManagedClusterModuleReconciler,
       ],
-      exports: [ManagedClusterModuleReconciler, ImageTrackerService],
+      exports: [ManagedClusterModuleReconciler, ImageTrackerService, EventRecorderService],
     };
   }
 }

@@ -12,6 +12,7 @@ import { canonicalJson } from '@kmm-hub/manifestwork';
 import { VERIFICATION_STAGE, VERIFICATION_STATUS, planPreflight, preflightEntry } from '@kmm-hub/planner';
 import { HUB_CONFIG } from '../config/config.module.js';
 import type { HubConfig } from '../config/config.schema.js';
+import { EventRecorderService } from '../controller/event-recorder.service.js';
 import { ManagedClusterModuleReconciler } from '../controller/managed-cluster-module.reconciler.js';
 import { HubCacheService } from '../hub-cache/hub-cache.service.js';
 import { IMAGE_PIPELINE, type ImagePipeline } from '../images/image-pipeline.js';
@@ -39,6 +40,7 @@ export class PreflightValidationReconciler implements OnApplicationBootstrap, Be
     private readonly caches: HubCacheService,
     private readonly kernelImages: KernelImageService,
     private readonly controller: ManagedClusterModuleReconciler,
+    private readonly events: EventRecorderService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Optional() @Inject(IMAGE_PIPELINE) private readonly pipeline?: ImagePipeline,
   ) {
@@ -90,6 +92,9 @@ export class PreflightValidationReconciler implements OnApplicationBootstrap, Be
     const plan = planPreflight(pfv, this.caches.managedClusterModules.list());
     const generation = pfv.metadata.generation;
     if (!plan.ok) {
+      // As for an invalid ManagedClusterModule: a Warning Event beside the status (repeats are held back).
+      const involved = { ...pfv, apiVersion: RESOURCES.PreflightValidation.apiVersion, kind: 'PreflightValidation' };
+      await this.events.record(involved, 'Warning', 'InvalidSpec', plan.reason);
       await this.writeStatus(pfv, {
         ...(generation !== undefined && { observedGeneration: generation }),
         message: plan.reason,

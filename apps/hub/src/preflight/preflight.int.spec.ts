@@ -232,17 +232,20 @@ describe(PreflightValidationReconciler.name, () => {
     expect(entry!.statusReason).toMatch(/last log lines:\n(.|\n)*preflight-broken-step/);
   });
 
-  it('says why nothing was checked when the spec is invalid', async () => {
+  it('says why nothing was checked when the spec is invalid, in status and in a Warning Event', async () => {
     await applyPreflight('invalid', { kernelVersions: [DEBIAN, `${DEBIAN}+`] });
+    const message = `spec.kernelVersions[1]: "${DEBIAN}+" is listed twice (first at spec.kernelVersions[0])`;
     await vi.waitFor(
       async () =>
-        expect((await preflights.get('invalid')).status).toEqual({
-          observedGeneration: 1,
-          message: `spec.kernelVersions[1]: "${DEBIAN}+" is listed twice (first at spec.kernelVersions[0])`,
-          modules: [],
-        }),
+        expect((await preflights.get('invalid')).status).toEqual({ observedGeneration: 1, message, modules: [] }),
       { timeout: 20_000, interval: 250 },
     );
+    const events = await hub.t.http.json<{
+      items: { type: string; reason: string; message: string; involvedObject: { kind: string } }[];
+    }>('GET', `/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent('involvedObject.name=invalid')}`);
+    expect(events.items.map((e) => [e.type, e.reason, e.message, e.involvedObject.kind])).toEqual([
+      ['Warning', 'InvalidSpec', message, 'PreflightValidation'],
+    ]);
   });
 
   it('refuses an invalid PreflightValidation at the API server, naming field and rule', async () => {
