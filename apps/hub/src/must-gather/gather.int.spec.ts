@@ -223,11 +223,9 @@ describe('must-gather', () => {
     expect(files.filter((p) => /secret/i.test(p))).toEqual([]);
     // Without a kubelet the pod's log is empty and its proxy refused: named as skipped, as nothing else is.
     expect(files).toContain(`namespaces/${HUB_NAMESPACE}/pods/kmm-hub-api-0/hub/hub/logs/current.log`);
-    expect(result.skipped.map((s) => s.split(':')[0]).toSorted()).toEqual([
-      'preflight objects',
-      'readiness of kmm-hub-api-0',
-    ]);
-    expect(read('gather.log')).toContain('skipped preflight objects: no preflight kind is served by this cluster');
+    expect(result.skipped.map((s) => s.split(':')[0]).toSorted()).toEqual(['readiness of kmm-hub-api-0']);
+    // The hub's own PreflightValidation kind is always served where its CRDs are (none exist here: an empty list).
+    expect(read('cluster-scoped-resources/hub.kmm.sigs.x-k8s.io/preflightvalidations.yaml')).toContain('items: []');
   });
 
   it('writes no secret value the environment holds into any file', async () => {
@@ -250,7 +248,7 @@ describe('must-gather', () => {
     expect(configMaps).toContain('redis://<redacted>@redis.kmm-hub.svc:6379');
   });
 
-  it("collects upstream KMM's PreflightValidations once the cluster serves the kind", async () => {
+  it("collects the hub's PreflightValidations, and upstream KMM's once the cluster serves the kind", async () => {
     const crds = parseAllDocuments(readFileSync(PREFLIGHT_CRD, 'utf8')).map((d) => d.toJS() as KubernetesObject);
     await installCrds(f.kc, crds);
     await f.applier.apply({
@@ -268,5 +266,15 @@ describe('must-gather', () => {
     );
     expect(preflight).toContain('name: preflight-6-1');
     expect(result.skipped.filter((s) => s.startsWith('preflight'))).toEqual([]);
+    await f.applier.apply({
+      apiVersion: RESOURCES.PreflightValidation.apiVersion,
+      kind: 'PreflightValidation',
+      metadata: { name: 'hub-preflight-6-1' },
+      spec: { kernelVersion: K1 },
+    } as KubernetesObject);
+    const again = await runGather();
+    expect(
+      readFileSync(join(again.dir, 'cluster-scoped-resources/hub.kmm.sigs.x-k8s.io/preflightvalidations.yaml'), 'utf8'),
+    ).toContain('name: hub-preflight-6-1');
   });
 });

@@ -46,19 +46,23 @@ const DEPLOYMENT: ResourceDescriptor = {
   namespaced: true,
 };
 /**
- * Upstream KMM's preflight kinds (config/crd/bases/kmm.sigs.x-k8s.io_preflightvalidations.yaml of
- * kubernetes-sigs/kernel-module-management; PreflightValidationOCP in OpenShift's build of it), newest version first:
- * a cluster that serves none of them has no preflight objects to collect.
+ * The hub's own PreflightValidation, then upstream KMM's preflight kinds
+ * (config/crd/bases/kmm.sigs.x-k8s.io_preflightvalidations.yaml of kubernetes-sigs/kernel-module-management;
+ * PreflightValidationOCP in OpenShift's build of it), newest version first: a cluster that serves none of them has
+ * no preflight objects to collect.
  */
-const PREFLIGHT_KINDS: ResourceDescriptor[] = ['v1beta2', 'v1beta1'].flatMap((version) =>
-  ['PreflightValidation', 'PreflightValidationOCP'].map((kind) => ({
-    group: RESOURCES.Module.group,
-    version,
-    kind,
-    plural: `${kind.toLowerCase()}s`,
-    namespaced: false,
-  })),
-);
+const PREFLIGHT_KINDS: ResourceDescriptor[] = [
+  RESOURCES.PreflightValidation,
+  ...['v1beta2', 'v1beta1'].flatMap((version) =>
+    ['PreflightValidation', 'PreflightValidationOCP'].map((kind) => ({
+      group: RESOURCES.Module.group,
+      version,
+      kind,
+      plural: `${kind.toLowerCase()}s`,
+      namespaced: false,
+    })),
+  ),
+];
 
 export async function gather(o: GatherOptions): Promise<{ files: string[]; skipped: string[] }> {
   const http = new KubeHttp(o.kube, { requestTimeoutMs: 20_000 });
@@ -146,13 +150,13 @@ export async function gather(o: GatherOptions): Promise<{ files: string[]; skipp
   await attempt('preflight objects', async () => {
     const written = new Set<string>();
     for (const r of PREFLIGHT_KINDS) {
-      if (written.has(r.kind)) continue;
+      if (written.has(`${r.group}/${r.kind}`)) continue;
       const objects = await client(r)
         .list()
         .catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
       if (!objects) continue;
       await writeObjects(`cluster-scoped-resources/${r.group}/${r.plural}.yaml`, objects);
-      written.add(r.kind);
+      written.add(`${r.group}/${r.kind}`);
     }
     if (written.size === 0) throw new Error('no preflight kind is served by this cluster');
   });
