@@ -25,8 +25,11 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** A page that records uncaught exceptions of the script and Content-Security-Policy refusals in `problems`. */
-export async function newFleetPage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+export async function newFleetPage(
+  browser: Browser,
+  viewport = { width: 1400, height: 1000 },
+): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport });
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('console', (m) => {

@@ -5,14 +5,14 @@
 // type-check builds it).
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newLoaderManagedClusterModule, RESOURCES, type ManagedClusterModule } from '@kmm-hub/api';
 import { ResourceClient } from '@kmm-hub/kube';
 import { RegistryClient } from '@kmm-hub/oci';
 import { pushImage } from '@kmm-hub/test-env';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { ARTIFACTS, launchChromium, newFleetPage } from '../testing/fleet-page.testing.js';
 import { startFleetUnderTest, type FleetUnderTest } from '../testing/fleet-under-test.testing.js';
 import { FLEET_PAGE_SCRIPT } from './web.controller.js';
 
@@ -20,8 +20,6 @@ const env = inject('env');
 const K1 = '6.1.0-56-amd64';
 const K2 = '6.1.0-57-amd64';
 const repository = `fleet-page/${Date.now()}`;
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-export const ARTIFACTS = process.env['KMM_TEST_ARTIFACTS'] ?? join(tmpdir(), 'kmm-hub-test-artifacts');
 
 function loaderModule(name: string, selector: Record<string, string>, build: boolean): ManagedClusterModule {
   return newLoaderManagedClusterModule({
@@ -38,7 +36,7 @@ describe('fleet web page', () => {
   let browser: Browser;
   let page: Page;
   /** Uncaught exceptions of the page's script and Content-Security-Policy refusals, which would stop it. */
-  const pageProblems: string[] = [];
+  let pageProblems: string[] = [];
   const cell = (module: string, cluster: string) =>
     page.locator(`td[data-module="${module}"][data-cluster="${cluster}"]`);
   const expectedCells = async () => {
@@ -88,23 +86,8 @@ describe('fleet web page', () => {
       expect(states['gpu/edge-a']).toBe('Ready');
       expect(states['gpu/edge-b']).toBe('Ready');
     }, wait);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    page.on('pageerror', (error) => pageProblems.push(error.message));
-    page.on('console', (m) => {
-      if (m.text().includes('Content Security Policy')) pageProblems.push(m.text());
-    });
+    browser = await launchChromium();
+    ({ page, problems: pageProblems } = await newFleetPage(browser, { width: 1200, height: 900 }));
   }, 180_000);
 
   afterAll(async () => {
