@@ -3,7 +3,7 @@
 // build-and-sign ManagedClusterModule reads (Dockerfile ConfigMap, signing key and certificate Secrets), one
 // ManagedCluster per spoke, and a Node per spoke whose kernel differs, then the hub (role all) and one standalone
 // spoke agent per spoke as processes from the build output.
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RESOURCES, newManagedClusterModule, type ManagedClusterModule } from '@kmm-hub/api';
@@ -15,6 +15,7 @@ import {
   TestBuildah,
   compileHelloModule,
   createSigningKey,
+  pushHelloSourceImage,
   pushModuleLoaderImage,
 } from './kmod-fixture.js';
 import { applyManagedCluster } from './managed-clusters.js';
@@ -104,23 +105,8 @@ export async function seedDemoFleet(
 
   log('building the module source image and a prebuilt module-loader image with buildah');
   const buildah = new TestBuildah(workDir);
-  const context = join(workDir, 'src-context');
-  mkdirSync(join(context, 'bin'), { recursive: true });
-  cpSync('/bin/busybox', join(context, 'bin', 'busybox'));
-  cpSync(module.koPath, join(context, `${HELLO_MODULE_NAME}.ko`));
   const sourceImage = `${registry}/kmm-demo/hello-src:latest`;
-  buildah.buildAndPush(
-    context,
-    [
-      'FROM scratch',
-      'COPY bin/busybox /bin/busybox',
-      'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
-      `COPY ${HELLO_MODULE_NAME}.ko /src/${HELLO_MODULE_NAME}.ko`,
-      'ENV PATH=/bin',
-      '',
-    ].join('\n'),
-    sourceImage,
-  );
+  pushHelloSourceImage(buildah, workDir, module, sourceImage);
   pushModuleLoaderImage(buildah, workDir, module, `${registry}/kmm-demo/hello-prebuilt:${module.kernel}`);
   const key = createSigningKey(workDir, 'demo', 'KMM-Hub demo signing key');
 

@@ -24,6 +24,7 @@ export {
   createSigningKey,
   modinfo,
   newestKernelHeaders,
+  pushHelloSourceImage,
   pushModuleLoaderImage,
   run,
   signFile,

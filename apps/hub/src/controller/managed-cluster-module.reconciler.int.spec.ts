@@ -62,6 +62,13 @@ describe(ManagedClusterModuleReconciler.name, () => {
           await expect.poll(() => fleet.getMw(c), { timeout: 20_000 }).toBeDefined();
         await expect.poll(async () => (await fleet.getMcm()).status?.numberSelected, { timeout: 20_000 }).toBe(2);
       },
+      /** Once planned, reports both selected clusters' ManifestWorks applied and waits until both are Ready. */
+      applied: async () => {
+        await fleet.planned();
+        for (const c of clusters.slice(0, 2)) await t.reportApplied(c, name);
+        for (const c of clusters.slice(0, 2))
+          await expect.poll(() => fleet.clusterState(c), { timeout: 20_000 }).toBe('Ready');
+      },
     };
     await applier.apply(
       newManagedClusterModule({
@@ -148,11 +155,8 @@ describe(ManagedClusterModuleReconciler.name, () => {
 
   it('reports Ready once the work agent applied the ManifestWork, and then writes nothing while the fleet is steady', async () => {
     const f = await newFleet({ withKernelB: true });
-    const [c1, c2] = f.clusters;
-    await f.planned();
-    for (const cluster of [c1, c2]) await t.reportApplied(cluster, f.name);
-    await expect.poll(() => f.clusterState(c1), { timeout: 20_000 }).toBe('Ready');
-    await expect.poll(() => f.clusterState(c2), { timeout: 20_000 }).toBe('Ready');
+    const [c1] = f.clusters;
+    await f.applied();
     const conditions = async () =>
       Object.fromEntries(((await f.getMcm()).status?.conditions ?? []).map((c) => [c.type, c.status]));
     await expect
@@ -178,10 +182,7 @@ describe(ManagedClusterModuleReconciler.name, () => {
   it('re-pins a moved tag on every settled cluster using it, woken by the image re-check', async () => {
     const f = await newFleet({ withKernelB: true });
     const [c1, c2] = f.clusters;
-    await f.planned();
-    for (const cluster of [c1, c2]) await t.reportApplied(cluster, f.name);
-    await expect.poll(() => f.clusterState(c1), { timeout: 20_000 }).toBe('Ready');
-    await expect.poll(() => f.clusterState(c2), { timeout: 20_000 }).toBe('Ready');
+    await f.applied();
 
     const moved = await pushImage(registry, f.repo, KERNEL_A, [{ path: '/opt/a2.ko', content: Buffer.from('a2') }]);
     const pinnedA = async (cluster: string) => {

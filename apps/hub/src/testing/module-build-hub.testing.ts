@@ -3,7 +3,7 @@
 // against Debian's headers in a source image in the environment's registry, a Dockerfile ConfigMap and a signing
 // key and certificate in the hub namespace (as the demo's hello-signed). Shared by the preflight and upcoming-kernel
 // integration tests and bench/prebuild.bench.ts. Not part of the build (excluded in tsconfig.json).
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test, type TestingModule } from '@nestjs/testing';
@@ -11,6 +11,7 @@ import type { KernelMapping } from '@kmm-hub/api';
 import {
   HELLO_MODULE_NAME,
   TestBuildah,
+  pushHelloSourceImage,
   compileHelloModule,
   createSigningKey,
   type CompiledModule,
@@ -64,23 +65,8 @@ export async function startModuleBuildHub(
     const module = compileHelloModule(workDir);
     const key = createSigningKey(workDir, name, `KMM-Hub ${name} signing key`);
     const buildah = new TestBuildah(workDir);
-    const context = join(workDir, 'src-context');
-    mkdirSync(join(context, 'bin'), { recursive: true });
-    cpSync('/bin/busybox', join(context, 'bin', 'busybox'));
-    cpSync(module.koPath, join(context, `${HELLO_MODULE_NAME}.ko`));
     const sourceImage = `${repository}/hello-src:latest`;
-    buildah.buildAndPush(
-      context,
-      [
-        'FROM scratch',
-        'COPY bin/busybox /bin/busybox',
-        'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
-        `COPY ${HELLO_MODULE_NAME}.ko /src/${HELLO_MODULE_NAME}.ko`,
-        'ENV PATH=/bin',
-        '',
-      ].join('\n'),
-      sourceImage,
-    );
+    pushHelloSourceImage(buildah, workDir, module, sourceImage);
     const goodDockerfile = [
       `FROM ${sourceImage}`,
       'ARG KERNEL_FULL_VERSION',
