@@ -209,6 +209,10 @@ describe(KernelClaimReconciler.name, () => {
       nodes.filter((n) => n.startsWith('big-') && n !== 'big-0').map((n) => http.json('DELETE', `/api/v1/nodes/${n}`)),
     );
     nodes.splice(0, nodes.length, 'big-0');
+    // The list fits again before the agent has seen every deletion: wait for the last kernel list, then its condition.
+    await expect
+      .poll(async () => kernelsOfCluster(await hub.json<ManagedCluster>('GET', mcPath)), POLL)
+      .toEqual([kernels[0]]);
     await expect
       .poll(
         async () =>
@@ -219,7 +223,6 @@ describe(KernelClaimReconciler.name, () => {
         POLL,
       )
       .toBe('True');
-    expect(kernelsOfCluster(await hub.json<ManagedCluster>('GET', mcPath))).toEqual([kernels[0]]);
     await http.json('DELETE', `${CLAIMS}/id.k8s.io`);
     await http.json('DELETE', `${CLAIMS}/local.example.com`);
   });
