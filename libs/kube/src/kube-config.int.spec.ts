@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterKubeConfig, createCertificateAuthority, createClientCert, type ClusterInfo } from '@kmm-hub/test-env';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadKubeconfigFile, loadKubeconfigFiles } from './kube-config.js';
@@ -199,4 +201,24 @@ describe('kubeconfig credentials on a real API server', () => {
       'exec plugin ./plugin.sh failed: the SSO session expired',
     );
   });
+});
+
+// Periodic requests (a Lease renewed every 5 s, an agent's 60 s status) must reuse one connection: Node's global
+// agent dropped it after 5 s idle, and every renewal paid a TLS handshake and a new secure context.
+describe('connections to a real API server', () => {
+  it('reuses one connection for requests more than 5 s apart', async () => {
+    const http = new KubeHttp(clusterKubeConfig(env.hub));
+    const sockets: unknown[] = [];
+    const onSocket = (message: unknown) => sockets.push(message);
+    subscribe('net.client.socket', onSocket);
+    try {
+      await http.json('GET', '/api/v1/namespaces/default');
+      await sleep(6_000);
+      await http.json('GET', '/api/v1/namespaces/default');
+      await http.json('GET', '/api/v1/namespaces/kube-system');
+    } finally {
+      unsubscribe('net.client.socket', onSocket);
+    }
+    expect(sockets).toHaveLength(1);
+  }, 20_000);
 });

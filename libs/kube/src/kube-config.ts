@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { RequestOptions } from 'node:https';
+import { Agent, type RequestOptions } from 'node:https';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parse } from 'yaml';
 import { ExecCredentialSource, parseExecPluginConfig, type ExecPluginConfig } from './exec-credential.js';
@@ -142,6 +142,13 @@ export function selectKubeconfigContext(doc: unknown, context?: string): Kubecon
 const TOKEN_FILE_REREAD_MS = 60_000;
 
 /**
+ * How long a connection may sit unused before we close it: above the longest periodic request (the agent's 60 s Lease
+ * and cluster status) and below kube-apiserver's own 90 s (`IdleTimeout` in
+ * k8s.io/apiserver/pkg/server/secure_serving.go), so it is always us who close it, never a request racing the server.
+ */
+const IDLE_CONNECTION_MS = 75_000;
+
+/**
  * The one way the project reaches an API server: its address, the CA to trust and the credential to present,
  * applied to each node:https request. Deliberately not @kubernetes/client-node's KubeConfig: loading that package
  * pulls in its whole generated API (~60 MiB resident), which the spoke agent's footprint cannot afford.
@@ -149,6 +156,13 @@ const TOKEN_FILE_REREAD_MS = 60_000;
 export class KubeClientConfig {
   private tokenCache: { value: string; readAt: number } | undefined;
   private readonly exec: ExecCredentialSource | undefined;
+  /**
+   * Connections kept open between requests. Node's global agent closes an idle socket after 5 s, so a Lease renewed
+   * every 5 s (and every other periodic request) paid a new TLS handshake and secure context each time, the largest
+   * part of an idle hub's CPU. The pool is keyed by the TLS material (the agent names sockets by ca/cert/key), so a
+   * rotated client certificate gets new connections.
+   */
+  private readonly agent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: IDLE_CONNECTION_MS });
 
   constructor(
     readonly cluster: KubeCluster,
@@ -193,6 +207,7 @@ export class KubeClientConfig {
   /** Adds TLS trust, the client certificate and the Authorization header to a request's options. */
   applyTo(opts: RequestOptions): void {
     const { caPem, insecureSkipTLSVerify, tlsServerName } = this.cluster;
+    if (this.cluster.server.startsWith('https:')) opts.agent = this.agent;
     if (caPem !== undefined) opts.ca = caPem;
     if (insecureSkipTLSVerify) opts.rejectUnauthorized = false;
     if (tlsServerName !== undefined) opts.servername = tlsServerName;
