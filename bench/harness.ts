@@ -103,7 +103,10 @@ export function startApp(app: 'hub' | 'spoke-agent', port: number, vars: Record<
   const startedAt = performance.now();
   // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each process, written when it exits (to find where the time goes).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const proc = spawn(process.execPath, [...profile, ...imageEntrypoint(app)], {
+  // BENCH_NODE_FLAGS: node flags put before the image's, to compare V8 settings (e.g. --max-semi-space-size=2) or
+  // take heap snapshots (--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=<dir>).
+  const extra = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...profile, ...extra, ...imageEntrypoint(app)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...vars },
     stdio: ['ignore', 'ignore', 'inherit'],

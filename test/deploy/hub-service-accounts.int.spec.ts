@@ -85,7 +85,7 @@ describe('hub roles as the service accounts of deploy/hub', () => {
       IMAGE_CHECK_TTL_S: '1',
       LOG_LEVEL: 'warn',
     });
-    controller = await Test.createTestingModule({ imports: [HubModule.forRole(config)] }).compile();
+    controller = await Test.createTestingModule({ imports: [await HubModule.forRole(config)] }).compile();
     await controller.init();
     const mcm = newManagedClusterModule({
       metadata: { name: 'rbac' },

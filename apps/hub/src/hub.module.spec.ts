@@ -59,7 +59,7 @@ describe(HubModule.name, () => {
     ['controller', false],
     ['worker', false],
   ] as const)('role %s serves the fleet page and sign-in routes: %s', async (role, served) => {
-    const app = await Test.createTestingModule({ imports: [HubModule.forRole(configFor(role))] }).compile();
+    const app = await Test.createTestingModule({ imports: [await HubModule.forRole(configFor(role))] }).compile();
     try {
       const controllers = controllersOf(app);
       expect([controllers.has(WebController), controllers.has(AuthController)]).toEqual([served, served]);
@@ -76,7 +76,7 @@ describe(HubModule.name, () => {
   ] as const)(
     'role %s: %i set of registry clients for the image checks and the build and sign jobs',
     async (role, sets) => {
-      const app = await Test.createTestingModule({ imports: [HubModule.forRole(configFor(role))] }).compile();
+      const app = await Test.createTestingModule({ imports: [await HubModule.forRole(configFor(role))] }).compile();
       try {
         expect(instancesOf(app, RegistryAccessService).size).toBe(sets);
       } finally {
@@ -88,7 +88,7 @@ describe(HubModule.name, () => {
   it.each(['all', 'controller', 'api', 'worker'] as const)(
     'role %s: one queue client (one set of Redis connections) serves the pipeline, API and health checks',
     async (role) => {
-      const app = await Test.createTestingModule({ imports: [HubModule.forRole(configFor(role))] }).compile();
+      const app = await Test.createTestingModule({ imports: [await HubModule.forRole(configFor(role))] }).compile();
       try {
         expect(instancesOf(app, ImageQueueClient).size).toBe(1);
       } finally {

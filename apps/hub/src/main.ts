@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { parseHubConfig } from './config/config.schema.js';
-import { setupOpenApi } from './api/openapi.js';
 import { startAdmissionServer } from './admission/admission.module.js';
 import { HubModule } from './hub.module.js';
 
@@ -25,11 +24,12 @@ async function bootstrap(): Promise<void> {
     return;
   }
   const config = parseHubConfig(process.env);
-  const app = await NestFactory.create(HubModule.forRole(config), { bufferLogs: true });
+  const app = await NestFactory.create(await HubModule.forRole(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   // Exit with 0 after a clean shutdown on SIGTERM instead of being ended by the signal.
   app.enableShutdownHooks([], { useProcessExit: true });
-  if (config.HUB_ROLE === 'all' || config.HUB_ROLE === 'api') setupOpenApi(app);
+  // Loaded only where served: the controller and worker roles do without @nestjs/swagger and the API's modules.
+  if (config.HUB_ROLE === 'all' || config.HUB_ROLE === 'api') (await import('./api/openapi.js')).setupOpenApi(app);
   await app.listen(config.HUB_PORT, config.HUB_HOST);
   // The ManagedClusterModule admission webhook: stateless, so it runs beside the API (deploy/hub-admission).
   if (config.HUB_ROLE === 'all' || config.HUB_ROLE === 'api') {

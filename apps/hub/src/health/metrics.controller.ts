@@ -12,7 +12,6 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthenticationService } from '../auth/authentication.service.js';
 import { ROLES } from '../auth/principal.js';
@@ -38,7 +37,6 @@ export class MetricsAccessGuard implements CanActivate {
   }
 }
 
-@ApiExcludeController()
 @UseGuards(MetricsAccessGuard)
 @Controller()
 export class MetricsController {

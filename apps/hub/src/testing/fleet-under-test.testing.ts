@@ -66,7 +66,7 @@ export function apiHubEnv(
 /** The hub API as `main.ts` runs it (OpenAPI included), listening on a free loopback port. */
 export async function startApiHub(vars: Record<string, string>, logging: LoggerOptions = {}): Promise<ApiHub> {
   const config: HubConfig = parseHubConfig(vars);
-  const moduleRef = await Test.createTestingModule({ imports: [HubModule.forRole(config, logging)] }).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [await HubModule.forRole(config, logging)] }).compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
   app.useLogger(app.get(Logger));
   setupOpenApi(app);
@@ -120,7 +120,7 @@ export async function startFleetUnderTest(
     IMAGE_JOB_ATTEMPTS: '1',
     LOG_LEVEL: 'warn',
   });
-  const controller = await Test.createTestingModule({ imports: [HubModule.forRole(controllerConfig)] }).compile();
+  const controller = await Test.createTestingModule({ imports: [await HubModule.forRole(controllerConfig)] }).compile();
   await controller.init();
   const api = await startApiHub(apiHubEnv(env, env.oidc, cluster.info.kubeconfigPath, queuePrefix));
   const clients = env.oidc.machineClients;

@@ -78,7 +78,7 @@ export async function startHubUnderTest(env: EnvState, name: string, namespaces:
         LOG_LEVEL: 'warn',
         ...overrides,
       });
-      const app = await Test.createTestingModule({ imports: [HubModule.forRole(config)] }).compile();
+      const app = await Test.createTestingModule({ imports: [await HubModule.forRole(config)] }).compile();
       await app.init();
       apps.push(app);
       return { app, reconciler: app.get(ManagedClusterModuleReconciler) };

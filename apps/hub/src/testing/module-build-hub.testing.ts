@@ -109,7 +109,7 @@ export async function startModuleBuildHub(
       LOG_LEVEL: 'warn',
       ...jobs,
     });
-    worker = await Test.createTestingModule({ imports: [HubModule.forRole(workerConfig)] }).compile();
+    worker = await Test.createTestingModule({ imports: [await HubModule.forRole(workerConfig)] }).compile();
     await worker.init();
     const queues = controller.get(ImageQueueClient);
     const states = ['waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized', 'waiting-children'] as const;

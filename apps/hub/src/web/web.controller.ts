@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { AUTH_SETTINGS, type AuthSettings } from '../auth/auth-settings.js';
 import { FLEET_PAGE_CSS } from './fleet-page-style.js';
 import { renderFleetPage } from './render-fleet-page.js';
@@ -17,7 +16,6 @@ const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** The fleet web page: static HTML, CSS and script; every datum comes from the API with the visitor's session. */
-@ApiExcludeController()
 @Controller()
 export class WebController {
   readonly #html: string;
