@@ -2,7 +2,6 @@
 // Measured side by side in one run against the same API server: the hub creating 1,000 ManifestWorks vs a bare
 // client applying the same 1,000 objects; then API writes during a steady-state resync (must be 0); then the time
 // until every ManifestWork carries a moved tag's new digest; and the hub's RSS. Run: `npm run bench`.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { RESOURCES, newManagedClusterModule, type ManifestWork, type Module } from '@kmm-hub/api';
@@ -21,7 +20,7 @@ import {
   clientNodeConfig,
 } from '@kmm-hub/test-env';
 import { describe, expect, inject, it } from 'vitest';
-import { ROOT, pool, rssMiB } from './harness.js';
+import { ROOT, cpuSeconds, hubLeads, pool, rssMiB, startApp, type BenchProcess } from './harness.js';
 
 const env = inject('env');
 const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 1000);
@@ -39,7 +38,7 @@ describe('hub fan-out', () => {
     const repository = `bench/${Date.now()}`;
     const names = Array.from({ length: CLUSTERS }, (_, i) => `c${String(i).padStart(4, '0')}`);
     const kernelOf = (i: number) => KERNELS[i % KERNELS.length]!;
-    let hubProcess: ChildProcess | undefined;
+    let hubProcess: BenchProcess | undefined;
     try {
       // Set-up (not measured): images, namespaces, ManagedClusters with kernel claims.
       for (const k of KERNELS)
@@ -98,21 +97,18 @@ describe('hub fan-out', () => {
 
       // The hub, as its own process from the build output.
       const port = await freePort();
-      hubProcess = spawn(process.execPath, [`${ROOT}apps/hub/dist/main.js`], {
-        env: {
-          ...process.env,
-          HUB_ROLE: 'controller',
-          HUB_PORT: String(port),
-          HUB_HOST: '127.0.0.1',
-          HUB_KUBECONFIG: hub.info.kubeconfigPath,
-          HUB_NAMESPACE: 'kmm-hub',
-          REDIS_URL: env.redis.url,
-          QUEUE_PREFIX: `bench-${Date.now()}`,
-          IMAGE_CHECK_TTL_S: '5',
-          RECONCILE_CONCURRENCY: String(CONCURRENCY),
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
+      hubProcess = startApp('hub', port, {
+        HUB_ROLE: 'controller',
+        HUB_PORT: String(port),
+        HUB_HOST: '127.0.0.1',
+        HUB_KUBECONFIG: hub.info.kubeconfigPath,
+        HUB_NAMESPACE: 'kmm-hub',
+        REDIS_URL: env.redis.url,
+        QUEUE_PREFIX: `bench-${Date.now()}`,
+        IMAGE_CHECK_TTL_S: '5',
+        // Settled pairs are planned again within the steady-state window, which must then write nothing.
+        RESYNC_INTERVAL_S: '5',
+        RECONCILE_CONCURRENCY: String(CONCURRENCY),
       });
       const count = async () =>
         (
@@ -124,16 +120,7 @@ describe('hub fan-out', () => {
         ).items;
       // The clock starts when the hub is ready to act: ready (informers synced) and holding the Lease, as /readyz
       // reports it.
-      await expect
-        .poll(
-          async () => {
-            const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
-            const body = (await res?.json().catch(() => undefined)) as { info?: { leader?: { leader?: boolean } } };
-            return res?.status === 200 && body?.info?.leader?.leader === true;
-          },
-          { timeout: 30_000, interval: 200 },
-        )
-        .toBe(true);
+      await expect.poll(() => hubLeads(port), { timeout: 30_000, interval: 200 }).toBe(true);
       // Counted from a watch, not by listing 1,000 objects every 200 ms: such polling would load the API server
       // (and the 2 cores) while the hub works, and the baseline is not polled either.
       const worksPath = `/apis/${RESOURCES.ManifestWork.apiVersion}/manifestworks`;
@@ -158,6 +145,7 @@ describe('hub fan-out', () => {
         )
         .catch(() => undefined);
       const hubStart = performance.now();
+      const cpuAtStart = cpuSeconds(hubProcess.pid);
       await applier.apply(mcm);
       await Promise.race([
         done,
@@ -166,6 +154,7 @@ describe('hub fan-out', () => {
         }),
       ]);
       const hubMs = performance.now() - hubStart;
+      const fanOutCpuS = cpuSeconds(hubProcess.pid) - cpuAtStart;
       stopWatch.abort();
       await watching;
       expect((await count()).length).toBe(CLUSTERS);
@@ -219,18 +208,19 @@ describe('hub fan-out', () => {
         )
         .toBe(onKernel0);
       const moveMs = performance.now() - moveStart;
-      const rss = rssMiB(hubProcess.pid!);
+      const rss = rssMiB(hubProcess.pid);
 
       const report = [
         `# Hub fan-out benchmark (${new Date().toISOString()})`,
         '',
-        `${CLUSTERS} ManagedClusters, ${KERNELS.length} kernels, 1 MCM, concurrency ${CONCURRENCY}, one kube-apiserver v1.35 on a shared etcd, 2 cores.`,
+        `${CLUSTERS} ManagedClusters, ${KERNELS.length} kernels, 1 MCM, concurrency ${CONCURRENCY}, one kube-apiserver v1.35 on a shared etcd, 2 cores; the hub is the built controller role run with its image's node flags${process.env.BENCH_NODE_FLAGS ? ` and ${process.env.BENCH_NODE_FLAGS}` : ''}.`,
         '',
         '| measure | value |',
         '|---|---|',
         `| bare client: apply ${CLUSTERS} ManifestWorks | ${(baselineMs / 1000).toFixed(2)} s |`,
         `| hub: MCM created → ${CLUSTERS} ManifestWorks exist | ${(hubMs / 1000).toFixed(2)} s |`,
         `| **ratio hub / bare client** | **${(hubMs / baselineMs).toFixed(2)}** |`,
+        `| hub CPU during the fan-out (user + system) | ${fanOutCpuS.toFixed(2)} s |`,
         `| API writes during a 15 s steady-state window (leases excluded) | ${steadyWrites} |`,
         `| tag moved → ${onKernel0} ManifestWorks re-pinned (image cache TTL 5 s) | ${(moveMs / 1000).toFixed(2)} s |`,
         `| hub RSS after the run | ${rss} MiB |`,
@@ -240,7 +230,7 @@ describe('hub fan-out', () => {
       writeFileSync(`${ROOT}bench/results/fanout.md`, `${report}\n`);
       expect(steadyWrites).toBe(0);
     } finally {
-      hubProcess?.kill('SIGTERM');
+      await hubProcess?.stop();
       await hub.stop();
     }
   }, 1_800_000);

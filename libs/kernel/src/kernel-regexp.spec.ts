@@ -74,3 +74,19 @@ describe('compileKernelRegexp', () => {
     expect(compileKernelRegexp(pattern)).toEqual({ ok: false, reason });
   });
 });
+
+describe('compileKernelRegexp memo', () => {
+  it('answers a pattern it compiled before with the same result, and stays right once the memo was emptied', () => {
+    const first = compileKernelRegexp('^6\\.1\\.0-.+$');
+    expect(compileKernelRegexp('^6\\.1\\.0-.+$')).toBe(first);
+    for (let i = 0; i < 1_001; i++) compileKernelRegexp(`^memo-${i}$`);
+    const again = compileKernelRegexp('^6\\.1\\.0-.+$');
+    expect(again).not.toBe(first);
+    expect(again.ok && again.regexp.matches('6.1.0-28-amd64')).toBe(true);
+    expect(compileKernelRegexp('(unclosed')).toEqual({
+      ok: false,
+      reason: 'error parsing regexp: missing closing ): `(unclosed`',
+    });
+    expect(compileKernelRegexp('(unclosed')).toEqual(compileKernelRegexp('(unclosed'));
+  });
+});

@@ -23,7 +23,24 @@ export interface KernelRegexp {
 const DUPLICATE_NAME = 'duplicate capture group name';
 const TRAILING_BACKSLASH = 'trailing backslash at end of expression';
 
+/**
+ * Compiled expressions by pattern. Every plan of every cluster resolves its kernels against the same few mappings;
+ * compiling them each time was 6% of the hub's CPU in a 1,000-cluster fan-out (bench/fanout.bench.ts profile).
+ * Results are immutable, so sharing them is safe; the memo is emptied when full, which bounds it.
+ */
+const compiled = new Map<string, KernelRegexpResult>();
+const MEMO_LIMIT = 1_000;
+
 export function compileKernelRegexp(pattern: string): KernelRegexpResult {
+  let result = compiled.get(pattern);
+  if (result === undefined) {
+    if (compiled.size >= MEMO_LIMIT) compiled.clear();
+    compiled.set(pattern, (result = compile(pattern)));
+  }
+  return result;
+}
+
+function compile(pattern: string): KernelRegexpResult {
   let renamed: Renamed = { source: pattern, openings: [] };
   let compiled = tryCompile(pattern);
   if (!compiled.ok && compiled.code === DUPLICATE_NAME) {

@@ -65,4 +65,13 @@ describe('clusterRecheckAfterMs', () => {
   ])('%s', (_, s, expected) => {
     expect(clusterRecheckAfterMs(s, intervals)).toBe(expected);
   });
+
+  it.each([
+    ['no jitter', status('Ready'), 0, 600_000],
+    ['half: 5% later', status('Ready'), 0.5, 630_000],
+    ['almost 1: under 10% later', status('Ready'), 0.999, 659_940],
+    ['waiting images are never stretched', status('Checking'), 0.999, 30_000],
+  ])('jitter spreads settled resyncs only: %s', (_, s, jitter, expected) => {
+    expect(clusterRecheckAfterMs(s, { ...intervals, jitter })).toBe(expected);
+  });
 });

@@ -42,12 +42,17 @@ export interface RecheckIntervals {
    * pair once per TTL cost a plan per ManifestWork per minute on an idle fleet.
    */
   settledResyncS: number;
+  /** A number in [0, 1) that stretches the settled resync by up to 10%, so pairs planned together spread out. */
+  jitter?: number;
 }
+
+const RESYNC_JITTER = 0.1;
 
 /** When to plan a cluster again; a settled image job or a landed image check wakes it sooner. */
 export function clusterRecheckAfterMs(status: ClusterDeliveryStatus, intervals: RecheckIntervals): number {
   const waiting = status.kernels?.some(
     (k) => k.state !== KERNEL_IMAGE_STATES.Ready && k.state !== KERNEL_IMAGE_STATES.Unmapped,
   );
-  return (waiting ? intervals.recheckIntervalS : intervals.settledResyncS) * 1000;
+  if (waiting) return intervals.recheckIntervalS * 1000;
+  return Math.round(intervals.settledResyncS * 1000 * (1 + RESYNC_JITTER * (intervals.jitter ?? 0)));
 }

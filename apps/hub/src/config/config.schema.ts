@@ -39,6 +39,12 @@ export const hubConfigSchema = z.object({
   IMAGE_CHECK_BACKOFF_MAX_S: z.coerce.number().int().min(1).default(600),
   /** How often a cluster with a missing, failed or building image is planned again (a settled job wakes it too). */
   RECHECK_INTERVAL_S: z.coerce.number().int().min(1).default(30),
+  /**
+   * How often a cluster whose images are all settled is planned anyway, up to 10% later so a fleet's resyncs
+   * spread out. Only a safety net: every input change wakes the clusters it touches, and a moved tag is found by
+   * the image re-checks (one per image per IMAGE_CHECK_TTL_S). controller-runtime's default SyncPeriod is 10 h.
+   */
+  RESYNC_INTERVAL_S: z.coerce.number().int().min(1).default(3600),
   /** Shortest time between two status writes of one ManagedClusterModule (changes in between are coalesced). */
   STATUS_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
   /**

@@ -21,11 +21,11 @@ export type ImageLookup = CheckAnswer;
 /** Registries whose checks fail, for the health details (at most this many). */
 const MAX_FAILING_REGISTRIES = 20;
 /**
- * A pair whose images are settled plans again only every this many IMAGE_CHECK_TTL_S (see `clusterRecheckAfterMs`);
+ * A pair whose images are settled plans again only every RESYNC_INTERVAL_S (see `clusterRecheckAfterMs`);
  * meanwhile its images are re-checked once per TTL each, and a changed answer wakes it. It stays subscribed for
- * three such periods after its last look, so a pair that went away stops costing checks.
+ * this many resync intervals after its last look, so a pair that went away stops costing checks.
  */
-export const SETTLED_RESYNC_TTLS = 10;
+const SUBSCRIPTION_RESYNCS = 3;
 
 /**
  * Whether rendered images exist, by HEAD in their registry with the module's imageRepoSecret and registryTLS.
@@ -62,7 +62,7 @@ export class ImageTrackerService implements OnApplicationBootstrap, BeforeApplic
       concurrencyPerRegistry: config.IMAGE_CHECK_CONCURRENCY_PER_REGISTRY,
       now: Date.now,
       onAnswer: (waiters) => this.listeners.forEach((listener) => listener(waiters)),
-      subscriptionTtlMs: 3 * SETTLED_RESYNC_TTLS * presentTtlMs,
+      subscriptionTtlMs: SUBSCRIPTION_RESYNCS * Math.max(config.RESYNC_INTERVAL_S * 1000, presentTtlMs),
     });
     this.refreshEveryMs = Math.min(presentTtlMs, 5_000);
     metrics.setChecksInFlightSource(() => this.scheduler.inFlight());

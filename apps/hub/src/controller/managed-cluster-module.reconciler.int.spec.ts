@@ -167,8 +167,8 @@ describe(ManagedClusterModuleReconciler.name, () => {
 
     const since = new Date().toISOString();
     const start = sut.reconciles;
-    // Settled pairs are planned again every SETTLED_RESYNC_TTLS cache TTLs (10 s here) and their images re-checked
-    // every TTL (1 s): let several of both pass.
+    // Settled pairs are planned again every RESYNC_INTERVAL_S (10 s here) and their images re-checked every
+    // IMAGE_CHECK_TTL_S (1 s): let several of both pass.
     await expect.poll(() => sut.reconciles, { timeout: 45_000 }).toBeGreaterThanOrEqual(start + 6);
     // Writes about this fleet: its MCM (and its Events, named after it) and anything in its clusters' namespaces.
     const ours = (w: { objectRef?: { namespace?: string; name?: string } }) =>

@@ -28,7 +28,7 @@ import { HubMetrics } from '../metrics/metrics.js';
 import { ClusterImageFinder } from './cluster-image-finder.js';
 import { EventRecorderService } from './event-recorder.service.js';
 import { imageAttemptFailedEvent, imageSettledEvent } from './image-pipeline-events.js';
-import { ImageTrackerService, SETTLED_RESYNC_TTLS } from './image-tracker.service.js';
+import { ImageTrackerService } from './image-tracker.service.js';
 import { ManifestWorkWriter } from './manifest-work-writer.js';
 import { ManagedClusterModuleStatusWriter } from './mcm-status-writer.js';
 import { RolloutGate } from './rollout-gate.js';
@@ -263,7 +263,8 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     this.reconciles++;
     const recheckAfterMs = clusterRecheckAfterMs(plan.status, {
       recheckIntervalS: this.config.RECHECK_INTERVAL_S,
-      settledResyncS: SETTLED_RESYNC_TTLS * this.config.IMAGE_CHECK_TTL_S,
+      settledResyncS: this.config.RESYNC_INTERVAL_S,
+      jitter: Math.random(),
     });
     return { requeueAfterMs: Math.min(recheckAfterMs, rollout.requeueAfterMs ?? Infinity) };
   }

@@ -32,6 +32,8 @@ export class ManagedClusterModuleStatusWriter {
   private readonly results = new Map<string, Map<string, ClusterDeliveryStatus>>();
   /** The MCM generation each result was planned from: a result of an older one says nothing about the current. */
   private readonly plannedGeneration = new WeakMap<ClusterDeliveryStatus, number | undefined>();
+  /** Each kept result's canonical JSON, so a new result is compared by one serialisation, not two. */
+  private readonly canonical = new WeakMap<ClusterDeliveryStatus, string>();
   /** Clusters whose ManifestWork was written since the MCM's last status write, for one aggregated Event. */
   private readonly appliedSinceStatus = new Map<string, Set<string>>();
   /** When each MCM's status was last written (entries go with the MCM). */
@@ -53,7 +55,9 @@ export class ManagedClusterModuleStatusWriter {
     const previous = byCluster.get(cluster);
     byCluster.set(cluster, status);
     this.plannedGeneration.set(status, mcm.metadata.generation);
-    return canonicalJson(previous) !== canonicalJson(status);
+    const json = canonicalJson(status);
+    this.canonical.set(status, json);
+    return previous === undefined || this.canonical.get(previous) !== json;
   }
 
   /** A ManifestWork was written for this cluster: named in the Event of the next status write. */

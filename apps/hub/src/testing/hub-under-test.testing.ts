@@ -71,6 +71,7 @@ export async function startHubUnderTest(env: EnvState, name: string, namespaces:
         QUEUE_PREFIX: prefix,
         LEASE_DURATION_S: '3',
         RECHECK_INTERVAL_S: '1',
+        RESYNC_INTERVAL_S: '10',
         IMAGE_CHECK_TTL_S: '1',
         IMAGE_CHECK_BACKOFF_S: '1',
         IMAGE_CHECK_BACKOFF_MAX_S: '8',
