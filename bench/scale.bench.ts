@@ -589,7 +589,7 @@ function report(results: SizeResult[]): string[] {
     `# Fan-out at scale, cost growth, steady state and churn (${new Date().toISOString()})`,
     '',
     `Command: \`BENCH_SCALE_CLUSTERS=${SIZES.join(',')} BENCH_IDLE_S=${IDLE_S} npx vitest run --project bench bench/scale.bench.ts\` (after \`npm run build\`).`,
-    `Per size: N ManagedClusters on ${KERNELS.length} kernels with mixed labels, 20 MCMs (equality maps, matchExpressions, 4 placementRefs whose PlacementDecisions hold ≤ ${DECISIONS_PER_OBJECT} clusters each; m00 selects every cluster), ${REPOSITORIES} image repositories; one dedicated kube-apiserver v1.35 on the shared etcd; concurrency ${CONCURRENCY} for the bare client and the hub (RECONCILE_CONCURRENCY); the hub is the built controller role, run with its image's node flags, with its defaults otherwise (IMAGE_CHECK_TTL_S 60, RECHECK_INTERVAL_S 30). 2 cores shared with other work: see the load lines.`,
+    `Per size: N ManagedClusters on ${KERNELS.length} kernels with mixed labels, 20 MCMs (equality maps, matchExpressions, 4 placementRefs whose PlacementDecisions hold ≤ ${DECISIONS_PER_OBJECT} clusters each; m00 selects every cluster), ${REPOSITORIES} image repositories; one dedicated kube-apiserver v1.35 on the shared etcd; concurrency ${CONCURRENCY} for the bare client and the hub (RECONCILE_CONCURRENCY); the hub is the built controller role, run with its image's node flags, with its defaults otherwise (IMAGE_CHECK_TTL_S 60, RECHECK_INTERVAL_S 30, RESYNC_INTERVAL_S 3600). 2 cores shared with other work: see the load lines.`,
     '',
     '## 1. Fan-out (ratio hub / bare client; targets ≤ 1.25 at 1,000 clusters, ≤ 1.3 at 10,000)',
     '',
