@@ -26,7 +26,9 @@ const cluster = (name: string, kernels: string): ManagedCluster => ({
 
 const imagesOf = (mcm: ManagedClusterModule, c: ManagedCluster) => {
   const t = kernelTargets(mcm, c);
-  return t.ok ? t.targets.map((x) => (x.resolution.ok ? x.resolution.mapping.containerImage : x.resolution.reason)) : [];
+  return t.ok
+    ? t.targets.map((x) => (x.resolution.ok ? x.resolution.mapping.containerImage : x.resolution.reason))
+    : [];
 };
 
 describe('kernelTargets', () => {

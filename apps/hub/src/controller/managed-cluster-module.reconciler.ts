@@ -97,6 +97,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
       this.caches,
       (key) => this.queue?.add(key),
       (mcm, cluster) => this.status.hasPlanned(mcm, cluster),
+      (mw) => this.works.isOwnCreate(mw),
     );
     this.pipeline?.onSettled((settled) => {
       for (const [mcm, cluster] of this.status.waitingFor(settled.image, settled.kernel))
@@ -254,7 +255,7 @@ export class ManagedClusterModuleReconciler implements OnApplicationBootstrap, B
     if (rollout.changed) this.queue?.add(statusKey(name));
     const write = rollout.deliver ? manifestWorkToWrite(plan, current) : undefined;
     if (write) {
-      await this.works.apply(write, plan.specHash);
+      await this.works.apply(write, plan.specHash, current === undefined);
       // Reported in one Event per status write, not one per cluster (see transitionEvents).
       this.status.recordApplied(name, clusterName);
       this.queue?.add(statusKey(name));

@@ -18,6 +18,11 @@ export class ManifestWorkWriter {
    * `ManifestWorkDeleted` Event waits until the informer no longer holds it (its DELETE event re-plans the pair).
    */
   private readonly deletions = new Map<string, Map<string, { uid: string; why: string }>>();
+  /**
+   * ManifestWorks this hub created and whose ADDED event has not come back yet, by namespace/name, with the
+   * resourceVersion the create returned (see `isOwnCreate`).
+   */
+  private readonly created = new Map<string, string>();
 
   constructor(
     private readonly caches: HubCacheService,
@@ -28,12 +33,30 @@ export class ManifestWorkWriter {
     this.manifestWorks = new ResourceClient<ManifestWork>(http, RESOURCES.ManifestWork);
   }
 
-  async apply(desired: ManifestWork, specHash: string | undefined): Promise<void> {
-    await this.applier.apply(desired);
+  /** `creating`: no ManifestWork existed when the plan was made (this write creates it). */
+  async apply(desired: ManifestWork, specHash: string | undefined, creating = false): Promise<void> {
+    const written = await this.applier.apply(desired);
+    const version = written.metadata?.resourceVersion;
+    if (creating && version !== undefined) this.created.set(workKey(written), version);
     this.logger.log(
       { mcm: desired.metadata.name, cluster: desired.metadata.namespace, specHash },
       'ManifestWork applied',
     );
+  }
+
+  /**
+   * True for the watch event of a ManifestWork exactly as this hub created it (same resourceVersion): the plan that
+   * created it already holds the status a new plan would compute (a new ManifestWork has no status, and its spec
+   * hash is the planned one; `plan-cluster-delivery.spec.ts` checks the two plans agree), so re-planning the pair
+   * for it is wasted work: one plan per ManifestWork in a fan-out. Any event of that ManifestWork forgets the entry;
+   * an event that beats the create's response is simply not recognised (the pair is planned once more).
+   */
+  isOwnCreate(mw: ManifestWork): boolean {
+    const key = workKey(mw);
+    const version = this.created.get(key);
+    if (version === undefined) return false;
+    this.created.delete(key);
+    return version === mw.metadata.resourceVersion;
   }
 
   /** Requests deletion of exactly this object (uid precondition) unless already requested; remembers it for `recordDeleted`. */
@@ -95,3 +118,5 @@ export class ManifestWorkWriter {
     this.deletions.clear();
   }
 }
+
+const workKey = (mw: ManifestWork) => `${mw.metadata.namespace}/${mw.metadata.name}`;

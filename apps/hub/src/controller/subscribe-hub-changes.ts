@@ -1,3 +1,4 @@
+import type { ManifestWork } from '@kmm-hub/api';
 import type { HubCacheService } from '../hub-cache/hub-cache.service.js';
 import {
   keysForHubInput,
@@ -12,11 +13,13 @@ import type { ReconcileKey } from './reconcile-keys.js';
 /**
  * Wires every informer the hub controller reads to the keys it affects (the mappers decide which). `hasPlanned`
  * says whether a pair was planned before without a ManifestWork: such pairs must hear that their cluster left.
+ * `isOwnCreate` recognises the ADDED event of a ManifestWork the hub itself just created, which needs no re-plan.
  */
 export function subscribeHubChanges(
   caches: HubCacheService,
   enqueue: (key: ReconcileKey) => void,
   hasPlanned: (mcm: string, cluster: string) => boolean,
+  isOwnCreate: (mw: ManifestWork) => boolean = () => false,
 ): void {
   const c = caches;
   const enqueueAll = (keys: ReconcileKey[]) => keys.forEach(enqueue);
@@ -24,7 +27,11 @@ export function subscribeHubChanges(
     c.managedClusterModules.on(ev, (mcm, old) =>
       enqueueAll(keysForManagedClusterModule(mcm, ev === 'update' ? old : undefined)),
     );
-    c.manifestWorks.on(ev, (mw) => enqueueAll(keysForManifestWork(mw)));
+    c.manifestWorks.on(ev, (mw) => {
+      // Asked on every event, so an entry whose ADDED event came before the create's response does not linger.
+      if (isOwnCreate(mw) && ev === 'add') return;
+      enqueueAll(keysForManifestWork(mw));
+    });
     c.placementDecisions.on(ev, (decision, old) =>
       enqueueAll(keysForPlacementDecision(decision, c.managedClusterModules.list(), ev === 'update' ? old : undefined)),
     );
