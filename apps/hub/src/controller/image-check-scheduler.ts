@@ -112,8 +112,11 @@ export class ImageCheckScheduler<W> {
     const now = this.#options.now();
     let started = 0;
     for (const entry of this.#entries.values()) {
+      // Subscribers are looked at only once the answer is due: going over every pair's subscription on every tick
+      // cost O(pairs) each few seconds on an idle fleet.
+      if (entry.flight || now < entry.validUntil) continue;
       for (const [waiter, lastPeek] of entry.subscribers) if (now - lastPeek > ttl) entry.subscribers.delete(waiter);
-      if (entry.subscribers.size === 0 || entry.flight || now < entry.validUntil) continue;
+      if (entry.subscribers.size === 0) continue;
       void this.#fly(entry, (entry.flight = { waiters: new Set(), invalidated: false }));
       started++;
     }

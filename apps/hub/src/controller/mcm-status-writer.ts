@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   CLUSTER_DELIVERY_STATES,
@@ -6,7 +7,6 @@ import {
   type ManagedClusterModule,
 } from '@kmm-hub/api';
 import { ServerSideApplier } from '@kmm-hub/kube';
-import { canonicalJson } from '@kmm-hub/manifestwork';
 import {
   CLUSTER_DELIVERY_REASONS,
   selectClusters,
@@ -32,8 +32,6 @@ export class ManagedClusterModuleStatusWriter {
   private readonly results = new Map<string, Map<string, ClusterDeliveryStatus>>();
   /** The MCM generation each result was planned from: a result of an older one says nothing about the current. */
   private readonly plannedGeneration = new WeakMap<ClusterDeliveryStatus, number | undefined>();
-  /** Each kept result's canonical JSON, so a new result is compared by one serialisation, not two. */
-  private readonly canonical = new WeakMap<ClusterDeliveryStatus, string>();
   /** Clusters whose ManifestWork was written since the MCM's last status write, for one aggregated Event. */
   private readonly appliedSinceStatus = new Map<string, Set<string>>();
   /** When each MCM's status was last written (entries go with the MCM). */
@@ -55,9 +53,9 @@ export class ManagedClusterModuleStatusWriter {
     const previous = byCluster.get(cluster);
     byCluster.set(cluster, status);
     this.plannedGeneration.set(status, mcm.metadata.generation);
-    const json = canonicalJson(status);
-    this.canonical.set(status, json);
-    return previous === undefined || this.canonical.get(previous) !== json;
+    // Compared as values, without serialising either (a plan per pair per change); a key present but undefined on
+    // one side only counts as a change, which costs a status pass that then finds nothing to write.
+    return previous === undefined || !isDeepStrictEqual(previous, status);
   }
 
   /** A ManifestWork was written for this cluster: named in the Event of the next status write. */
