@@ -75,4 +75,4 @@ export {
   type KernelImageOutlook,
   type PreflightPlan,
 } from './plan-kernel-images.js';
-export { STATUS_OWNED_ELSEWHERE, statusNeedsWrite } from './status-needs-write.js';
+export { STATUS_OWNED_ELSEWHERE, statusNeedsWrite, statusWriteIntervalMs } from './status-needs-write.js';

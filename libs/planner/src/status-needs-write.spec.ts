@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { statusNeedsWrite } from './status-needs-write.js';
+import { statusNeedsWrite, statusWriteIntervalMs } from './status-needs-write.js';
 
 const upcoming = [{ kernel: '6.1.0-28-amd64', state: 'Ready' as const, image: 'r/m:6.1.0-28-amd64' }];
 
@@ -24,5 +24,18 @@ describe(statusNeedsWrite.name, () => {
     ],
   ])('%s: %s', (_name, computed, stored, expected) => {
     expect(statusNeedsWrite(computed as never, stored as never)).toBe(expected);
+  });
+});
+
+describe('statusWriteIntervalMs', () => {
+  it.each([
+    [0, 1_000, 1_000],
+    [300, 1_000, 1_000],
+    [2_000, 1_000, 1_000],
+    [5_000, 1_000, 2_500],
+    [10_000, 1_000, 5_000],
+    [10_000, 8_000, 8_000],
+  ])('%i clusters selected, at least %i ms: %i ms', (clusters, minimum, expected) => {
+    expect(statusWriteIntervalMs(clusters, minimum)).toBe(expected);
   });
 });

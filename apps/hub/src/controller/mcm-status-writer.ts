@@ -11,6 +11,7 @@ import {
   CLUSTER_DELIVERY_REASONS,
   selectClusters,
   statusNeedsWrite,
+  statusWriteIntervalMs,
   summarizeStatus,
   transitionEvents,
   type SpecValidity,
@@ -34,8 +35,8 @@ export class ManagedClusterModuleStatusWriter {
   private readonly plannedGeneration = new WeakMap<ClusterDeliveryStatus, number | undefined>();
   /** Clusters whose ManifestWork was written since the MCM's last status write, for one aggregated Event. */
   private readonly appliedSinceStatus = new Map<string, Set<string>>();
-  /** When each MCM's status was last written (entries go with the MCM). */
-  private readonly lastStatusWrite = new Map<string, number>();
+  /** When each MCM's status may be written next (entries go with the MCM). */
+  private readonly nextStatusWrite = new Map<string, number>();
 
   constructor(
     private readonly caches: HubCacheService,
@@ -85,13 +86,13 @@ export class ManagedClusterModuleStatusWriter {
   /** Drops everything kept for an MCM that is gone. */
   forget(name: string): void {
     this.results.delete(name);
-    this.lastStatusWrite.delete(name);
+    this.nextStatusWrite.delete(name);
     this.appliedSinceStatus.delete(name);
   }
 
   clear(): void {
     this.results.clear();
-    this.lastStatusWrite.clear();
+    this.nextStatusWrite.clear();
     this.appliedSinceStatus.clear();
   }
 
@@ -113,12 +114,13 @@ export class ManagedClusterModuleStatusWriter {
   ): Promise<{ requeueAfterMs?: number } | void> {
     const mcm = this.caches.managedClusterModules.get(name);
     if (!mcm) {
-      this.lastStatusWrite.delete(name);
+      this.nextStatusWrite.delete(name);
       return;
     }
     // One MCM's status covers every cluster: while a fan-out changes clusters by the hundred, write it at most once
-    // per interval (the queue coalesces the keys that arrive meanwhile) instead of once per cluster.
-    const wait = (this.lastStatusWrite.get(name) ?? 0) + this.config.STATUS_WRITE_INTERVAL_MS - Date.now();
+    // per interval (the queue coalesces the keys that arrive meanwhile) instead of once per cluster; the interval
+    // grows with the clusters the MCM selects (statusWriteIntervalMs).
+    const wait = (this.nextStatusWrite.get(name) ?? 0) - Date.now();
     if (wait > 0) return { requeueAfterMs: wait };
     const selection = selectClusters(mcm, this.caches.managedClusters.list(), this.caches.placementDecisions.list());
     const results = this.results.get(name);
@@ -167,7 +169,10 @@ export class ManagedClusterModuleStatusWriter {
     // While deleting, status lists the clusters being cleaned up, and transitions are judged on those.
     const listed = mcm.metadata.deletionTimestamp ? (status.clusters ?? []) : clusters;
     if (statusNeedsWrite(status, mcm.status)) {
-      this.lastStatusWrite.set(name, Date.now());
+      this.nextStatusWrite.set(
+        name,
+        Date.now() + statusWriteIntervalMs(clusters.length, this.config.STATUS_WRITE_INTERVAL_MS),
+      );
       await this.applier.apply(
         {
           apiVersion: RESOURCES.ManagedClusterModule.apiVersion,
