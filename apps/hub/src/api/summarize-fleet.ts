@@ -189,16 +189,17 @@ function describeModule(
 
 /**
  * A selected cluster the MCM status does not list: not planned yet, or left out of a very large status (Ready ones
- * go first), in which case its ManifestWork tells whether it still is.
+ * go first, then the rest, so at 10,000 clusters most clusters still waiting for their work agent are left out
+ * too), in which case its ManifestWork tells where it is: written and applied, written and waiting, or refused.
  */
 function unlistedState(
   decoded: ReturnType<typeof decodeManifestWorkStatus> | undefined,
   statusOmitsClusters: boolean,
 ): ClusterDeliveryStatus['state'] {
-  if (statusOmitsClusters && decoded?.applied && decoded.available && !decoded.degraded) {
-    return CLUSTER_DELIVERY_STATES.Ready;
-  }
-  return CLUSTER_DELIVERY_STATES.Pending;
+  if (!statusOmitsClusters || decoded === undefined) return CLUSTER_DELIVERY_STATES.Pending;
+  if (decoded.degraded || decoded.reported.applied === false) return CLUSTER_DELIVERY_STATES.Degraded;
+  if (decoded.applied && decoded.available) return CLUSTER_DELIVERY_STATES.Ready;
+  return CLUSTER_DELIVERY_STATES.Progressing;
 }
 
 function describePlacement(
