@@ -12,7 +12,7 @@ export interface WorkQueueOptions<K> {
 /**
  * A keyed work queue like client-go's: adding a key that is already waiting coalesces; a key added while it is
  * being processed runs once more afterwards; failures retry that key alone with exponential backoff, so one bad
- * key never blocks the others. Its maps hold only keys that are waiting, running or failing, so they shrink back.
+ * key never blocks the others; a successful run's requeue replaces the ones asked for before it. Its maps hold only keys that are waiting, running or failing, so they shrink back.
  */
 export class WorkQueue<K extends string> {
   private readonly queue: K[] = [];
@@ -33,7 +33,10 @@ export class WorkQueue<K extends string> {
     this.pump();
   }
 
-  /** Adds the key after a delay; an earlier pending delay for the same key wins. */
+  /**
+   * Adds the key after a delay; an earlier pending delay for the same key wins, until the key runs: a successful
+   * run's answer replaces every delay set before it (see `process`).
+   */
   addAfter(key: K, ms: number): void {
     if (this.stopped) return;
     if (ms <= 0) return this.add(key);
@@ -94,6 +97,14 @@ export class WorkQueue<K extends string> {
     try {
       const result = await this.opts.handler(key);
       this.failures.delete(key);
+      // The run saw the latest state, so its answer is the key's next run: a delay an earlier run asked for (a pair
+      // planned while its image was being checked, re-checked in 30 s, then woken and settled) is dropped. client-go
+      // keeps the earliest, which planned every such pair once more for nothing after a fan-out.
+      const earlier = this.timers.get(key);
+      if (earlier) {
+        clearTimeout(earlier);
+        this.timers.delete(key);
+      }
       if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
     } catch (error) {
       const n = (this.failures.get(key) ?? 0) + 1;
