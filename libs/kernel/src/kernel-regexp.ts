@@ -28,14 +28,14 @@ const TRAILING_BACKSLASH = 'trailing backslash at end of expression';
  * compiling them each time was 6% of the hub's CPU in a 1,000-cluster fan-out (bench/fanout.bench.ts profile).
  * Results are immutable, so sharing them is safe; the memo is emptied when full, which bounds it.
  */
-const compiled = new Map<string, KernelRegexpResult>();
+const memo = new Map<string, KernelRegexpResult>();
 const MEMO_LIMIT = 1_000;
 
 export function compileKernelRegexp(pattern: string): KernelRegexpResult {
-  let result = compiled.get(pattern);
+  let result = memo.get(pattern);
   if (result === undefined) {
-    if (compiled.size >= MEMO_LIMIT) compiled.clear();
-    compiled.set(pattern, (result = compile(pattern)));
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(pattern, (result = compile(pattern)));
   }
   return result;
 }
