@@ -158,8 +158,8 @@ export class KubeClientConfig {
   private readonly exec: ExecCredentialSource | undefined;
   /**
    * Connections kept open between requests. Node's global agent closes an idle socket after 5 s, so a Lease renewed
-   * every 5 s (and every other periodic request) paid a new TLS handshake and secure context each time, the largest
-   * part of an idle hub's CPU. The pool is keyed by the TLS material (the agent names sockets by ca/cert/key), so a
+   * every 5 s (and every other periodic request) paid a new TLS handshake and secure context each time, a large
+   * part of an idle hub's JavaScript time. The pool is keyed by the TLS material (the agent names sockets by ca/cert/key), so a
    * rotated client certificate gets new connections.
    */
   private readonly agent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: IDLE_CONNECTION_MS });
