@@ -20,11 +20,10 @@ export function statusNeedsWrite(computed: McmStatus, stored: ManagedClusterModu
 /**
  * Time a status write of an MCM selecting this many clusters costs before the next may follow. Each write
  * summarises every selected cluster, sends up to STATUS_MAX_CLUSTER_BYTES to the API server (which validates and
- * stores it) and comes back on the hub's own watch as a whole object: a cost per write that grows with the fleet.
- * Written once a second through a fan-out that itself lasts longer the larger the fleet, it made the fan-out's
- * cost grow with the square of the fleet (bench/results/scale-curve.md: hub CPU per ManifestWork 0.96 ms at 1,000
- * clusters, 1.42 ms at 5,000). Half a millisecond per cluster keeps small MCMs at the configured interval and spaces
- * a 10,000-cluster MCM's writes 5 s apart.
+ * stores it) and comes back on the hub's own watch as a whole object: a cost per write that grows with the fleet,
+ * paid once a second through a fan-out that lasts longer the larger the fleet, so the one part of a fan-out's cost
+ * that grows faster than the fleet. Half a millisecond per cluster keeps small MCMs at the configured interval and
+ * spaces a 10,000-cluster MCM's writes 5 s apart.
  */
 export function statusWriteIntervalMs(selectedClusters: number, minimumMs: number): number {
   return Math.max(minimumMs, Math.round(selectedClusters * STATUS_WRITE_MS_PER_CLUSTER));
