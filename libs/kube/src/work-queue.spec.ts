@@ -122,57 +122,57 @@ describe(WorkQueue.name, () => {
     expect(sut.pending).toBe(0);
   });
 
-  it('requeues after the delay a handler asks for', async () => {
-    let runs = 0;
+  /** A queue whose handler answers its n-th run with the n-th delay (undefined: no requeue), counting runs. */
+  function asking(...delays: (number | undefined)[]) {
+    const counter = { runs: 0 };
     const sut = new WorkQueue<string>({
       concurrency: 1,
-      handler: async () => (++runs === 1 ? { requeueAfterMs: 5_000 } : undefined),
+      handler: async () => {
+        const ms = delays[counter.runs++];
+        return ms === undefined ? undefined : { requeueAfterMs: ms };
+      },
     });
+    return { sut, counter };
+  }
+
+  it('requeues after the delay a handler asks for', async () => {
+    const { sut, counter } = asking(5_000);
     sut.add('k');
     await sut.idle();
-    expect(runs).toBe(1);
+    expect(counter.runs).toBe(1);
     await vi.advanceTimersByTimeAsync(4_999);
-    expect(runs).toBe(1);
+    expect(counter.runs).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
     await sut.idle();
-    expect(runs).toBe(2);
+    expect(counter.runs).toBe(2);
   });
 
   it('lets the latest run of a key decide its next one: an earlier requeue is dropped', async () => {
     // A pair planned while its image was being checked asked to be looked at again in 30 s; the check landed and
     // woke it, and that run, now settled, asks for 1 h: the 30 s timer must not plan it once more.
-    const asked = [30_000, 3_600_000];
-    let runs = 0;
-    const sut = new WorkQueue<string>({
-      concurrency: 1,
-      handler: async () => ({ requeueAfterMs: asked[runs++] ?? 3_600_000 }),
-    });
+    const { sut, counter } = asking(30_000, 3_600_000);
     sut.add('k');
     await sut.idle();
     await vi.advanceTimersByTimeAsync(1_000);
     sut.add('k');
     await sut.idle();
-    expect(runs).toBe(2);
+    expect(counter.runs).toBe(2);
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(runs).toBe(2);
+    expect(counter.runs).toBe(2);
     expect(sut.pending).toBe(1);
     await vi.advanceTimersByTimeAsync(3_600_000);
     await sut.idle();
-    expect(runs).toBe(3);
+    expect(counter.runs).toBe(3);
   });
 
   it('drops an earlier requeue when the latest run asks for none', async () => {
-    let runs = 0;
-    const sut = new WorkQueue<string>({
-      concurrency: 1,
-      handler: async () => (++runs === 1 ? { requeueAfterMs: 5_000 } : undefined),
-    });
+    const { sut, counter } = asking(5_000, undefined);
     sut.add('k');
     await sut.idle();
     sut.add('k');
     await sut.idle();
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(runs).toBe(2);
+    expect(counter.runs).toBe(2);
     expect(sut.pending).toBe(0);
   });
 });
