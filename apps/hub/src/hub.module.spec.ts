@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModulesContainer } from '@nestjs/core';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseHubConfig } from './config/config.schema.js';
 import { HubModule } from './hub.module.js';
@@ -30,18 +30,24 @@ function controllersOf(app: TestingModule): Set<unknown> {
 }
 
 describe(HubModule.name, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kmm-hub-module-'));
+  // Made in beforeAll, not while the file is collected: a run that filters out every test of this suite skips
+  // afterAll too, and the folder would stay behind.
+  let dir: string;
+  let kubeconfig: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kmm-hub-module-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      stringify({
+        'current-context': 'hub',
+        clusters: [{ name: 'hub', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: 'hub', user: { token: 't' } }],
+        contexts: [{ name: 'hub', context: { cluster: 'hub', user: 'hub' } }],
+      }),
+    );
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    stringify({
-      'current-context': 'hub',
-      clusters: [{ name: 'hub', cluster: { server: 'https://127.0.0.1:1' } }],
-      users: [{ name: 'hub', user: { token: 't' } }],
-      contexts: [{ name: 'hub', context: { cluster: 'hub', user: 'hub' } }],
-    }),
-  );
 
   const configFor = (role: 'all' | 'controller' | 'api' | 'worker') =>
     parseHubConfig({

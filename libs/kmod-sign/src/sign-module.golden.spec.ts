@@ -217,11 +217,13 @@ const cases = <T extends KeyType>(types: T[]) =>
   types.flatMap((type) => HASH_ALGORITHMS.map((hash): { type: T; hash: HashAlgorithm } => ({ type, hash })));
 
 describe('signModule against the kernel sign-file', { timeout: 120_000 }, () => {
-  const workDir = mkdtempSync(join(tmpdir(), 'kmod-sign-golden-'));
+  let workDir: string | undefined;
   let bench: Promise<GoldenBench> | undefined;
-  const golden = () => (bench ??= GoldenBench.create(workDir));
+  const golden = () => (bench ??= GoldenBench.create((workDir = mkdtempSync(join(tmpdir(), 'kmod-sign-golden-')))));
 
-  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+  afterAll(() => {
+    if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
+  });
 
   it.each(cases(['RSA-2048', 'RSA-4096']))('$type $hash: writes the bytes sign-file writes', async ({ type, hash }) => {
     const g = await golden();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import {
   KubeClientConfig,
@@ -205,7 +205,11 @@ describe('KubeClientConfig.applyTo', () => {
 });
 
 describe('loading kubeconfig files', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kmm-kubeconfig-'));
+  // Made in beforeAll: a run that filters out every test here skips afterAll too (the folder would stay).
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kmm-kubeconfig-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads the files a kubeconfig names relative to its own folder, as a mounted hub-kubeconfig-secret has them', () => {

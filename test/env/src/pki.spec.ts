@@ -3,13 +3,17 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, createServingCert } from './pki.js';
 
 describe('test PKI', () => {
-  const root = mkdtempSync(join(tmpdir(), 'kmm-hub-pki-'));
+  let root: string;
+  let ca: ReturnType<typeof createCertificateAuthority>;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'kmm-hub-pki-'));
+    ca = createCertificateAuthority(join(root, 'ca'));
+  });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
-  const ca = createCertificateAuthority(join(root, 'ca'));
 
   it('signs serving certificates without writing to the CA folder, which parallel test workers share', () => {
     const before = readdirSync(join(root, 'ca')).toSorted();

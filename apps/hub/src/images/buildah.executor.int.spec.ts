@@ -78,9 +78,10 @@ function filesHolding(dir: string, secret: string): string[] {
 }
 
 describe(`${BuildahExecutor.name} when its worker dies`, () => {
-  const workDir = mkdtempSync(join(tmpdir(), 'kmm-hub-crash-'));
-  const buildDirs = join(workDir, 'build-dirs');
-  const group = new ProcessGroup(workDir);
+  // Made in beforeAll: a run that filters out these tests skips afterAll too, and the folder would stay.
+  let workDir: string;
+  let buildDirs: string;
+  let group: ProcessGroup;
   const namespace = uniqueName('images-crash');
   const queuePrefix = uniqueName('t-crash');
   const marker = uniqueName('kmm-crash-marker');
@@ -115,6 +116,9 @@ describe(`${BuildahExecutor.name} when its worker dies`, () => {
 
   beforeAll(async () => {
     expect(existsSync(HUB_MAIN), 'run npm run build first').toBe(true);
+    workDir = mkdtempSync(join(tmpdir(), 'kmm-hub-crash-'));
+    buildDirs = join(workDir, 'build-dirs');
+    group = new ProcessGroup(workDir);
     mkdirSync(buildDirs);
     // A busybox base image on the anonymous registry.
     const rootfs = join(workDir, 'rootfs');
@@ -143,8 +147,9 @@ describe(`${BuildahExecutor.name} when its worker dies`, () => {
 
   afterAll(async () => {
     await pipeline?.close();
-    await group.stopAll();
-    rmSync(workDir, { recursive: true, force: true });
+    // Set in beforeAll, which may have failed before it got there.
+    if (group) await group.stopAll();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
   const requestSlowBuild = (harness: ImagesHarness, image: string) =>

@@ -19,20 +19,21 @@ import { QUEUES } from '../image-queues/jobs.js';
 const env = inject('env');
 
 describe(ImagePipelineService.name, () => {
-  const workDir = mkdtempSync(join(tmpdir(), 'kmm-hub-pipeline-'));
+  // Made in beforeAll: a run that filters out these tests skips afterAll too, and the folder would stay.
+  let workDir: string;
   const namespace = uniqueName('images-pipeline');
   const repository = uniqueName('pipeline');
-  const buildah = {
+  const buildah = () => ({
     BUILD_EXECUTOR: 'buildah',
     BUILDAH_STORAGE_DRIVER: 'vfs',
     BUILDAH_ROOT: join(workDir, 'buildah', 'graph'),
     BUILDAH_RUNROOT: join(workDir, 'buildah', 'run'),
-  };
+  });
   const versions: Record<string, string> = {};
   const open: ImagesHarness[] = [];
 
   async function start(role: 'all' | 'controller' | 'worker', queuePrefix: string) {
-    const harness = await startImages({ env, namespace, queuePrefix, role, config: buildah });
+    const harness = await startImages({ env, namespace, queuePrefix, role, config: buildah() });
     open.push(harness);
     return harness;
   }
@@ -43,6 +44,7 @@ describe(ImagePipelineService.name, () => {
   }
 
   beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'kmm-hub-pipeline-'));
     const objects = await HubObjects.create(env, namespace);
     versions['ConfigMap/trivial'] = await objects.configMap('trivial', {
       dockerfile: 'FROM scratch\nARG KERNEL_VERSION\nLABEL kernel=${KERNEL_VERSION}\n',
@@ -53,7 +55,7 @@ describe(ImagePipelineService.name, () => {
 
   afterAll(async () => {
     for (const harness of open.splice(0)) await harness.close();
-    rmSync(workDir, { recursive: true, force: true });
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
   function request(kernel: string, overrides: Partial<ImageRequest> = {}): ImageRequest {

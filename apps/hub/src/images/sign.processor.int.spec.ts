@@ -38,10 +38,11 @@ import { SignProcessor } from './sign.processor.js';
 const env = inject('env');
 
 describe(SignProcessor.name, () => {
-  const workDir = mkdtempSync(join(tmpdir(), 'kmm-hub-sign-'));
+  // Made in beforeAll: a run that filters out these tests skips afterAll too, and the folder (a signing key) would stay.
+  let workDir: string;
   const namespace = uniqueName('images-sign');
   const repository = uniqueName('sign');
-  const group = new ProcessGroup(workDir);
+  let group: ProcessGroup;
   let module: CompiledModule;
   let key: SigningKey;
   let objects: HubObjects;
@@ -52,6 +53,8 @@ describe(SignProcessor.name, () => {
   const versions: Record<string, string> = {};
 
   beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'kmm-hub-sign-'));
+    group = new ProcessGroup(workDir);
     module = compileHelloModule(workDir);
     key = createSigningKey(workDir, 'main', 'KMM-Hub queue signing key');
     unsignedImage = `${env.registry.host}/${repository}/hello:${module.kernel}-unsigned`;
@@ -67,8 +70,9 @@ describe(SignProcessor.name, () => {
 
   afterAll(async () => {
     await sut?.close();
-    await group.stopAll();
-    rmSync(workDir, { recursive: true, force: true });
+    // Set in beforeAll, which may have failed before it got there.
+    if (group) await group.stopAll();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
   function signRequest(overrides: Partial<ImageRequest> & { tag: string }): ImageRequest {
