@@ -139,6 +139,15 @@ describe('must-gather', () => {
       async () => expect((await f.http.json<{ items: unknown[] }>('GET', works)).items).toHaveLength(1),
       { timeout: 30_000, interval: 200 },
     );
+    // The MCM statuses are written after the ManifestWork, at most once per STATUS_WRITE_INTERVAL_MS: the gathered
+    // copies can only list edge-a once they have been.
+    await vi.waitFor(
+      async () => {
+        for (const name of ['gpu', 'nic'])
+          expect((await f.getMcm(name)).status?.clusters?.map((c) => c.name)).toEqual(['edge-a']);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
   }, 180_000);
 
   // Gathered folders hold no secret (the tests prove it), but nothing a test writes stays behind.
